@@ -1,0 +1,29 @@
+//! Read packet captures (pcap, pcapng, gzip-compressed, Network Monitor 2.x)
+//! and decode packets to layer 4.
+//!
+//! The reader maps the file (or the decompressed bytes of a gzip file) into
+//! memory once; records borrow from it, so nothing is copied per packet.
+//! Parallel reading cuts the record sequence into chunks at record
+//! boundaries; see [`capture`].
+
+pub mod bytes;
+pub mod capture;
+pub mod census;
+pub mod damage;
+pub mod decode;
+pub mod error;
+mod index;
+pub mod netmon;
+pub mod pcap;
+pub mod pcapng;
+pub mod sniff;
+pub mod source;
+pub mod stats;
+pub mod packet;
+pub mod record;
+
+pub use packet::Packet;
+pub use capture::{Capture, Chunk, ChunkRecords, Format, Index};
+pub use damage::{Damage, Severity};
+pub use error::OpenError;
+pub use record::{LinkType, Record, TimestampNs};

@@ -1,0 +1,4 @@
+//! One module per subcommand. Each has `Args` (clap) and
+//! `run(Args, &Global) -> anyhow::Result<ExitCode>`.
+
+pub mod info;
