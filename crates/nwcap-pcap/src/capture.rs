@@ -28,7 +28,7 @@ use crate::pcapng::{self, BlockStep, Interface, Section};
 use crate::record::{LinkType, Record};
 use crate::source::{self, Bytes};
 use crate::stats::Stats;
-use crate::sniff;
+use crate::{netmon, sniff};
 
 /// Target size of one chunk of records handed to a worker.
 pub const CHUNK_BYTES: usize = 1 << 20;
@@ -173,7 +173,7 @@ impl Capture {
                 });
             }
             Kind::PcapNg
-        } else if bytes.starts_with(b"GMBU") {
+        } else if bytes.starts_with(netmon::MAGIC) {
             Kind::NetMon
         } else {
             let what = sniff::describe(&bytes);
@@ -264,7 +264,7 @@ pub struct Index<'a> {
     pub endian: Option<Endian>,
     /// Timestamp resolution of the first interface.
     pub resolution: Resolution,
-    pub(crate) netmon: Option<()>, // NETMON-INTEGRATE
+    pub(crate) netmon: Option<netmon::NetmonFile<'a>>,
     /// NetMon version, for NetMon files.
     pub netmon_version: Option<(u8, u8)>,
 }
@@ -357,7 +357,14 @@ impl<'a> Iterator for ChunkRecords<'_, 'a> {
                         return Some(rec);
                     }
                 }
-                Kind::NetMon => return None, // NETMON-INTEGRATE
+                Kind::NetMon => {
+                    let nm = self.idx.netmon.as_ref()?;
+                    let i = self.pos;
+                    self.pos += 1;
+                    if let Ok(rec) = nm.frame(i) {
+                        return Some(rec);
+                    }
+                }
             }
         }
         None

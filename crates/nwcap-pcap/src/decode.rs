@@ -41,6 +41,7 @@ pub fn supported(lt: LinkType) -> bool {
             | LinkType::IPV4
             | LinkType::IPV6
             | LinkType::LINUX_SLL2
+            | LinkType::NFLOG
     )
 }
 
@@ -93,7 +94,7 @@ impl<'a> Decoder<'a> {
         kind: TunnelKind,
         vni: Option<u32>,
         off: usize,
-        inner: fn(&mut Decoder<'a>, usize),
+        inner: impl FnOnce(&mut Decoder<'a>, usize),
     ) {
         if !self.enter(Layer::Tunnel, off) {
             return;

@@ -63,6 +63,16 @@ pub enum TunnelKind {
 }
 
 impl TunnelKind {
+    /// IP protocol of the outer header that carries this tunnel (UDP for
+    /// VXLAN, Geneve and Teredo; GRE; none for IP-in-IP).
+    pub fn carrier(self) -> Option<u8> {
+        match self {
+            TunnelKind::Vxlan | TunnelKind::Geneve | TunnelKind::Teredo => Some(ipproto::UDP),
+            TunnelKind::Gre => Some(ipproto::GRE),
+            TunnelKind::IpInIp => None,
+        }
+    }
+
     /// Stable lowercase name (used in flow tables).
     pub fn name(self) -> &'static str {
         match self {

@@ -66,6 +66,9 @@ pub struct Block<'a> {
     pub body: &'a [u8],
     /// Total length (offset of the next block = pos + len).
     pub len: usize,
+    /// The trailing copy of the length matches (a mismatch is reported as
+    /// a warning by the index pass; the leading length is trusted).
+    pub trailer_ok: bool,
 }
 
 /// Outcome of framing one block.
@@ -101,7 +104,7 @@ pub fn block_at(data: &[u8], pos: usize, e: Endian) -> BlockStep<'_> {
         return BlockStep::Truncated(rest);
     };
     let len = len as usize;
-    if len < 12 || len % 4 != 0 {
+    if len < 12 || !len.is_multiple_of(4) {
         return BlockStep::Bad(Damage::error(
             pos as u64,
             format!("block of type 0x{kind:x} has impossible length {len}"),
@@ -111,16 +114,11 @@ pub fn block_at(data: &[u8], pos: usize, e: Endian) -> BlockStep<'_> {
         return BlockStep::Truncated(rest);
     }
     let trailer = e.u32(data, pos + len - 4).unwrap_or(0) as usize;
-    if trailer != len {
-        return BlockStep::Bad(Damage::error(
-            pos as u64,
-            format!("block of type 0x{kind:x}: trailing length {trailer} differs from {len}"),
-        ));
-    }
     BlockStep::Block(Block {
         kind,
         body: &data[pos + 8..pos + len - 4],
         len,
+        trailer_ok: trailer == len,
     })
 }
 

@@ -29,6 +29,8 @@ impl LinkType {
     pub const IPV4: LinkType = LinkType(228);
     /// Raw IPv6.
     pub const IPV6: LinkType = LinkType(229);
+    /// Linux netfilter log messages.
+    pub const NFLOG: LinkType = LinkType(239);
     /// Linux cooked capture v2.
     pub const LINUX_SLL2: LinkType = LinkType(276);
     /// Network Monitor's own information/event frames (not network
@@ -83,6 +85,7 @@ impl LinkType {
             LinkType::IPV4 => "rawip4",
             LinkType::IPV6 => "rawip6",
             LinkType::LINUX_SLL2 => "linux-sll2",
+            LinkType::NFLOG => "nflog",
             LinkType::NETMON_INFO => "netmon-info",
             LinkType(n) if n >= 0xFFFF_0000 => return format!("netmon-media-0x{:04x}", n & 0xFFFF),
             LinkType(n) => return format!("linktype-{n}"),

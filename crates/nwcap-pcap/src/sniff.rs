@@ -25,13 +25,13 @@ pub fn describe(data: &[u8]) -> String {
     }
     if data.len() >= 8 {
         let t = u32::from_le_bytes([data[0], data[1], data[2], data[3]]);
-        if matches!(t, 1 | 2 | 3 | 4 | 5 | 6) {
+        if matches!(t, 1..=6) {
             return "it starts like a pcapng block but has no section header block (a fragment of a pcapng file?)".into();
         }
         // ETW trace buffers (.etl from pktmon / netsh trace) start with the
         // buffer size, a power of two of at least 4 KiB, and the file is a
         // whole number of buffers.
-        if t.is_power_of_two() && (4096..=16 << 20).contains(&t) && data.len() % t as usize == 0 {
+        if t.is_power_of_two() && (4096..=16 << 20).contains(&t) && data.len().is_multiple_of(t as usize) {
             return "it looks like an ETW trace (.etl from pktmon or netsh trace); convert it with `pktmon etl2pcap` first".into();
         }
     }

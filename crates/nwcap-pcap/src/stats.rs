@@ -64,10 +64,8 @@ impl Stats {
             self.no_timestamp += 1;
             return;
         }
-        if let Some(p) = self.prev_ts {
-            if r.ts < p {
-                self.in_order = false;
-            }
+        if self.prev_ts.is_some_and(|p| r.ts < p) {
+            self.in_order = false;
         }
         self.prev_ts = Some(r.ts);
         self.first_ts = Some(self.first_ts.map_or(r.ts, |f| f.min(r.ts)));

@@ -18,6 +18,7 @@ pub(crate) mod ethertype {
     pub const TEB: u16 = 0x6558;
     pub const ERSPAN2: u16 = 0x88BE;
     pub const PPP: u16 = 0x880B;
+    pub const CISCO_METADATA: u16 = 0x8909;
 }
 
 /// Start decoding at the link layer of `lt`.
@@ -37,6 +38,7 @@ pub(crate) fn dispatch(d: &mut Decoder<'_>, lt: LinkType) {
             _ => d.issue(Layer::Link, 0, IssueKind::Truncated),
         },
         LinkType::IEEE802_11 => wifi(d),
+        LinkType::NFLOG => nflog(d),
         _ => {}
     }
 }
@@ -51,6 +53,12 @@ fn loopback(d: &mut Decoder<'_>) {
     match family {
         2 => ip::ipv4(d, 4),
         10 | 24 | 28 | 30 => ip::ipv6(d, 4),
+        // Neither byte order gives an address family: some writers put an
+        // ethertype in the last two bytes (as Wireshark also accepts).
+        _ if le >= 0x100 && be >= 0x100 => match be16(d.data, 2) {
+            Some(t) if t >= 0x0600 => ether_payload(d, t, 4),
+            _ => d.pkt.non_ip = Some(0),
+        },
         other => d.pkt.non_ip = Some(other as u16),
     }
 }
@@ -92,6 +100,17 @@ pub(crate) fn ether_payload(d: &mut Decoder<'_>, t: u16, off: usize) {
                 off += 4;
             }
             ethertype::MPLS | ethertype::MPLS_MC => return mpls(d, off),
+            ethertype::CISCO_METADATA => {
+                // 8 bytes: version, length, option, SGT, next ethertype. In
+                // GRE (tcpdump's various_gre.pcap) the next ethertype comes
+                // first instead; take whichever position names IP.
+                let (Some(last), Some(first)) = (be16(d.data, off + 6), be16(d.data, off)) else {
+                    return d.issue(Layer::Link, off, IssueKind::Truncated);
+                };
+                let is_ip = |x| x == ethertype::IPV4 || x == ethertype::IPV6;
+                t = if !is_ip(last) && is_ip(first) { first } else { last };
+                off += 8;
+            }
             ethertype::PPPOE => {
                 // version/type, code, session id, length, then PPP protocol.
                 match be16(d.data, off + 6) {
@@ -177,4 +196,34 @@ fn wifi(d: &mut Decoder<'_>) {
         (Some(_), _) => d.pkt.non_ip = Some(0),
         (None, _) => d.issue(Layer::Link, 0, IssueKind::Truncated),
     }
+}
+
+/// Linux NFLOG: a 4-byte header (address family, version, resource id),
+/// then TLVs in host byte order (little-endian on the machines that write
+/// it); the packet is the payload TLV (type 9).
+fn nflog(d: &mut Decoder<'_>) {
+    let Some(&family) = d.data.first() else {
+        d.issue(Layer::Link, 0, IssueKind::Truncated);
+        return;
+    };
+    let mut at = 4;
+    while let (Some(len), Some(kind)) = (
+        Endian::Little.u16(d.data, at),
+        Endian::Little.u16(d.data, at + 2),
+    ) {
+        let len = usize::from(len);
+        if len < 4 {
+            d.issue(Layer::Link, at, IssueKind::Malformed);
+            return;
+        }
+        if kind == 9 {
+            return match family {
+                2 => ip::ipv4(d, at + 4),
+                10 => ip::ipv6(d, at + 4),
+                _ => ip::by_version(d, at + 4),
+            };
+        }
+        at += len.div_ceil(4) * 4;
+    }
+    d.pkt.non_ip = Some(0);
 }

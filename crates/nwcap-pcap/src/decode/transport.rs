@@ -173,16 +173,12 @@ fn gre(d: &mut Decoder<'_>, off: usize) {
         proto: ipproto::GRE,
         ..L4::default()
     });
-    let f: fn(&mut Decoder<'_>, usize) = match proto {
-        ethertype::IPV4 => ip::ipv4,
-        ethertype::IPV6 => ip::ipv6,
-        ethertype::TEB => link::ethernet,
-        ethertype::MPLS => link::mpls,
-        ethertype::ERSPAN2 => |d, at| link::ethernet(d, at + 8),
-        ethertype::PPP => ppp,
-        _ => return,
-    };
-    d.tunnel(TunnelKind::Gre, key, at, f);
+    match proto {
+        ethertype::TEB => d.tunnel(TunnelKind::Gre, key, at, link::ethernet),
+        ethertype::ERSPAN2 => d.tunnel(TunnelKind::Gre, key, at, |d, at| link::ethernet(d, at + 8)),
+        ethertype::PPP => d.tunnel(TunnelKind::Gre, key, at, ppp),
+        t => d.tunnel(TunnelKind::Gre, key, at, |d, at| link::ether_payload(d, t, at)),
+    }
 }
 
 /// PPP inside GRE: optional address/control (ff 03), then a 1- or 2-byte
