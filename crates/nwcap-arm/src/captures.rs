@@ -1,0 +1,206 @@
+//! packetCaptures operations: create, get, list, queryStatus, stop, delete,
+//! and waiting for a capture to finish.
+//!
+//! Create and stop/delete are long-running operations: the calls here return
+//! once ARM says the operation is done, so a caller never has to know about
+//! `Azure-AsyncOperation` or `Location`.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::client::{ArmClient, Raw, decode};
+use crate::error::ArmError;
+use crate::types::{
+    PacketCapture, PacketCaptureProperties, PacketCaptureStatus, ProvisioningState,
+};
+use crate::validate::{validate_name, validate_properties};
+
+/// Resource group of the watchers Azure creates by itself.
+pub const DEFAULT_WATCHER_RESOURCE_GROUP: &str = "NetworkWatcherRG";
+
+/// A network watcher: subscription, resource group, name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatcherRef {
+    /// Subscription id.
+    pub subscription: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Watcher name.
+    pub name: String,
+}
+
+impl WatcherRef {
+    /// The watcher Azure creates for a region: `NetworkWatcher_<region>` in `NetworkWatcherRG`.
+    pub fn default_for_region(subscription: &str, region: &str) -> Self {
+        Self {
+            subscription: subscription.to_owned(),
+            resource_group: DEFAULT_WATCHER_RESOURCE_GROUP.to_owned(),
+            name: format!(
+                "NetworkWatcher_{}",
+                crate::types::normalize_location(region)
+            ),
+        }
+    }
+
+    /// The watcher's resource path.
+    pub fn path(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkWatchers/{}",
+            self.subscription, self.resource_group, self.name
+        )
+    }
+
+    /// Path of one capture of this watcher.
+    pub fn capture_path(&self, capture: &str) -> String {
+        format!("{}/packetCaptures/{capture}", self.path())
+    }
+}
+
+/// Builds the PUT body for a new capture: `{"properties": {...}}` with only
+/// the parameters that are set.
+pub fn create_body(properties: &PacketCaptureProperties) -> Value {
+    let mut props = properties.clone();
+    props.provisioning_state = None;
+    json!({ "properties": props })
+}
+
+impl ArmClient {
+    /// Creates (starts) a capture and waits until ARM has provisioned it.
+    /// The parameters are checked against the API's limits first.
+    pub async fn create_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+        properties: &PacketCaptureProperties,
+    ) -> Result<Raw<PacketCapture>, ArmError> {
+        validate_name(name)?;
+        validate_properties(properties)?;
+        let url = self.url(&watcher.capture_path(name), self.api_version());
+        let body = create_body(properties);
+        let resp = self.send(Method::PUT, &url, Some(&body)).await?;
+        self.wait_lro(&url, &resp).await?;
+        // Without an operation header the resource itself says when it is done.
+        let deadline = Instant::now() + self.poll.timeout;
+        loop {
+            let pc: Raw<PacketCapture> = self.get_json(&url).await?;
+            match &pc.value.properties.provisioning_state {
+                Some(ProvisioningState::Updating) if Instant::now() < deadline => {
+                    tokio::time::sleep(self.poll.interval).await;
+                }
+                Some(ProvisioningState::Updating) => {
+                    return Err(ArmError::Timeout {
+                        what: format!("capture {name} to be provisioned"),
+                        seconds: self.poll.timeout.as_secs(),
+                    });
+                }
+                Some(state @ (ProvisioningState::Failed | ProvisioningState::Canceled)) => {
+                    return Err(ArmError::OperationFailed {
+                        status: state.to_string(),
+                        code: "ProvisioningFailed".to_owned(),
+                        message: format!("capture {name} is in provisioning state {state}"),
+                        ids: crate::error::RequestIds::default(),
+                    });
+                }
+                _ => return Ok(pc),
+            }
+        }
+    }
+
+    /// Reads a capture.
+    pub async fn get_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+    ) -> Result<Raw<PacketCapture>, ArmError> {
+        let url = self.url(&watcher.capture_path(name), self.api_version());
+        self.get_json(&url).await
+    }
+
+    /// Lists the captures of a watcher (every page).
+    pub async fn list_captures(
+        &self,
+        watcher: &WatcherRef,
+    ) -> Result<Vec<Raw<PacketCapture>>, ArmError> {
+        let url = self.url(
+            &format!("{}/packetCaptures", watcher.path()),
+            self.api_version(),
+        );
+        self.list_json(&url).await
+    }
+
+    /// Queries the status of a capture (`POST .../queryStatus`).
+    pub async fn capture_status(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+    ) -> Result<Raw<PacketCaptureStatus>, ArmError> {
+        let url = self.url(
+            &format!("{}/queryStatus", watcher.capture_path(name)),
+            self.api_version(),
+        );
+        let resp = self.send(Method::POST, &url, None).await?;
+        if resp.status == 202 && resp.body.iter().all(u8::is_ascii_whitespace) {
+            // Status computed asynchronously: the final body comes from the poll.
+            if let Some(body) = self.wait_lro(&url, &resp).await? {
+                let done = crate::client::Response { body, ..resp };
+                return decode(&Method::POST, &url, &done);
+            }
+        }
+        decode(&Method::POST, &url, &resp)
+    }
+
+    /// Stops a running capture and waits for the stop to complete.
+    pub async fn stop_capture(&self, watcher: &WatcherRef, name: &str) -> Result<(), ArmError> {
+        let url = self.url(
+            &format!("{}/stop", watcher.capture_path(name)),
+            self.api_version(),
+        );
+        let resp = self.send(Method::POST, &url, None).await?;
+        self.wait_lro(&url, &resp).await?;
+        Ok(())
+    }
+
+    /// Deletes a capture resource (the files in storage stay) and waits.
+    pub async fn delete_capture(&self, watcher: &WatcherRef, name: &str) -> Result<(), ArmError> {
+        let url = self.url(&watcher.capture_path(name), self.api_version());
+        let resp = self.send(Method::DELETE, &url, None).await?;
+        self.wait_lro(&url, &resp).await?;
+        Ok(())
+    }
+
+    /// Polls `queryStatus` every `interval` until the capture is Stopped or
+    /// Error, calling `on_poll` with each status. Fails with
+    /// [`ArmError::Timeout`] after `timeout`.
+    pub async fn wait_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+        interval: Duration,
+        timeout: Duration,
+        mut on_poll: impl FnMut(&PacketCaptureStatus),
+    ) -> Result<Raw<PacketCaptureStatus>, ArmError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let status = self.capture_status(watcher, name).await?;
+            on_poll(&status.value);
+            if status
+                .value
+                .packet_capture_status
+                .as_ref()
+                .is_some_and(|s| s.is_final())
+            {
+                return Ok(status);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ArmError::Timeout {
+                    what: format!("capture {name} to stop"),
+                    seconds: timeout.as_secs(),
+                });
+            }
+            tokio::time::sleep(interval.min(deadline - now)).await;
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! The client against the local ARM test server: lifecycle, long-running
+//! operations, retries, errors, paging, look-ups, and the server's bodies
+//! against the REST spec's examples.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nwcap_arm::auth::Credential;
+use nwcap_arm::types::{CaptureStatus, PacketCapture, PacketCaptureProperties, ProvisioningState};
+use nwcap_arm::{
+    ArmClient, ArmError, ClientOptions, PollOptions, RequestLog, RequestObserver, RetryPolicy,
+    Secret, WatcherRef,
+};
+use nwcap_armtest::{ArmTestServer, Fault, FaultKind, ServerConfig, TEST_SUBSCRIPTION};
+use serde_json::Value;
+
+const TOKEN: &str = "test-token-3f9a";
+
+fn client(server: &ArmTestServer) -> ArmClient {
+    client_with(server, None)
+}
+
+fn client_with(server: &ArmTestServer, observer: Option<Arc<dyn RequestObserver>>) -> ArmClient {
+    ArmClient::new(
+        Credential::from_token(Secret::new(TOKEN)),
+        ClientOptions {
+            endpoint: server.endpoint(),
+            retry: RetryPolicy {
+                max_retries: 3,
+                initial_delay: Duration::from_millis(10),
+                max_delay: Duration::from_secs(5),
+            },
+            poll: PollOptions {
+                interval: Duration::from_millis(10),
+                timeout: Duration::from_secs(20),
+            },
+            observer,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn example(name: &str) -> Value {
+    let path = format!("{}/tests/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The example Create request's properties, retargeted at the server's seeds.
+fn example_properties() -> PacketCaptureProperties {
+    let create = example("NetworkWatcherPacketCaptureCreate.json");
+    let pc: PacketCapture =
+        serde_json::from_value(create["parameters"]["parameters"].clone()).unwrap();
+    let mut p = pc.properties;
+    p.target = format!(
+        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/virtualMachines/vm1"
+    );
+    p
+}
+
+fn watcher() -> WatcherRef {
+    WatcherRef::default_for_region(TEST_SUBSCRIPTION, "westus")
+}
+
+/// Every path of a JSON document with the kind of value there.
+fn shape(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                shape(v, &format!("{prefix}/{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            out.insert(format!("{prefix}[]"));
+            for v in a {
+                shape(v, &format!("{prefix}[]"), out);
+            }
+        }
+        Value::String(_) => {
+            out.insert(format!("{prefix}:string"));
+        }
+        Value::Number(_) => {
+            out.insert(format!("{prefix}:number"));
+        }
+        Value::Bool(_) => {
+            out.insert(format!("{prefix}:bool"));
+        }
+        Value::Null => {
+            out.insert(format!("{prefix}:null"));
+        }
+    }
+}
+
+fn shape_of(v: &Value) -> BTreeSet<String> {
+    let mut s = BTreeSet::new();
+    shape(v, "", &mut s);
+    s
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn full_lifecycle_follows_the_spec() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let w = watcher();
+    let props = example_properties();
+
+    let created = c.create_capture(&w, "pc1", &props).await.unwrap();
+    assert_eq!(
+        created.value.properties.provisioning_state,
+        Some(ProvisioningState::Succeeded)
+    );
+
+    // The PUT body is the example request, and every request carries the token.
+    let reqs = server.requests();
+    let put = reqs.iter().find(|r| r.method == "PUT").unwrap();
+    let mut expected =
+        example("NetworkWatcherPacketCaptureCreate.json")["parameters"]["parameters"].clone();
+    expected["properties"]["target"] = Value::String(props.target.clone());
+    assert_eq!(put.body.as_ref().unwrap(), &expected);
+    assert!(put.query.contains("api-version=2025-07-01"));
+    assert!(
+        reqs.iter()
+            .all(|r| r.authorization.as_deref() == Some(&*format!("Bearer {TOKEN}")))
+    );
+    // PUT, one InProgress poll, the Succeeded poll, the final GET.
+    let methods: Vec<&str> = reqs.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["PUT", "GET", "GET", "GET"]);
+
+    let st = c.capture_status(&w, "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Running));
+    assert!(st.value.capture_start_time.is_some());
+    server.advance_clock(99);
+    let st = c.capture_status(&w, "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Running));
+    server.advance_clock(1);
+    let st = c.capture_status(&w, "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Stopped));
+    assert_eq!(st.value.stop_reason.as_deref(), Some("TimeExceeded"));
+
+    let list = c.list_captures(&w).await.unwrap();
+    assert_eq!(list.len(), 1);
+    c.delete_capture(&w, "pc1").await.unwrap();
+    assert!(c.list_captures(&w).await.unwrap().is_empty());
+    let err = c.get_capture(&w, "pc1").await.unwrap_err();
+    assert_eq!(err.status(), Some(404));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn stop_is_polled_through_location() {
+    let server = ArmTestServer::with_config(ServerConfig {
+        lro_polls: 3,
+        ..Default::default()
+    })
+    .unwrap();
+    let c = client(&server);
+    let w = watcher();
+    c.create_capture(&w, "pc1", &example_properties())
+        .await
+        .unwrap();
+    server.clear_requests();
+    c.stop_capture(&w, "pc1").await.unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs[0].method, "POST");
+    assert!(reqs[0].path.ends_with("/packetCaptures/pc1/stop"));
+    let polls = reqs
+        .iter()
+        .filter(|r| r.path.contains("/operationResults/"))
+        .count();
+    assert_eq!(polls, 4, "three 202 answers then the 200");
+    let st = c.capture_status(&w, "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Stopped));
+    assert_eq!(st.value.stop_reason.as_deref(), Some("Manual"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wait_polls_until_stopped() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let w = watcher();
+    c.create_capture(&w, "pc1", &example_properties())
+        .await
+        .unwrap();
+    let mut polls = 0;
+    let done = c
+        .wait_capture(
+            &w,
+            "pc1",
+            Duration::from_millis(5),
+            Duration::from_secs(10),
+            |_| {
+                polls += 1;
+                if polls == 3 {
+                    server.advance_clock(100);
+                }
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(polls, 4);
+    assert_eq!(
+        done.value.packet_capture_status,
+        Some(CaptureStatus::Stopped)
+    );
+
+    let err = c
+        .wait_capture(
+            &w,
+            "missing",
+            Duration::from_millis(5),
+            Duration::from_secs(1),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("ResourceNotFound: "), "{err}");
+
+    c.create_capture(&w, "pc2", &example_properties())
+        .await
+        .unwrap();
+    let err = c
+        .wait_capture(
+            &w,
+            "pc2",
+            Duration::from_millis(20),
+            Duration::from_millis(100),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ArmError::Timeout { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn throttling_honours_retry_after() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    server.inject(
+        Fault::once(FaultKind::TooManyRequests {
+            retry_after_secs: 1,
+        })
+        .on_method("GET"),
+    );
+    let started = Instant::now();
+    let list = c.list_captures(&watcher()).await.unwrap();
+    assert!(list.is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was not honoured"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn server_errors_are_retried_then_reported() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    server.inject(Fault::once(FaultKind::ServerError).on_method("PUT"));
+    c.create_capture(&watcher(), "pc1", &example_properties())
+        .await
+        .unwrap();
+    let puts = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    assert_eq!(puts, 2);
+
+    // More 500s than retries: the ARM error is shown with the request id.
+    let mut f = Fault::once(FaultKind::ServerError).on_path("/queryStatus");
+    f.times = 10;
+    server.inject(f);
+    let err = c.capture_status(&watcher(), "pc1").await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("InternalServerError: Injected server error. (http 500, request id "),
+        "{text}"
+    );
+    assert!(text.contains("correlation id"), "{text}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn malformed_bodies_are_errors_not_panics() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    server.inject(Fault::once(FaultKind::MalformedBody));
+    let err = c.get_capture(&watcher(), "pc1").await.unwrap_err();
+    assert!(matches!(err, ArmError::Decode { .. }), "{err}");
+    assert!(
+        err.to_string().contains("malformed response to GET"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("request id"), "{err}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn failed_operations_report_the_arm_error() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let mut p = example_properties();
+    p.target = p.target.replace("vm1", "ghost");
+    let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
+    assert!(matches!(err, ArmError::OperationFailed { .. }), "{err}");
+    assert!(err.to_string().contains("TargetNotFound"), "{err}");
+    let pc = c.get_capture(&watcher(), "pc1").await.unwrap();
+    assert_eq!(
+        pc.value.properties.provisioning_state,
+        Some(ProvisioningState::Failed)
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn invalid_parameters_never_reach_the_server() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let mut p = example_properties();
+    p.time_limit_in_seconds = Some(18_001);
+    let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--time-limit: at most 18000 seconds (got 18001)"
+    );
+    let err = c
+        .create_capture(&watcher(), "-bad", &example_properties())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("NAME: "), "{err}");
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn lists_follow_next_link() {
+    let server = ArmTestServer::with_config(ServerConfig {
+        page_size: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let c = client(&server);
+    for i in 0..5 {
+        c.create_capture(&watcher(), &format!("pc{i}"), &example_properties())
+            .await
+            .unwrap();
+    }
+    server.clear_requests();
+    let names: Vec<String> = c
+        .list_captures(&watcher())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.value.name)
+        .collect();
+    assert_eq!(names, ["pc0", "pc1", "pc2", "pc3", "pc4"]);
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn look_ups_find_targets_and_the_regions_watcher() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let vm = c
+        .find_virtual_machine(TEST_SUBSCRIPTION, "rg2", "VM1")
+        .await
+        .unwrap();
+    assert_eq!(vm.location, "westus");
+    assert!(vm.id.ends_with("/virtualMachines/vm1"));
+    let vmss = c
+        .find_scale_set(TEST_SUBSCRIPTION, "rg2", "vmss1")
+        .await
+        .unwrap();
+    assert!(vmss.id.ends_with("/virtualMachineScaleSets/vmss1"));
+    let w = c
+        .find_network_watcher(TEST_SUBSCRIPTION, "East US")
+        .await
+        .unwrap();
+    assert_eq!(
+        w,
+        WatcherRef::default_for_region(TEST_SUBSCRIPTION, "eastus")
+    );
+    let err = c
+        .find_network_watcher(TEST_SUBSCRIPTION, "northeurope")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no network watcher in region northeurope"),
+        "{err}"
+    );
+    let err = c
+        .find_virtual_machine(TEST_SUBSCRIPTION, "rg2", "nope")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ArmError::NotFound(_)));
+    let r = c.get_resource(&vm.id).await.unwrap();
+    assert_eq!(r.value.location, "westus");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn server_bodies_have_the_shape_of_the_spec_examples() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let w = watcher();
+    c.create_capture(&w, "pc1", &example_properties())
+        .await
+        .unwrap();
+
+    let got = c.get_capture(&w, "pc1").await.unwrap().json;
+    let want = example("NetworkWatcherPacketCaptureGet.json")["responses"]["200"]["body"].clone();
+    assert_eq!(shape_of(&got), shape_of(&want));
+
+    let list = c.list_captures(&w).await.unwrap();
+    let want =
+        example("NetworkWatcherPacketCapturesList.json")["responses"]["200"]["body"]["value"][0]
+            .clone();
+    assert_eq!(shape_of(&list[0].json), shape_of(&want));
+
+    server.advance_clock(100);
+    let st = c.capture_status(&w, "pc1").await.unwrap().json;
+    let want =
+        example("NetworkWatcherPacketCaptureQueryStatus.json")["responses"]["200"]["body"].clone();
+    assert_eq!(shape_of(&st), shape_of(&want));
+
+    // The 201 of the PUT has the Create example's response shape.
+    let create = example("NetworkWatcherPacketCaptureCreate.json");
+    assert_eq!(
+        create["responses"]["201"]["body"]["properties"]["provisioningState"],
+        "Updating"
+    );
+}
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl RequestObserver for Recorder {
+    fn on_request(&self, log: &RequestLog<'_>) {
+        self.0.lock().unwrap().push(format!(
+            "{} {} {:?} {:?}",
+            log.method, log.url, log.status, log.request_id
+        ));
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn tokens_stay_out_of_logs_and_errors() {
+    let server = ArmTestServer::with_config(ServerConfig {
+        required_token: Some("another-token".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let rec = Arc::new(Recorder::default());
+    let c = client_with(&server, Some(rec.clone()));
+    let err = c.list_captures(&watcher()).await.unwrap_err();
+    let text = format!("{err} {err:?} {c:?}");
+    assert!(text.contains("InvalidAuthenticationToken"), "{text}");
+    assert!(!text.contains(TOKEN), "{text}");
+    let logs = rec.0.lock().unwrap().join("\n");
+    assert!(logs.contains("GET http://127.0.0.1"), "{logs}");
+    assert!(logs.contains("Some(401)"), "{logs}");
+    assert!(!logs.contains(TOKEN), "{logs}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn connection_failures_are_retried_then_reported() {
+    let server = ArmTestServer::start().unwrap();
+    let endpoint = server.endpoint();
+    drop(server);
+    let c = ArmClient::new(
+        Credential::from_token(Secret::new(TOKEN)),
+        ClientOptions {
+            endpoint,
+            retry: RetryPolicy {
+                max_retries: 2,
+                initial_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(50),
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let err = c.list_captures(&watcher()).await.unwrap_err();
+    assert!(matches!(err, ArmError::Transport { .. }), "{err}");
+    assert!(!format!("{err:?}").contains(TOKEN));
+}
