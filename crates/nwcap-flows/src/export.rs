@@ -1,0 +1,323 @@
+//! Flows as named columns (the interchange with the output layer) and the
+//! documentation of every column, which the README renders.
+//!
+//! Column order and names are stable; [`COLUMN_DOCS`] lists them in the
+//! same order as [`to_columns`] produces them (a test checks it).
+
+use crate::columns::{Column, ColumnData};
+use crate::flow::{DirStats, Flow};
+use crate::ident::{community_id_of_key, uid};
+
+/// Options for [`to_columns_with`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ColumnOptions<'a> {
+    /// Community ID seed (0 by default, as everywhere).
+    pub community_id_seed: u16,
+    /// File names by file index; without them `file` holds the index.
+    pub files: Option<&'a [String]>,
+}
+
+/// (name, unit, meaning) of every column, in output order.
+pub const COLUMN_DOCS: &[(&str, &str, &str)] = &[
+    (
+        "uid",
+        "",
+        "stable flow id: 'C' + base62 of a hash of (key, first timestamp)",
+    ),
+    ("community_id", "", "Community ID v1 (seed 0 unless set)"),
+    (
+        "proto",
+        "",
+        "tcp, udp, icmp, icmp6, sctp, or the IP protocol number",
+    ),
+    (
+        "orig_h",
+        "",
+        "originator address (SYN sender for TCP, else first sender)",
+    ),
+    (
+        "orig_p",
+        "",
+        "originator port; ICMP: type of the first packet",
+    ),
+    ("resp_h", "", "responder address"),
+    (
+        "resp_p",
+        "",
+        "responder port; ICMP: code of the first packet",
+    ),
+    ("vlan", "", "outer VLAN id"),
+    ("vlan_inner", "", "inner VLAN id (QinQ)"),
+    (
+        "tunnel",
+        "",
+        "outer tunnel as '<kind> <outer src>-><outer dst>[ vni <n>]', originator side first",
+    ),
+    (
+        "file",
+        "",
+        "file where the flow started (name, or index in input order)",
+    ),
+    ("ts", "ns UTC", "first packet time"),
+    ("last_ts", "ns UTC", "last packet time"),
+    ("duration", "ns", "last_ts - ts"),
+    ("orig_pkts", "packets", "packets from the originator"),
+    ("resp_pkts", "packets", "packets from the responder"),
+    (
+        "orig_bytes",
+        "bytes",
+        "originator wire bytes (original frame length, as tshark)",
+    ),
+    ("resp_bytes", "bytes", "responder wire bytes"),
+    (
+        "orig_ip_bytes",
+        "bytes",
+        "originator IP bytes (IP total length, as Zeek)",
+    ),
+    ("resp_ip_bytes", "bytes", "responder IP bytes"),
+    (
+        "orig_payload",
+        "bytes",
+        "originator transport payload bytes (as headers state)",
+    ),
+    ("resp_payload", "bytes", "responder transport payload bytes"),
+    (
+        "truncated_pkts",
+        "packets",
+        "packets cut by the capture's snap length",
+    ),
+    (
+        "conn_state",
+        "",
+        "Zeek conn_state (S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH)",
+    ),
+    (
+        "history",
+        "",
+        "Zeek history letters (upper case: originator)",
+    ),
+    ("syn", "packets", "TCP packets with SYN"),
+    ("fin", "packets", "TCP packets with FIN"),
+    ("rst", "packets", "TCP packets with RST"),
+    ("psh", "packets", "TCP packets with PSH"),
+    ("ack", "packets", "TCP packets with ACK"),
+    ("urg", "packets", "TCP packets with URG"),
+    ("ece", "packets", "TCP packets with ECE"),
+    ("cwr", "packets", "TCP packets with CWR"),
+    (
+        "retransmits",
+        "packets",
+        "TCP payload at or below the highest sequence seen, > 3 ms after the previous segment",
+    ),
+    (
+        "out_of_order",
+        "packets",
+        "same, within 3 ms of the previous segment (out of order)",
+    ),
+    (
+        "zero_window",
+        "packets",
+        "zero window advertisements (Zeek's rule)",
+    ),
+    (
+        "handshake_rtt",
+        "s",
+        "originator SYN to its ACK of the SYN-ACK",
+    ),
+    (
+        "orig_init_win",
+        "",
+        "TCP window of the originator's first packet (unscaled)",
+    ),
+    (
+        "resp_init_win",
+        "",
+        "TCP window of the responder's first packet (unscaled)",
+    ),
+    ("orig_len_min", "bytes", "smallest originator payload"),
+    ("orig_len_max", "bytes", "largest originator payload"),
+    ("orig_len_mean", "bytes", "mean originator payload"),
+    (
+        "orig_len_std",
+        "bytes",
+        "sample standard deviation of originator payloads",
+    ),
+    ("resp_len_min", "bytes", "smallest responder payload"),
+    ("resp_len_max", "bytes", "largest responder payload"),
+    ("resp_len_mean", "bytes", "mean responder payload"),
+    (
+        "resp_len_std",
+        "bytes",
+        "sample standard deviation of responder payloads",
+    ),
+    (
+        "iat_mean",
+        "s",
+        "mean gap between consecutive packets (both directions)",
+    ),
+    ("iat_std", "s", "sample standard deviation of the gaps"),
+    ("iat_min", "s", "smallest gap"),
+    ("iat_max", "s", "largest gap"),
+    (
+        "bytes_per_s",
+        "bytes/s",
+        "wire bytes (both directions) / duration; empty when duration is 0",
+    ),
+    (
+        "pkts_per_s",
+        "packets/s",
+        "packets / duration; empty when duration is 0",
+    ),
+    (
+        "service",
+        "",
+        "dns, http, tls, ssh, quic... from content, else from the port",
+    ),
+    ("dns_query", "", "first DNS question name"),
+    ("tls_sni", "", "TLS ClientHello server name"),
+    ("http_host", "", "HTTP request Host header"),
+];
+
+/// Protocol name as in the `proto` column.
+pub fn proto_name(p: u8) -> String {
+    match p {
+        6 => "tcp".into(),
+        17 => "udp".into(),
+        1 => "icmp".into(),
+        58 => "icmp6".into(),
+        132 => "sctp".into(),
+        n => n.to_string(),
+    }
+}
+
+/// The flow table as columns (Community ID seed 0, `file` as index).
+pub fn to_columns(flows: &[Flow]) -> Vec<Column> {
+    to_columns_with(flows, ColumnOptions::default())
+}
+
+fn secs(ns: f64) -> f64 {
+    ns / 1e9
+}
+
+/// The flow table as columns, with options.
+pub fn to_columns_with(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
+    let mut cols = Vec::with_capacity(COLUMN_DOCS.len());
+    let mut add = |name: &'static str, data: ColumnData| cols.push(Column { name, data });
+    let u64c = |f: &dyn Fn(&Flow) -> u64| ColumnData::U64(flows.iter().map(f).collect());
+    let u32o = |f: &dyn Fn(&Flow) -> Option<u32>| ColumnData::U32Opt(flows.iter().map(f).collect());
+    let f64o = |f: &dyn Fn(&Flow) -> Option<f64>| ColumnData::F64Opt(flows.iter().map(f).collect());
+    let stro =
+        |f: &dyn Fn(&Flow) -> Option<String>| ColumnData::StrOpt(flows.iter().map(f).collect());
+    let strc = |f: &dyn Fn(&Flow) -> String| ColumnData::Str(flows.iter().map(f).collect());
+    let seed = opt.community_id_seed;
+
+    add("uid", strc(&|f| uid(&f.key, f.ts, f.orig_is_a)));
+    add("community_id", strc(&|f| community_id_of_key(seed, &f.key)));
+    add("proto", strc(&|f| proto_name(f.key.proto)));
+    add("orig_h", strc(&|f| f.orig_h().to_string()));
+    add("orig_p", u32o(&|f| f.orig_p().map(u32::from)));
+    add("resp_h", strc(&|f| f.resp_h().to_string()));
+    add("resp_p", u32o(&|f| f.resp_p().map(u32::from)));
+    add("vlan", u32o(&|f| f.key.vlan.map(u32::from)));
+    add("vlan_inner", u32o(&|f| f.key.vlan_inner.map(u32::from)));
+    add(
+        "tunnel",
+        stro(&|f| {
+            f.tunnel().map(|(k, s, d, vni)| match vni {
+                Some(v) => format!("{} {s}->{d} vni {v}", k.name()),
+                None => format!("{} {s}->{d}", k.name()),
+            })
+        }),
+    );
+    add(
+        "file",
+        strc(&|f| {
+            opt.files
+                .and_then(|names| names.get(f.file as usize).cloned())
+                .unwrap_or_else(|| f.file.to_string())
+        }),
+    );
+    add(
+        "ts",
+        ColumnData::TimestampNs(flows.iter().map(|f| f.ts).collect()),
+    );
+    add(
+        "last_ts",
+        ColumnData::TimestampNs(flows.iter().map(|f| f.last_ts).collect()),
+    );
+    add(
+        "duration",
+        ColumnData::DurationNs(flows.iter().map(Flow::duration).collect()),
+    );
+    add("orig_pkts", u64c(&|f| f.orig.pkts));
+    add("resp_pkts", u64c(&|f| f.resp.pkts));
+    add("orig_bytes", u64c(&|f| f.orig.bytes));
+    add("resp_bytes", u64c(&|f| f.resp.bytes));
+    add("orig_ip_bytes", u64c(&|f| f.orig.ip_bytes));
+    add("resp_ip_bytes", u64c(&|f| f.resp.ip_bytes));
+    add("orig_payload", u64c(&|f| f.orig.payload));
+    add("resp_payload", u64c(&|f| f.resp.payload));
+    add("truncated_pkts", u64c(&|f| f.truncated_pkts));
+    add("conn_state", strc(&|f| f.conn_state().to_owned()));
+    add("history", strc(&|f| f.history.clone()));
+    for (i, name) in ["syn", "fin", "rst", "psh", "ack", "urg", "ece", "cwr"]
+        .into_iter()
+        .enumerate()
+    {
+        add(name, u64c(&|f| f.flag_counts[i]));
+    }
+    add("retransmits", u64c(&|f| f.retransmits));
+    add("out_of_order", u64c(&|f| f.out_of_order));
+    add("zero_window", u64c(&|f| f.zero_window));
+    add(
+        "handshake_rtt",
+        f64o(&|f| f.handshake_rtt.map(|n| secs(n as f64))),
+    );
+    add("orig_init_win", u32o(&|f| f.orig.init_win.map(u32::from)));
+    add("resp_init_win", u32o(&|f| f.resp.init_win.map(u32::from)));
+    let dir = |o: bool| move |f: &Flow| -> DirStats { if o { f.orig } else { f.resp } };
+    for (o, names) in [
+        (
+            true,
+            [
+                "orig_len_min",
+                "orig_len_max",
+                "orig_len_mean",
+                "orig_len_std",
+            ],
+        ),
+        (
+            false,
+            [
+                "resp_len_min",
+                "resp_len_max",
+                "resp_len_mean",
+                "resp_len_std",
+            ],
+        ),
+    ] {
+        let d = dir(o);
+        add(names[0], u32o(&|f| d(f).len.min().map(|x| x as u32)));
+        add(names[1], u32o(&|f| d(f).len.max().map(|x| x as u32)));
+        add(names[2], f64o(&|f| d(f).len.mean()));
+        add(names[3], f64o(&|f| d(f).len.std()));
+    }
+    add("iat_mean", f64o(&|f| f.iat.mean().map(secs)));
+    add("iat_std", f64o(&|f| f.iat.std().map(secs)));
+    add("iat_min", f64o(&|f| f.iat.min().map(secs)));
+    add("iat_max", f64o(&|f| f.iat.max().map(secs)));
+    let rate = |f: &Flow, v: u64| {
+        let d = f.duration();
+        (d > 0).then(|| v as f64 / secs(d as f64))
+    };
+    add(
+        "bytes_per_s",
+        f64o(&|f| rate(f, f.orig.bytes + f.resp.bytes)),
+    );
+    add("pkts_per_s", f64o(&|f| rate(f, f.orig.pkts + f.resp.pkts)));
+    add("service", stro(&|f| f.service().map(str::to_owned)));
+    add("dns_query", stro(&|f| f.dns_query.clone()));
+    add("tls_sni", stro(&|f| f.tls_sni.clone()));
+    add("http_host", stro(&|f| f.http_host.clone()));
+    cols
+}

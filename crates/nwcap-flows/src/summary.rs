@@ -1,0 +1,184 @@
+//! The compact per-packet summary that phase 1 (parallel decode) hands to
+//! phase 2 (per-shard flow state machines).
+//!
+//! It holds only what the flow table reads, plus a borrowed prefix of the
+//! transport payload so application hints can be parsed later, once per
+//! flow, instead of on every packet. Building it allocates nothing.
+
+use nwcap_pcap::packet::{Packet, ipproto};
+use nwcap_pcap::{Record, TimestampNs};
+
+use crate::key::{FlowKey, TunnelKey, canonical, icmp_ports};
+
+/// Payload bytes kept for application hints (enough for a DNS question,
+/// a ClientHello's SNI in most cases, an HTTP request head).
+pub const HINT_BYTES: usize = 2048;
+
+/// IP fragment facts needed to attribute non-first fragments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FragRef {
+    /// IP identification.
+    pub id: u32,
+    /// True for the first fragment (offset 0).
+    pub first: bool,
+    /// True when the sender is `a` of the port-less key.
+    pub src_is_lo: bool,
+}
+
+/// One packet, reduced to what the flow table needs.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketSummary<'a> {
+    /// Flow key (ports zero for non-first fragments).
+    pub key: FlowKey,
+    /// Sender is `key.a`.
+    pub from_a: bool,
+    /// Position in the input: chunk index << 32 | record index.
+    pub ord: u64,
+    /// File index (caller's order).
+    pub file: u32,
+    /// Capture time, ns.
+    pub ts: TimestampNs,
+    /// Original frame length.
+    pub wire_len: u32,
+    /// IP total length.
+    pub ip_len: u32,
+    /// Transport payload length (as headers state; captured bytes when no
+    /// transport header).
+    pub payload_len: u32,
+    /// Cut by the snap length.
+    pub truncated: bool,
+    /// A transport header was decoded.
+    pub has_l4: bool,
+    /// TCP flags.
+    pub tcp_flags: u8,
+    /// TCP sequence number.
+    pub seq: u32,
+    /// TCP acknowledgement number.
+    pub ack: u32,
+    /// TCP window (raw).
+    pub window: u16,
+    /// ICMP type.
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub icmp_code: u8,
+    /// Outer source is the tunnel key's `lo`.
+    pub outer_src_is_lo: bool,
+    /// Fragment facts.
+    pub frag: Option<FragRef>,
+    /// Captured transport payload prefix.
+    pub payload: &'a [u8],
+}
+
+/// Why a record produced no summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Not an IP frame (ARP, LLDP...).
+    NonIp,
+    /// Could not be decoded as far as IP.
+    Undecodable,
+}
+
+impl<'a> PacketSummary<'a> {
+    /// Summarises a decoded packet; `Err` says why it is not part of a flow.
+    pub fn new(file: u32, ord: u64, rec: &Record<'a>, pkt: &Packet<'a>) -> Result<Self, Skip> {
+        let Some(ip) = pkt.ip else {
+            return Err(if pkt.non_ip.is_some() {
+                Skip::NonIp
+            } else {
+                Skip::Undecodable
+            });
+        };
+        let proto = ip.proto;
+        let (mut sport, mut dport, mut one_way) = (0u16, 0u16, false);
+        let mut s = PacketSummary {
+            key: FlowKey {
+                a: ip.src,
+                b: ip.dst,
+                a_port: 0,
+                b_port: 0,
+                proto,
+                vlan: pkt.vlan,
+                vlan_inner: pkt.vlan_inner,
+                tunnel: None,
+            },
+            from_a: true,
+            ord,
+            file,
+            ts: rec.ts,
+            wire_len: rec.origlen,
+            ip_len: ip.total_len,
+            payload_len: u32::try_from(pkt.payload.len()).unwrap_or(u32::MAX),
+            truncated: rec.truncated(),
+            has_l4: false,
+            tcp_flags: 0,
+            seq: 0,
+            ack: 0,
+            window: 0,
+            icmp_type: 0,
+            icmp_code: 0,
+            outer_src_is_lo: true,
+            frag: None,
+            payload: &pkt.payload[..pkt.payload.len().min(HINT_BYTES)],
+        };
+        if let Some(l4) = pkt.l4.filter(|l| l.proto == proto) {
+            s.has_l4 = true;
+            s.payload_len = l4.payload_len;
+            s.tcp_flags = l4.tcp_flags;
+            s.seq = l4.seq;
+            s.ack = l4.ack;
+            s.window = l4.window;
+            s.icmp_type = l4.icmp_type;
+            s.icmp_code = l4.icmp_code;
+            match proto {
+                ipproto::TCP | ipproto::UDP | ipproto::SCTP => {
+                    sport = l4.src_port;
+                    dport = l4.dst_port;
+                }
+                ipproto::ICMP | ipproto::ICMPV6 => {
+                    (sport, dport, one_way) = icmp_ports(proto, l4.icmp_type, l4.icmp_code);
+                }
+                _ => {}
+            }
+        }
+        let (a, ap, b, bp, from_a) = canonical(ip.src, sport, ip.dst, dport, one_way);
+        s.key.a = a;
+        s.key.b = b;
+        s.key.a_port = ap;
+        s.key.b_port = bp;
+        s.from_a = from_a;
+        if let Some(t) = pkt.tunnel {
+            let (lo, hi, src_is_lo) = if t.outer_src <= t.outer_dst {
+                (t.outer_src, t.outer_dst, true)
+            } else {
+                (t.outer_dst, t.outer_src, false)
+            };
+            s.key.tunnel = Some(TunnelKey {
+                kind: t.kind,
+                lo,
+                hi,
+                vni: t.vni,
+            });
+            s.outer_src_is_lo = src_is_lo;
+        }
+        if let Some(f) = ip.fragment {
+            let first = f.offset == 0;
+            if !first {
+                // A non-first fragment has no transport header: key by
+                // addresses only, the table maps it to its datagram's flow.
+                s.has_l4 = false;
+                s.key = s.key.without_ports();
+            }
+            s.frag = Some(FragRef {
+                id: f.id,
+                first,
+                src_is_lo: ip.src == s.key.without_ports().a,
+            });
+        }
+        Ok(s)
+    }
+
+    /// Sender's address.
+    pub fn src(&self) -> std::net::IpAddr {
+        if self.from_a { self.key.a } else { self.key.b }
+    }
+}

@@ -1,0 +1,228 @@
+//! The sequential flow table: one per shard, fed packets in file order.
+//!
+//! Memory follows active flows: a flow leaves the table when its timeout
+//! passes (checked when its next packet arrives, and by a sweep each time
+//! the table's clock advances by `sweep_interval`), when a new SYN follows
+//! a closed TCP connection, or at [`FlowTable::finish`].
+//!
+//! Fragments: the first fragment of a datagram (offset 0) carries the ports;
+//! the table remembers (addresses, protocol, direction, IP id) -> flow key
+//! for `FRAG_TTL` of capture time, in a map bounded to `frag_capacity`
+//! entries (oldest dropped first when full). A non-first fragment whose
+//! datagram is known joins that flow; otherwise it joins the flow of the
+//! same addresses and protocol with ports 0 (and is counted in
+//! [`TableStats::orphan_fragments`]).
+
+use std::collections::VecDeque;
+
+use nwcap_pcap::{Packet, Record, TimestampNs};
+use rustc_hash::FxHashMap;
+
+use crate::FlowConfig;
+use crate::flow::Flow;
+use crate::key::FlowKey;
+use crate::summary::{PacketSummary, Skip};
+
+/// IP reassembly timeout used for the fragment map (Linux's default).
+const FRAG_TTL: TimestampNs = 30_000_000_000;
+
+/// Packet counts that did not become flow packets or need a note.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableStats {
+    /// Packets added to flows.
+    pub packets: u64,
+    /// Frames that are not IP.
+    pub non_ip: u64,
+    /// Frames that could not be decoded up to IP.
+    pub undecodable: u64,
+    /// Non-first fragments whose first fragment was not seen.
+    pub orphan_fragments: u64,
+    /// Flows emitted.
+    pub flows: u64,
+}
+
+impl TableStats {
+    /// Adds another table's counts.
+    pub fn add(&mut self, o: &TableStats) {
+        self.packets += o.packets;
+        self.non_ip += o.non_ip;
+        self.undecodable += o.undecodable;
+        self.orphan_fragments += o.orphan_fragments;
+        self.flows += o.flows;
+    }
+}
+
+type FragKey = (FlowKey, bool, u32);
+
+/// A flow table processing packets sequentially.
+#[derive(Debug)]
+pub struct FlowTable {
+    cfg: FlowConfig,
+    map: FxHashMap<FlowKey, Flow>,
+    frags: FxHashMap<FragKey, (FlowKey, bool, TimestampNs)>,
+    frag_order: VecDeque<(FragKey, TimestampNs)>,
+    done: Vec<Flow>,
+    now: TimestampNs,
+    next_sweep: Option<TimestampNs>,
+    stats: TableStats,
+    ord: u64,
+}
+
+impl FlowTable {
+    /// An empty table.
+    pub fn new(cfg: FlowConfig) -> Self {
+        FlowTable {
+            cfg,
+            map: FxHashMap::default(),
+            frags: FxHashMap::default(),
+            frag_order: VecDeque::new(),
+            done: Vec::new(),
+            now: TimestampNs::MIN,
+            next_sweep: None,
+            stats: TableStats::default(),
+            ord: 0,
+        }
+    }
+
+    /// Convenience for sequential use: summarises and adds one decoded
+    /// packet of file `file`.
+    pub fn push(&mut self, file: u32, rec: &Record<'_>, pkt: &Packet<'_>) {
+        let ord = self.ord;
+        self.ord += 1;
+        match PacketSummary::new(file, ord, rec, pkt) {
+            Ok(s) => self.add(&s),
+            Err(skip) => self.skipped(skip),
+        }
+    }
+
+    /// Counts a frame that is not part of any flow.
+    pub fn skipped(&mut self, skip: Skip) {
+        match skip {
+            Skip::NonIp => self.stats.non_ip += 1,
+            Skip::Undecodable => self.stats.undecodable += 1,
+        }
+    }
+
+    /// Number of flows currently in the table.
+    pub fn active(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Adds one packet summary.
+    pub fn add(&mut self, p: &PacketSummary<'_>) {
+        self.stats.packets += 1;
+        if p.ts > self.now {
+            self.now = p.ts;
+            match self.next_sweep {
+                None => self.next_sweep = Some(p.ts.saturating_add(self.cfg.sweep_interval_ns)),
+                Some(t) if p.ts >= t => {
+                    self.sweep();
+                    self.next_sweep = Some(p.ts.saturating_add(self.cfg.sweep_interval_ns));
+                }
+                Some(_) => {}
+            }
+        }
+        let (key, from_a) = self.resolve_fragment(p);
+        let timeout = self.cfg.timeout_ns(key.proto);
+        match self.map.get_mut(&key) {
+            Some(flow) => {
+                if flow.ends_before(p, timeout) {
+                    let mut fresh = Flow::start(key, p, from_a);
+                    fresh.update(p, from_a);
+                    let old = std::mem::replace(flow, fresh);
+                    self.emit(old);
+                } else {
+                    flow.update(p, from_a);
+                }
+            }
+            None => {
+                let mut f = Flow::start(key, p, from_a);
+                f.update(p, from_a);
+                self.map.insert(key, f);
+            }
+        }
+    }
+
+    fn resolve_fragment(&mut self, p: &PacketSummary<'_>) -> (FlowKey, bool) {
+        let Some(fr) = p.frag else {
+            return (p.key, p.from_a);
+        };
+        let fk: FragKey = (p.key.without_ports(), fr.src_is_lo, fr.id);
+        if fr.first {
+            if p.has_l4 {
+                if self.frags.len() >= self.cfg.frag_capacity {
+                    self.evict_fragments(true);
+                }
+                if self.frags.insert(fk, (p.key, p.from_a, p.ts)).is_none() {
+                    self.frag_order.push_back((fk, p.ts));
+                }
+            }
+            return (p.key, p.from_a);
+        }
+        match self.frags.get(&fk) {
+            Some(&(key, from_a, t)) if p.ts.saturating_sub(t) <= FRAG_TTL => (key, from_a),
+            _ => {
+                self.stats.orphan_fragments += 1;
+                (p.key, p.from_a)
+            }
+        }
+    }
+
+    /// Drops fragment entries older than `FRAG_TTL`, or the oldest one when
+    /// `force` is set and none is old enough.
+    fn evict_fragments(&mut self, force: bool) {
+        let mut dropped = false;
+        while let Some(&(k, t)) = self.frag_order.front() {
+            let old = self.now.saturating_sub(t) > FRAG_TTL;
+            if !(old || (force && !dropped)) {
+                break;
+            }
+            self.frag_order.pop_front();
+            // Remove only if the map still holds this very entry.
+            if self.frags.get(&k).is_some_and(|e| e.2 == t) {
+                self.frags.remove(&k);
+            }
+            dropped = true;
+        }
+    }
+
+    fn emit(&mut self, f: Flow) {
+        self.stats.flows += 1;
+        self.done.push(f);
+    }
+
+    /// Emits every flow whose timeout has passed at the table's clock.
+    pub fn sweep(&mut self) {
+        let now = self.now;
+        let cfg = &self.cfg;
+        let expired: Vec<Flow> = self
+            .map
+            .extract_if(|k, f| f.expired(now, cfg.timeout_ns(k.proto)))
+            .map(|(_, f)| f)
+            .collect();
+        self.stats.flows += expired.len() as u64;
+        self.done.extend(expired);
+        self.evict_fragments(false);
+    }
+
+    /// Takes the flows finished so far (expired or split), leaving the
+    /// active ones in the table.
+    pub fn take_finished(&mut self) -> Vec<Flow> {
+        std::mem::take(&mut self.done)
+    }
+
+    /// Ends the input: every flow is emitted. Sorted by first packet time,
+    /// then input position.
+    pub fn finish(mut self) -> (Vec<Flow>, TableStats) {
+        let rest: Vec<Flow> = self.map.drain().map(|(_, f)| f).collect();
+        self.stats.flows += rest.len() as u64;
+        self.done.extend(rest);
+        sort_flows(&mut self.done);
+        (self.done, self.stats)
+    }
+}
+
+/// The output order: first packet time, then position in the input.
+pub fn sort_flows(flows: &mut [Flow]) {
+    flows.sort_unstable_by_key(|f| (f.ts, f.first_ord));
+}

@@ -1,0 +1,583 @@
+//! Engine tests on packets built by hand (no decoder needed).
+#![allow(clippy::unwrap_used, clippy::too_many_arguments)]
+
+use std::net::IpAddr;
+
+use nwcap_pcap::packet::tcpflags::{ACK, FIN, PSH, RST, SYN};
+use nwcap_pcap::packet::{Fragment, IpInfo, L4, Packet, Tunnel, TunnelKind, ipproto};
+use nwcap_pcap::{LinkType, Record};
+
+use crate::columns::ColumnData;
+use crate::hints::tests::{client_hello, dns_query};
+use crate::{
+    COLUMN_DOCS, DecodedChunk, Flow, FlowConfig, FlowTable, run_flows, run_flows_in_pool,
+    to_columns,
+};
+
+const MS: i64 = 1_000_000;
+const T0: i64 = 1_700_000_000_000 * MS;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// Builder of one hand-made packet.
+#[derive(Clone)]
+pub(crate) struct Pb {
+    ts: i64,
+    proto: u8,
+    src: IpAddr,
+    dst: IpAddr,
+    sport: u16,
+    dport: u16,
+    flags: u8,
+    seq: u32,
+    ack: u32,
+    win: u16,
+    len: u32,
+    payload: Vec<u8>,
+    vlan: Option<u16>,
+    tunnel: Option<Tunnel>,
+    frag: Option<Fragment>,
+    l4: bool,
+    icmp: (u8, u8),
+    cut: bool,
+}
+
+pub(crate) fn pb(ms: i64, proto: u8, src: &str, sport: u16, dst: &str, dport: u16) -> Pb {
+    Pb {
+        ts: T0 + ms * MS,
+        proto,
+        src: ip(src),
+        dst: ip(dst),
+        sport,
+        dport,
+        flags: 0,
+        seq: 0,
+        ack: 0,
+        win: 1000,
+        len: 0,
+        payload: Vec::new(),
+        vlan: None,
+        tunnel: None,
+        frag: None,
+        l4: true,
+        icmp: (0, 0),
+        cut: false,
+    }
+}
+
+pub(crate) fn tcp(
+    ms: i64,
+    src: &str,
+    sport: u16,
+    dst: &str,
+    dport: u16,
+    flags: u8,
+    seq: u32,
+    ack: u32,
+    len: u32,
+) -> Pb {
+    let mut p = pb(ms, ipproto::TCP, src, sport, dst, dport);
+    p.flags = flags;
+    p.seq = seq;
+    p.ack = ack;
+    p.len = len;
+    p
+}
+
+impl Pb {
+    fn payload(mut self, b: &[u8]) -> Self {
+        self.payload = b.to_vec();
+        self.len = b.len() as u32;
+        self
+    }
+    fn vlan(mut self, v: u16) -> Self {
+        self.vlan = Some(v);
+        self
+    }
+    fn tunnel(mut self, src: &str, dst: &str, vni: u32) -> Self {
+        self.tunnel = Some(Tunnel {
+            kind: TunnelKind::Vxlan,
+            outer_src: ip(src),
+            outer_dst: ip(dst),
+            vni: Some(vni),
+            depth: 1,
+        });
+        self
+    }
+    fn frag(mut self, offset: u32, more: bool, id: u32) -> Self {
+        self.frag = Some(Fragment { offset, more, id });
+        self.l4 = offset == 0;
+        self
+    }
+    fn icmp(mut self, t: u8, c: u8) -> Self {
+        self.icmp = (t, c);
+        self
+    }
+    fn cut(mut self) -> Self {
+        self.cut = true;
+        self
+    }
+    fn win(mut self, w: u16) -> Self {
+        self.win = w;
+        self
+    }
+
+    pub(crate) fn build(self) -> (Record<'static>, Packet<'static>) {
+        let hdr = match self.proto {
+            ipproto::TCP => 20,
+            ipproto::UDP => 8,
+            _ => 8,
+        };
+        let total_len = 20 + hdr + self.len;
+        let origlen = 14 + total_len;
+        let caplen = if self.cut { 34 } else { origlen };
+        let data: &'static [u8] = Box::leak(vec![0u8; caplen as usize].into_boxed_slice());
+        let payload: &'static [u8] = Box::leak(self.payload.into_boxed_slice());
+        let rec = Record {
+            ts: self.ts,
+            origlen,
+            data,
+            interface: 0,
+            linktype: LinkType::ETHERNET,
+            offset: 0,
+        };
+        let pkt = Packet {
+            vlan: self.vlan,
+            vlan_inner: None,
+            vlan_depth: u8::from(self.vlan.is_some()),
+            mpls_depth: 0,
+            ip: Some(IpInfo {
+                src: self.src,
+                dst: self.dst,
+                proto: self.proto,
+                total_len,
+                ttl: 64,
+                fragment: self.frag,
+            }),
+            tunnel: self.tunnel,
+            l4: self.l4.then_some(L4 {
+                proto: self.proto,
+                src_port: self.sport,
+                dst_port: self.dport,
+                tcp_flags: self.flags,
+                seq: self.seq,
+                ack: self.ack,
+                window: self.win,
+                icmp_type: self.icmp.0,
+                icmp_code: self.icmp.1,
+                payload_len: self.len,
+            }),
+            payload,
+            issue: None,
+            non_ip: None,
+        };
+        (rec, pkt)
+    }
+}
+
+fn flows_of(pkts: Vec<Pb>) -> Vec<Flow> {
+    flows_cfg(pkts, FlowConfig::default())
+}
+
+fn flows_cfg(pkts: Vec<Pb>, cfg: FlowConfig) -> Vec<Flow> {
+    let mut t = FlowTable::new(cfg);
+    for p in pkts {
+        let (r, k) = p.build();
+        t.push(0, &r, &k);
+    }
+    t.finish().0
+}
+
+const C: &str = "10.0.0.2";
+const S: &str = "10.0.0.1";
+
+fn handshake(seq_c: u32, t: i64) -> Vec<Pb> {
+    vec![
+        tcp(t, C, 40000, S, 80, SYN, seq_c, 0, 0),
+        tcp(t + 10, S, 80, C, 40000, SYN | ACK, 900, seq_c + 1, 0),
+        tcp(t + 20, C, 40000, S, 80, ACK, seq_c + 1, 901, 0),
+    ]
+}
+
+#[test]
+fn handshake_and_close_is_sf() {
+    let mut p = handshake(100, 0);
+    p.push(tcp(30, C, 40000, S, 80, ACK | PSH, 101, 901, 50));
+    p.push(tcp(40, S, 80, C, 40000, ACK | PSH, 901, 151, 500));
+    p.push(tcp(50, C, 40000, S, 80, FIN | ACK, 151, 1401, 0));
+    p.push(tcp(60, S, 80, C, 40000, FIN | ACK, 1401, 152, 0));
+    p.push(tcp(70, C, 40000, S, 80, ACK, 152, 1402, 0));
+    let f = flows_of(p);
+    assert_eq!(f.len(), 1);
+    let f = &f[0];
+    assert_eq!(f.conn_state(), "SF");
+    assert_eq!(f.history, "ShADdFf");
+    assert_eq!(f.orig_h(), ip(C));
+    assert_eq!(f.orig_p(), Some(40000));
+    assert_eq!(f.resp_p(), Some(80));
+    assert_eq!((f.orig.pkts, f.resp.pkts), (5, 3));
+    assert_eq!((f.orig.payload, f.resp.payload), (50, 500));
+    assert_eq!(f.orig.ip_bytes, 5 * 40 + 50);
+    assert_eq!(f.orig.bytes, 5 * 54 + 50);
+    assert_eq!(f.handshake_rtt, Some(20 * MS));
+    assert_eq!(f.flag_counts[0], 2); // SYN
+    assert_eq!(f.flag_counts[1], 2); // FIN
+    assert_eq!(f.flag_counts[4], 7); // ACK
+    assert_eq!(f.duration(), 70 * MS);
+    assert_eq!(f.orig.init_win, Some(1000));
+}
+
+#[test]
+fn lone_syn_is_s0() {
+    let f = flows_of(vec![
+        tcp(0, C, 1, S, 22, SYN, 5, 0, 0),
+        tcp(1000, C, 1, S, 22, SYN, 5, 0, 0),
+    ]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].conn_state(), "S0");
+    assert_eq!(f[0].history, "S");
+}
+
+#[test]
+fn syn_then_rst_is_rej() {
+    let f = flows_of(vec![
+        tcp(0, C, 1, S, 23, SYN, 5, 0, 0),
+        tcp(1, S, 23, C, 1, RST | ACK, 0, 6, 0),
+    ]);
+    assert_eq!(f[0].conn_state(), "REJ");
+    assert_eq!(f[0].history, "Sr");
+}
+
+#[test]
+fn resets_after_establishment() {
+    let mut p = handshake(100, 0);
+    p.push(tcp(30, C, 40000, S, 80, RST | ACK, 101, 901, 0));
+    let f = flows_of(p);
+    assert_eq!(f[0].conn_state(), "RSTO");
+    assert_eq!(f[0].history, "ShAR");
+
+    let mut p = handshake(100, 0);
+    p.push(tcp(30, S, 80, C, 40000, RST | ACK, 901, 101, 0));
+    assert_eq!(flows_of(p)[0].conn_state(), "RSTR");
+}
+
+#[test]
+fn half_open_and_rstos0() {
+    let f = flows_of(vec![
+        tcp(0, C, 1, S, 80, SYN, 5, 0, 0),
+        tcp(5, C, 1, S, 80, FIN, 6, 0, 0),
+    ]);
+    assert_eq!(f[0].conn_state(), "SH");
+    let f = flows_of(vec![
+        tcp(0, C, 1, S, 80, SYN, 5, 0, 0),
+        tcp(5, C, 1, S, 80, RST, 6, 0, 0),
+    ]);
+    assert_eq!(f[0].conn_state(), "RSTOS0");
+    assert_eq!(f[0].history, "SR");
+}
+
+#[test]
+fn midstream_is_oth_and_synack_first_flips() {
+    let f = flows_of(vec![
+        tcp(0, C, 1, S, 80, ACK | PSH, 5, 9, 10),
+        tcp(5, S, 80, C, 1, ACK | PSH, 9, 15, 10),
+    ]);
+    assert_eq!(f[0].conn_state(), "OTH");
+    assert_eq!(f[0].history, "Dd");
+    assert_eq!(f[0].orig_h(), ip(C));
+
+    let f = flows_of(vec![
+        tcp(0, S, 80, C, 1, SYN | ACK, 9, 6, 0),
+        tcp(5, C, 1, S, 80, ACK, 6, 10, 0),
+    ]);
+    assert_eq!(f[0].orig_h(), ip(C), "the SYN-ACK receiver originated");
+    assert_eq!(f[0].history, "^hA");
+    assert_eq!(f[0].conn_state(), "S1");
+}
+
+#[test]
+fn retransmit_and_out_of_order() {
+    let mut p = handshake(100, 0);
+    p.push(tcp(30, C, 40000, S, 80, ACK, 101, 901, 100));
+    p.push(tcp(31, C, 40000, S, 80, ACK, 101, 901, 100)); // within 3 ms
+    p.push(tcp(500, C, 40000, S, 80, ACK, 101, 901, 100)); // late resend
+    let f = &flows_of(p)[0];
+    assert_eq!((f.out_of_order, f.retransmits), (1, 1));
+    assert_eq!(f.history, "ShADT");
+}
+
+#[test]
+fn zero_window_counted() {
+    let mut p = handshake(100, 0);
+    p.push(tcp(30, S, 80, C, 40000, ACK, 901, 101, 0).win(0));
+    let f = &flows_of(p)[0];
+    assert_eq!(f.zero_window, 1);
+    assert_eq!(f.history, "ShAaw");
+}
+
+#[test]
+fn timeouts_split_flows() {
+    let u = |ms| pb(ms, ipproto::UDP, C, 5000, S, 53);
+    let f = flows_of(vec![u(0), u(30_000), u(30_000 + 60_001)]);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].orig.pkts, 2);
+    assert_eq!(f[0].conn_state(), "S0");
+    let f = flows_of(vec![
+        tcp(0, C, 1, S, 80, ACK, 5, 9, 1),
+        tcp(240_000, C, 1, S, 80, ACK, 6, 9, 1),
+        tcp(240_000 + 300_001, C, 1, S, 80, ACK, 7, 9, 1),
+    ]);
+    assert_eq!(f.len(), 2);
+    // Configurable.
+    let cfg = FlowConfig {
+        udp_timeout_ns: 10 * 1000 * MS,
+        ..FlowConfig::default()
+    };
+    assert_eq!(flows_cfg(vec![u(0), u(11_000)], cfg).len(), 2);
+}
+
+#[test]
+fn syn_after_close_starts_a_new_flow() {
+    let mut p = handshake(100, 0);
+    p.push(tcp(30, C, 40000, S, 80, FIN | ACK, 101, 901, 0));
+    p.push(tcp(40, S, 80, C, 40000, FIN | ACK, 901, 102, 0));
+    p.push(tcp(50, C, 40000, S, 80, ACK, 102, 902, 0));
+    p.extend(handshake(7000, 1000));
+    let f = flows_of(p);
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].conn_state(), "SF");
+    assert_eq!(f[1].conn_state(), "S1");
+    assert_eq!(f[1].ts, T0 + 1000 * MS);
+
+    // A retransmitted SYN (same sequence number) after a reject stays.
+    let f = flows_of(vec![
+        tcp(0, C, 1, S, 23, SYN, 5, 0, 0),
+        tcp(1, S, 23, C, 1, RST | ACK, 0, 6, 0),
+        tcp(1000, C, 1, S, 23, SYN, 5, 0, 0),
+    ]);
+    assert_eq!(f.len(), 1);
+}
+
+#[test]
+fn fragments_join_their_flow() {
+    let first = pb(0, ipproto::UDP, C, 5000, S, 9999).frag(0, true, 77);
+    let mut rest = pb(1, ipproto::UDP, C, 5000, S, 9999).frag(1480, false, 77);
+    rest.len = 500;
+    let orphan = pb(2, ipproto::UDP, C, 5000, S, 9999).frag(1480, false, 78);
+    let mut t = FlowTable::new(FlowConfig::default());
+    for p in [first, rest, orphan] {
+        let (r, k) = p.build();
+        t.push(0, &r, &k);
+    }
+    let (f, stats) = t.finish();
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].orig_p(), Some(5000));
+    assert_eq!(f[0].orig.pkts, 2);
+    assert_eq!(f[1].orig_p(), Some(0), "orphan goes to the port-0 flow");
+    assert_eq!(stats.orphan_fragments, 1);
+}
+
+#[test]
+fn vlan_and_tunnel_are_part_of_the_key() {
+    let u = |ms| pb(ms, ipproto::UDP, C, 5000, S, 53);
+    let f = flows_of(vec![u(0), u(1).vlan(10), u(2).vlan(20)]);
+    assert_eq!(f.len(), 3);
+    let back = pb(3, ipproto::UDP, S, 53, C, 5000);
+    let f = flows_of(vec![
+        u(0).tunnel("192.0.2.1", "192.0.2.2", 7),
+        back.tunnel("192.0.2.2", "192.0.2.1", 7),
+        u(4).tunnel("192.0.2.1", "192.0.2.2", 8),
+        u(5),
+    ]);
+    assert_eq!(f.len(), 3);
+    assert_eq!((f[0].orig.pkts, f[0].resp.pkts), (1, 1));
+    let cols = to_columns(&f);
+    let tunnel = cols.iter().find(|c| c.name == "tunnel").unwrap();
+    match &tunnel.data {
+        ColumnData::StrOpt(v) => {
+            assert_eq!(v[0].as_deref(), Some("vxlan 192.0.2.1->192.0.2.2 vni 7"));
+            assert_eq!(v[2], None);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn icmp_echo_pairs_and_hints() {
+    let f = flows_of(vec![
+        pb(0, ipproto::ICMP, C, 0, S, 0).icmp(8, 0),
+        pb(1, ipproto::ICMP, S, 0, C, 0).icmp(0, 0),
+        pb(2, ipproto::UDP, C, 5000, S, 53).payload(&dns_query("example.com")),
+        tcp(3, C, 40001, S, 443, ACK | PSH, 1, 1, 0).payload(&client_hello("sni.example")),
+    ]);
+    assert_eq!(f.len(), 3);
+    assert_eq!((f[0].orig.pkts, f[0].resp.pkts), (1, 1));
+    assert_eq!((f[0].orig_p(), f[0].resp_p()), (Some(8), Some(0)));
+    assert_eq!(f[1].dns_query.as_deref(), Some("example.com"));
+    assert_eq!(f[1].service(), Some("dns"));
+    assert_eq!(f[2].tls_sni.as_deref(), Some("sni.example"));
+}
+
+#[test]
+fn truncated_and_columns_shape() {
+    let f = flows_of(vec![
+        pb(0, ipproto::UDP, C, 5000, S, 53).cut(),
+        pb(1, ipproto::UDP, S, 53, C, 5000),
+    ]);
+    assert_eq!(f[0].truncated_pkts, 1);
+    let cols = to_columns(&f);
+    let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
+    let docs: Vec<&str> = COLUMN_DOCS.iter().map(|d| d.0).collect();
+    assert_eq!(names, docs);
+    assert!(cols.iter().all(|c| c.data.len() == 1));
+    let uid = cols.iter().find(|c| c.name == "uid").unwrap();
+    match &uid.data {
+        ColumnData::Str(v) => assert!(v[0].starts_with('C') && v[0].len() == 18),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Deterministic pseudo-random traffic: many hosts, ports, protocols,
+/// fragments, flags, gaps that cross the timeouts.
+fn synthetic(n: usize, seed: u64) -> Vec<Pb> {
+    let mut x = seed;
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x >> 33
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut t = 0i64;
+    for _ in 0..n {
+        t += (next() % 3000) as i64;
+        let a = format!("10.0.{}.{}", next() % 4, next() % 8);
+        let b = format!("10.1.0.{}", next() % 6);
+        let sport = 1000 + (next() % 5) as u16;
+        let fwd = next().is_multiple_of(2);
+        let (s, sp, d, dp) = if fwd {
+            (a.as_str(), sport, b.as_str(), 80)
+        } else {
+            (b.as_str(), 80, a.as_str(), sport)
+        };
+        let p = match next() % 6 {
+            0..=2 => {
+                let flags = [SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, RST][(next() % 6) as usize];
+                tcp(
+                    t,
+                    s,
+                    sp,
+                    d,
+                    dp,
+                    flags,
+                    (next() % 50) as u32,
+                    (next() % 50) as u32,
+                    (next() % 3 * 100) as u32,
+                )
+            }
+            3 => pb(t, ipproto::UDP, s, sp, d, dp).payload(&[1, 2, 3]),
+            4 => pb(t, ipproto::ICMP, s, 0, d, 0).icmp([8, 0, 3][(next() % 3) as usize], 1),
+            _ => pb(t, ipproto::UDP, s, sp, d, dp).frag(
+                [0, 1480][(next() % 2) as usize],
+                next().is_multiple_of(2),
+                (next() % 4) as u32,
+            ),
+        };
+        out.push(if next().is_multiple_of(10) {
+            p.vlan(5)
+        } else {
+            p
+        });
+    }
+    out
+}
+
+#[test]
+fn one_and_two_threads_and_sequential_are_identical() {
+    let pkts: Vec<_> = synthetic(6000, 42).into_iter().map(Pb::build).collect();
+    let chunks = || -> Vec<DecodedChunk<'static>> {
+        pkts.chunks(97)
+            .enumerate()
+            .map(|(i, c)| DecodedChunk {
+                file: u32::from(i >= 40),
+                packets: c.to_vec(),
+            })
+            .collect()
+    };
+    let cfg = FlowConfig {
+        window_chunks: 3,
+        ..FlowConfig::default()
+    };
+    let pool1 = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let pool2 = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let one = run_flows_in_pool(&pool1, chunks(), &cfg);
+    let two = run_flows_in_pool(
+        &pool2,
+        chunks(),
+        &FlowConfig {
+            window_chunks: 5,
+            ..cfg.clone()
+        },
+    );
+    assert!(one.flows.len() > 100, "{}", one.flows.len());
+    assert_eq!(one.stats, two.stats);
+    let c1 = to_columns(&one.flows);
+    assert_eq!(c1, to_columns(&two.flows));
+
+    // The sequential table over the same packets gives the same flows.
+    let mut t = FlowTable::new(cfg.clone());
+    for (i, (r, p)) in pkts.iter().enumerate() {
+        t.push(u32::from(i / 97 >= 40), r, p);
+    }
+    let (seq, stats) = t.finish();
+    assert_eq!(stats.packets, one.stats.packets);
+    assert_eq!(to_columns(&seq), c1);
+    // Both files are represented.
+    assert!(one.flows.iter().any(|f| f.file == 1));
+}
+
+#[test]
+fn sweep_bounds_memory() {
+    let mut t = FlowTable::new(FlowConfig::default());
+    for i in 0..2000u32 {
+        // One new UDP flow every 2 s, each on its own port.
+        let p = pb(i64::from(i) * 2000, ipproto::UDP, C, 1024 + i as u16, S, 53);
+        let (r, k) = p.build();
+        t.push(0, &r, &k);
+        assert!(t.active() <= 40, "active {} at {i}", t.active());
+    }
+    let (f, stats) = t.finish();
+    assert_eq!(f.len(), 2000);
+    assert_eq!(stats.flows, 2000);
+}
+
+#[test]
+fn files_in_sequence_keep_first_file() {
+    let (r0, p0) = pb(0, ipproto::UDP, C, 5000, S, 53).build();
+    let (r1, p1) = pb(10, ipproto::UDP, S, 53, C, 5000).build();
+    let (r2, p2) = pb(20, ipproto::UDP, C, 6000, S, 53).build();
+    let out = run_flows(
+        vec![
+            DecodedChunk {
+                file: 0,
+                packets: vec![(r0, p0)],
+            },
+            DecodedChunk {
+                file: 1,
+                packets: vec![(r1, p1), (r2, p2)],
+            },
+        ],
+        &FlowConfig::default(),
+    );
+    assert_eq!(out.flows.len(), 2);
+    assert_eq!((out.flows[0].file, out.flows[0].resp.pkts), (0, 1));
+    assert_eq!(out.flows[1].file, 1);
+}

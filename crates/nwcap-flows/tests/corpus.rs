@@ -1,0 +1,97 @@
+//! The flow engine over real captures, checked against tshark's per-packet
+//! fields (the shared corpus, `NWCAP_CORPUS` or /work/shared/corpus).
+//!
+//! Checks: every IP packet tshark sees lands in exactly one flow, wire bytes
+//! sum to tshark's frame lengths, TCP flows match tshark's `tcp.stream`
+//! count (innermost layer), and 1 and 2 threads give identical columns.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use nwcap_flows::{FlowConfig, capture_chunks, run_flows_in_pool, to_columns};
+use nwcap_pcap::Capture;
+
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("NWCAP_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus"));
+    dir.join("files").is_dir().then_some(dir)
+}
+
+struct Expect {
+    ip_packets: u64,
+    ip_wire_bytes: u64,
+    tcp_streams: usize,
+}
+
+fn expected(dir: &std::path::Path, name: &str) -> Expect {
+    let text =
+        std::fs::read_to_string(dir.join("reference").join(format!("{name}.fields.tsv"))).unwrap();
+    let mut e = Expect {
+        ip_packets: 0,
+        ip_wire_bytes: 0,
+        tcp_streams: 0,
+    };
+    let mut streams = BTreeSet::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let has_ip = !f[6].is_empty() || !f[9].is_empty();
+        if has_ip {
+            e.ip_packets += 1;
+            e.ip_wire_bytes += f[4].parse::<u64>().unwrap();
+        }
+        if let Some(s) = f[12].rsplit(',').next().filter(|s| !s.is_empty()) {
+            streams.insert(s.to_owned());
+        }
+    }
+    e.tcp_streams = streams.len();
+    e
+}
+
+#[test]
+fn flows_match_tshark_on_corpus_files() {
+    let Some(dir) = corpus() else {
+        eprintln!("corpus not found; set NWCAP_CORPUS");
+        return;
+    };
+    let pool1 = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let pool2 = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for name in [
+        "zeek_get-to-ssh-server.pcap",
+        "zeek_5-pings.pcap",
+        "tcpdump_dns_udp.pcap",
+        "zeek_http-vlan-0.pcap",
+        "zeek_retransmit-fast009.pcap",
+        "tcpdump_vxlan.pcap",
+        "zeek_ipv6-fragmented-dns.pcap",
+        "msnetcaps_MS-FASOD_Example1_Win2019v2004_X64_Win10v2004_X64_Workgroup.pcapng",
+    ] {
+        let cap = Capture::open(dir.join("files").join(name)).unwrap();
+        let index = cap.index();
+        let files = [index];
+        let cfg = FlowConfig::default();
+        let decode = nwcap_pcap::decode::decode;
+        let one = run_flows_in_pool(&pool1, capture_chunks(&files, decode, None), &cfg);
+        let two = run_flows_in_pool(&pool2, capture_chunks(&files, decode, None), &cfg);
+        assert_eq!(to_columns(&one.flows), to_columns(&two.flows), "{name}");
+        let want = expected(&dir, name);
+        let pkts: u64 = one.flows.iter().map(|f| f.orig.pkts + f.resp.pkts).sum();
+        let bytes: u64 = one.flows.iter().map(|f| f.orig.bytes + f.resp.bytes).sum();
+        let tcp = one.flows.iter().filter(|f| f.key.proto == 6).count();
+        assert_eq!(pkts, want.ip_packets, "{name}: packets");
+        assert_eq!(bytes, want.ip_wire_bytes, "{name}: wire bytes");
+        assert_eq!(tcp, want.tcp_streams, "{name}: tcp flows");
+        eprintln!(
+            "{name}: {} flows, {pkts} packets, {} non-IP",
+            one.flows.len(),
+            one.stats.non_ip
+        );
+    }
+}
