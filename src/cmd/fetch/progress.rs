@@ -28,6 +28,9 @@ impl Bars {
             .progress_chars("=> "),
         );
         total.set_prefix(format!("{files} file{}", if files == 1 { "" } else { "s" }));
+        // Redraw on a timer too: the last updates before a quiet phase
+        // (the MD5 check) would otherwise stay undrawn.
+        total.enable_steady_tick(std::time::Duration::from_millis(200));
         Self {
             multi,
             total,
@@ -44,7 +47,9 @@ impl Bars {
 
 impl Reporter for Bars {
     fn on_start(&self, id: usize, file: &str, size: u64, already: u64) {
-        let bar = self.multi.insert_before(&self.total, ProgressBar::new(size));
+        let bar = self
+            .multi
+            .insert_before(&self.total, ProgressBar::new(size));
         bar.set_style(
             ProgressStyle::with_template("{wide_msg} [{bar:20}] {bytes}/{total_bytes}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -69,9 +74,7 @@ impl Reporter for Bars {
     }
 
     fn on_done(&self, id: usize, outcome: &FileOutcome) {
-        if let FileOutcome::Skipped { .. } = outcome {
-            // A skipped file counts as done in the total.
-        }
+        let _ = outcome;
         if let Ok(mut f) = self.files.lock()
             && let Some(b) = f.remove(&id)
         {

@@ -18,15 +18,20 @@ impl TokenCredential for ChainCredential {
         scopes: &[&str],
         _options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
-        let scope = scopes.first().copied().unwrap_or("https://storage.azure.com/.default");
-        let token = self
-            .0
-            .token(scope)
-            .await
-            .map_err(|e| azure_core::Error::with_message(ErrorKind::Credential, e.to_string()))?;
+        let scope = scopes
+            .first()
+            .copied()
+            .unwrap_or("https://storage.azure.com/.default");
+        let token =
+            self.0.token(scope).await.map_err(|e| {
+                azure_core::Error::with_message(ErrorKind::Credential, e.to_string())
+            })?;
         // The chain caches tokens itself; a short expiry makes the SDK ask
         // again soon, and the chain answers from its cache.
         let expires = time::OffsetDateTime::now_utc() + time::Duration::minutes(5);
-        Ok(AccessToken::new(Secret::new(token.expose().to_owned()), expires))
+        Ok(AccessToken::new(
+            Secret::new(token.expose().to_owned()),
+            expires,
+        ))
     }
 }

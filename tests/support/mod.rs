@@ -1,0 +1,3 @@
+//! Test support shared by the CLI integration tests.
+
+pub mod azurite;

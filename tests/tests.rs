@@ -1,0 +1,7 @@
+//! nwcap's CLI integration tests: one test binary (as ripgrep does), one
+//! module per subcommand, shared helpers under `support/`.
+
+mod capture;
+mod fetch;
+mod filter;
+mod support;
