@@ -1,0 +1,142 @@
+//! `nwcap info` end to end, on the captures in `testdata/` and on damaged
+//! copies made here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
+}
+
+fn nwcap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nwcap"))
+        .args(args)
+        .output()
+        .expect("run nwcap")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).expect("info --format json prints JSON")
+}
+
+#[test]
+fn info_json_describes_a_pcap() {
+    let f = testdata("sample.pcap");
+    let out = nwcap(&["info", "--format", "json", f.to_str().expect("utf-8 path")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["format"], "pcap");
+    assert_eq!(v["byte_order"], "little-endian");
+    assert_eq!(v["packets"], 3000);
+    assert_eq!(v["captured_bytes"], 1_404_623);
+    assert_eq!(v["original_bytes"], 1_404_623);
+    assert_eq!(v["interfaces"][0]["linktype"], 1);
+    assert_eq!(v["in_order"], true);
+    assert_eq!(v["damage"].as_array().map(Vec::len), Some(0));
+    assert!(v["first_ts"].as_str().is_some_and(|s| s.ends_with('Z')));
+    assert!(v.get("sha256").is_none(), "hashing is off by default");
+}
+
+#[test]
+fn info_reports_snaplen_cuts_and_a_cut_tail_without_failing() {
+    let f = testdata("snaplen96-cut.pcap");
+    let out = nwcap(&["info", "--format", "json", f.to_str().expect("utf-8 path")]);
+    assert!(out.status.success(), "a cut tail is a warning, not an error");
+    let v = json(&out);
+    assert_eq!(v["packets"], 498);
+    assert_eq!(v["truncated_packets"], 356);
+    assert_eq!(v["interfaces"][0]["snaplen"], 96);
+    let d = &v["damage"][0];
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["offset"], 52_139);
+    assert!(d["message"].as_str().is_some_and(|m| m.contains("33 bytes left over")));
+}
+
+#[test]
+fn info_reads_netmon_and_pcapng_and_hashes_on_request() {
+    let nm = testdata("windows-netmon.cap");
+    let ng = testdata("sample.pcapng");
+    let out = nwcap(&[
+        "info",
+        "--format",
+        "json",
+        "--hash",
+        nm.to_str().expect("utf-8"),
+        ng.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success());
+    let v = json(&out);
+    assert_eq!(v[0]["format"], "netmon2");
+    assert_eq!(v[0]["version"], "2.3");
+    assert_eq!(v[0]["packets"], 184);
+    assert_eq!(v[0]["first_ts_display"], "2016-08-02 09:55:06.782349700");
+    assert_eq!(v[1]["format"], "pcapng");
+    assert_eq!(v[1]["packets"], 1002);
+    for r in v.as_array().expect("array") {
+        assert_eq!(r["sha256"].as_str().map(str::len), Some(64));
+    }
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others_and_the_exit_status_tells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = dir.path().join("notes.cap");
+    std::fs::write(&text, "this is not a capture\n").expect("write");
+    let mut corrupt = std::fs::read(testdata("sample.pcap")).expect("read");
+    // Third record's captured length becomes impossible.
+    let first_len = u32::from_le_bytes(corrupt[32..36].try_into().expect("4 bytes")) as usize;
+    let second = 24 + 16 + first_len;
+    let second_len =
+        u32::from_le_bytes(corrupt[second + 8..second + 12].try_into().expect("4 bytes")) as usize;
+    let third = second + 16 + second_len;
+    corrupt[third + 8..third + 12].copy_from_slice(&0x4000_0000u32.to_le_bytes());
+    let bad = dir.path().join("corrupt.pcap");
+    std::fs::write(&bad, &corrupt).expect("write");
+    let good = testdata("tcpdump_vxlan.pcap");
+    let out = nwcap(&[
+        "info",
+        "--format",
+        "json",
+        text.to_str().expect("utf-8"),
+        bad.to_str().expect("utf-8"),
+        good.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("notes.cap: not a capture file: it looks like text"), "{stderr}");
+    let v = json(&out);
+    assert_eq!(v.as_array().map(Vec::len), Some(2));
+    assert_eq!(v[0]["packets"], 2, "every packet before the damage is kept");
+    assert_eq!(v[0]["damage"][0]["severity"], "error");
+    assert_eq!(v[0]["damage"][0]["offset"], third as u64);
+    assert_eq!(v[1]["packets"], 10);
+}
+
+#[test]
+fn info_table_is_readable_and_decode_counts_protocols() {
+    let f = testdata("tcpdump_vxlan.pcap");
+    let out = nwcap(&["info", "--decode", f.to_str().expect("utf-8")]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Packets:              10"), "{text}");
+    assert!(text.contains("First packet:         2013-05-18 20:21:44.837063"), "{text}");
+    assert!(text.contains("tunnelled 8"), "{text}");
+}
+
+#[test]
+fn gzip_captures_are_read_transparently() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = std::fs::read(testdata("sample.pcapng")).expect("read");
+    let gz_path = dir.path().join("sample.pcapng.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&raw).expect("compress");
+    std::fs::write(&gz_path, gz.finish().expect("finish")).expect("write");
+    let out = nwcap(&["info", "--format", "json", gz_path.to_str().expect("utf-8")]);
+    assert!(out.status.success());
+    let v = json(&out);
+    assert_eq!(v["compressed"], true);
+    assert_eq!(v["packets"], 1002);
+}
