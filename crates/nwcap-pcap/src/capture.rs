@@ -143,7 +143,10 @@ impl Capture {
                     if let Some(message) = damage {
                         open_damage.push(Damage::warning(
                             data.len() as u64,
-                            format!("{message}; reading the {} bytes decompressed before it", data.len()),
+                            format!(
+                                "{message}; reading the {} bytes decompressed before it",
+                                data.len()
+                            ),
                         ));
                     }
                     Bytes::Owned(data)

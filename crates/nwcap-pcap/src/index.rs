@@ -44,6 +44,46 @@ impl Cutter {
     }
 }
 
+/// Streams the bytes ahead of the index pass into the cache. The pass hops
+/// from record header to record header, each hop a dependent load that
+/// would otherwise wait for memory; prefetching every cache line a few KiB
+/// ahead turns the walk from latency-bound into bandwidth-bound.
+#[derive(Default)]
+struct Prefetcher {
+    next: usize,
+}
+
+impl Prefetcher {
+    const DISTANCE: usize = 8192;
+
+    #[inline]
+    fn run(&mut self, data: &[u8], pos: usize) {
+        let end = (pos + Self::DISTANCE).min(data.len());
+        if self.next < pos {
+            self.next = pos;
+        }
+        while self.next < end {
+            prefetch(data, self.next);
+            self.next += 64;
+        }
+    }
+}
+
+#[inline]
+fn prefetch(data: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = data.as_ptr().wrapping_add(at);
+        // SAFETY: a prefetch is a hint; it never faults or reads into the
+        // program, whatever the address. `at` is within `data` anyway.
+        unsafe { std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (data, at);
+    }
+}
+
 fn leftover(pos: usize, n: usize) -> Damage {
     Damage::warning(
         pos as u64,
@@ -78,7 +118,9 @@ pub(crate) fn pcap(idx: &mut Index<'_>, h: &PcapHeader) {
     let mut stats = Stats::new();
     let mut cut = Cutter::new(pcap::HEADER_LEN, 0);
     let mut pos = pcap::HEADER_LEN;
+    let mut ahead = Prefetcher::default();
     loop {
+        ahead.run(data, pos);
         match h.step(data, pos) {
             pcap::Step::Record(r, next) => {
                 stats.add(&r);
@@ -113,10 +155,12 @@ pub(crate) fn pcapng(idx: &mut Index<'_>) {
     let mut cut = Cutter::new(0, 0);
     let mut pos = 0usize;
     let mut section: Option<Section> = None;
+    let mut ahead = Prefetcher::default();
     loop {
         if pos >= data.len() {
             break;
         }
+        ahead.run(data, pos);
         let is_shb = idx
             .endian
             .or(Some(crate::bytes::Endian::Little))
@@ -178,7 +222,9 @@ pub(crate) fn pcapng(idx: &mut Index<'_>) {
                 if major != 1 {
                     idx.damage.push(Damage::warning(
                         pos as u64,
-                        format!("pcapng section version {major}.{minor} (expected 1.0); reading anyway"),
+                        format!(
+                            "pcapng section version {major}.{minor} (expected 1.0); reading anyway"
+                        ),
                     ));
                 }
                 if idx.endian.is_none() {
@@ -281,7 +327,8 @@ pub(crate) fn netmon<'a>(idx: &mut Index<'a>) {
         if_count: idx.interfaces.len() as u32,
         offset: 0,
     });
-    idx.damage.extend(nm.damage().iter().map(|d| Damage::from(*d)));
+    idx.damage
+        .extend(nm.damage().iter().map(|d| Damage::from(*d)));
     for c in nm.comments().iter().take(MAX_COMMENTS) {
         idx.comments.push(c.title.clone());
     }

@@ -157,12 +157,16 @@ pub fn options_ok(body: &[u8], mut at: usize, e: Endian) -> bool {
 }
 
 fn text(v: &[u8]) -> String {
-    String::from_utf8_lossy(v).trim_end_matches('\0').to_string()
+    String::from_utf8_lossy(v)
+        .trim_end_matches('\0')
+        .to_string()
 }
 
 /// Comments (`opt_comment`, code 1) of a block's options.
 pub fn comments(body: &[u8], at: usize, e: Endian) -> impl Iterator<Item = String> + '_ {
-    options(body, at, e).filter(|(c, _)| *c == 1).map(|(_, v)| text(v))
+    options(body, at, e)
+        .filter(|(c, _)| *c == 1)
+        .map(|(_, v)| text(v))
 }
 
 /// Parse an interface description block body.

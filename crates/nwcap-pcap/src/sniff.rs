@@ -8,12 +8,21 @@ pub fn describe(data: &[u8]) -> String {
     let starts = |m: &[u8]| data.starts_with(m);
     let known: &[(&[u8], &str)] = &[
         (b"GMBU", "Network Monitor 2.x capture"),
-        (b"RTSS", "Network Monitor 1.x capture (not supported; convert with editcap)"),
-        (b"snoop\0\0\0", "Solaris snoop capture (not supported; convert with editcap)"),
+        (
+            b"RTSS",
+            "Network Monitor 1.x capture (not supported; convert with editcap)",
+        ),
+        (
+            b"snoop\0\0\0",
+            "Solaris snoop capture (not supported; convert with editcap)",
+        ),
         (b"PK\x03\x04", "a zip archive (unpack it first)"),
         (b"BZh", "bzip2-compressed data (decompress it first)"),
         (b"\xfd7zXZ\0", "xz-compressed data (decompress it first)"),
-        (b"\x28\xb5\x2f\xfd", "zstd-compressed data (decompress it first)"),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "zstd-compressed data (decompress it first)",
+        ),
         (b"\x7fELF", "an ELF executable"),
         (b"MZ", "a Windows executable"),
         (b"%PDF", "a PDF document"),
@@ -31,7 +40,10 @@ pub fn describe(data: &[u8]) -> String {
         // ETW trace buffers (.etl from pktmon / netsh trace) start with the
         // buffer size, a power of two of at least 4 KiB, and the file is a
         // whole number of buffers.
-        if t.is_power_of_two() && (4096..=16 << 20).contains(&t) && data.len().is_multiple_of(t as usize) {
+        if t.is_power_of_two()
+            && (4096..=16 << 20).contains(&t)
+            && data.len().is_multiple_of(t as usize)
+        {
             return "it looks like an ETW trace (.etl from pktmon or netsh trace); convert it with `pktmon etl2pcap` first".into();
         }
     }
@@ -68,6 +80,8 @@ mod tests {
         let mut etl = vec![0u8; 65536 * 2];
         etl[..4].copy_from_slice(&65536u32.to_le_bytes());
         assert!(describe(&etl).contains("ETW"));
-        assert!(describe(&[0x00, 0x01, 0x02, 0x99, 0xfe, 0x00, 0x00, 0x00, 0x01]).contains("unknown"));
+        assert!(
+            describe(&[0x00, 0x01, 0x02, 0x99, 0xfe, 0x00, 0x00, 0x00, 0x01]).contains("unknown")
+        );
     }
 }

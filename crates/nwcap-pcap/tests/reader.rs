@@ -28,10 +28,18 @@ struct PcapSpec {
 
 fn pcap(spec: &PcapSpec, records: &[(u32, u32, Vec<u8>, u32)]) -> Vec<u8> {
     let w32 = |v: &mut Vec<u8>, x: u32| {
-        v.extend_from_slice(&if spec.big { x.to_be_bytes() } else { x.to_le_bytes() })
+        v.extend_from_slice(&if spec.big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
     };
     let w16 = |v: &mut Vec<u8>, x: u16| {
-        v.extend_from_slice(&if spec.big { x.to_be_bytes() } else { x.to_le_bytes() })
+        v.extend_from_slice(&if spec.big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        })
     };
     let mut v = Vec::new();
     let magic = if spec.modified {
@@ -71,7 +79,16 @@ fn open(name: &str, bytes: Vec<u8>) -> Capture {
 }
 
 fn recs() -> Vec<(u32, u32, Vec<u8>, u32)> {
-    (0..5).map(|i| (1_700_000_000 + i, 250 + i, frame(i, 60 + i as usize), 60 + i + 10 * (i % 2))).collect()
+    (0..5)
+        .map(|i| {
+            (
+                1_700_000_000 + i,
+                250 + i,
+                frame(i, 60 + i as usize),
+                60 + i + 10 * (i % 2),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -79,7 +96,14 @@ fn every_pcap_flavour_reads_the_same_records() {
     for big in [false, true] {
         for (nanos, modified) in [(false, false), (true, false), (false, true)] {
             for version in [(2, 4), (2, 2)] {
-                let spec = PcapSpec { big, nanos, modified, version, linktype: 1, snaplen: 65535 };
+                let spec = PcapSpec {
+                    big,
+                    nanos,
+                    modified,
+                    version,
+                    linktype: 1,
+                    snaplen: 65535,
+                };
                 let cap = open("x.pcap", pcap(&spec, &recs()));
                 assert_eq!(cap.format(), Format::Pcap);
                 let idx = cap.index();
@@ -88,7 +112,10 @@ fn every_pcap_flavour_reads_the_same_records() {
                 assert_eq!(got.len(), 5);
                 for (r, (sec, frac, data, orig)) in got.iter().zip(recs()) {
                     let unit = if nanos { 1 } else { 1000 };
-                    assert_eq!(r.ts, i64::from(sec) * 1_000_000_000 + i64::from(frac) * unit);
+                    assert_eq!(
+                        r.ts,
+                        i64::from(sec) * 1_000_000_000 + i64::from(frac) * unit
+                    );
                     assert_eq!(r.data, &data[..]);
                     assert_eq!(r.origlen, orig);
                     assert_eq!(r.linktype, LinkType::ETHERNET);
@@ -101,7 +128,14 @@ fn every_pcap_flavour_reads_the_same_records() {
 
 #[test]
 fn a_tail_cut_mid_record_keeps_every_complete_packet() {
-    let spec = PcapSpec { big: false, nanos: false, modified: false, version: (2, 4), linktype: 1, snaplen: 65535 };
+    let spec = PcapSpec {
+        big: false,
+        nanos: false,
+        modified: false,
+        version: (2, 4),
+        linktype: 1,
+        snaplen: 65535,
+    };
     let full = pcap(&spec, &recs());
     for cut in 1..70 {
         let cap = open("cut.pcap", full[..full.len() - cut].to_vec());
@@ -116,7 +150,14 @@ fn a_tail_cut_mid_record_keeps_every_complete_packet() {
 
 #[test]
 fn an_impossible_length_stops_with_its_offset() {
-    let spec = PcapSpec { big: false, nanos: false, modified: false, version: (2, 4), linktype: 1, snaplen: 65535 };
+    let spec = PcapSpec {
+        big: false,
+        nanos: false,
+        modified: false,
+        version: (2, 4),
+        linktype: 1,
+        snaplen: 65535,
+    };
     let mut bytes = pcap(&spec, &recs());
     // Third record's caplen := 0x7fffffff.
     let third = 24 + (16 + 60) + (16 + 61);
@@ -132,7 +173,14 @@ fn an_impossible_length_stops_with_its_offset() {
 
 #[test]
 fn gzip_is_read_transparently() {
-    let spec = PcapSpec { big: false, nanos: true, modified: false, version: (2, 4), linktype: 101, snaplen: 65535 };
+    let spec = PcapSpec {
+        big: false,
+        nanos: true,
+        modified: false,
+        version: (2, 4),
+        linktype: 101,
+        snaplen: 65535,
+    };
     let raw = pcap(&spec, &recs());
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&raw).unwrap();
@@ -156,7 +204,10 @@ fn non_captures_are_named() {
         (b"\x7fELF\x02\x01\x01\x00\x00", "ELF"),
     ] {
         match Capture::from_bytes("f", Bytes::Owned(bytes.to_vec())) {
-            Err(e) => assert!(e.to_string().contains(words) || e.to_string().contains("at byte"), "{e}"),
+            Err(e) => assert!(
+                e.to_string().contains(words) || e.to_string().contains("at byte"),
+                "{e}"
+            ),
             Ok(c) => {
                 // GMBU with a cut header opens, then reports damage.
                 assert_eq!(c.format(), Format::NetMon);
@@ -174,14 +225,22 @@ struct Ng {
 
 impl Ng {
     fn u16(&self, x: u16) -> [u8; 2] {
-        if self.big { x.to_be_bytes() } else { x.to_le_bytes() }
+        if self.big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        }
     }
     fn u32(&self, x: u32) -> [u8; 4] {
-        if self.big { x.to_be_bytes() } else { x.to_le_bytes() }
+        if self.big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        }
     }
     fn block(&mut self, kind: u32, body: &[u8]) {
         let mut body = body.to_vec();
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
         let len = (body.len() + 12) as u32;
@@ -195,7 +254,7 @@ impl Ng {
         let mut o = self.u16(code).to_vec();
         o.extend_from_slice(&self.u16(v.len() as u16));
         o.extend_from_slice(v);
-        while o.len() % 4 != 0 {
+        while !o.len().is_multiple_of(4) {
             o.push(0);
         }
         o
@@ -233,7 +292,10 @@ impl Ng {
 #[test]
 fn pcapng_sections_interfaces_and_resolutions() {
     for big in [false, true] {
-        let mut ng = Ng { big, out: Vec::new() };
+        let mut ng = Ng {
+            big,
+            out: Vec::new(),
+        };
         ng.shb("first section");
         ng.idb(1, 65535, None); // microseconds
         ng.idb(101, 128, Some(9)); // nanoseconds
@@ -272,7 +334,10 @@ fn pcapng_sections_interfaces_and_resolutions() {
 
 #[test]
 fn pcapng_damage_is_located() {
-    let mut ng = Ng { big: false, out: Vec::new() };
+    let mut ng = Ng {
+        big: false,
+        out: Vec::new(),
+    };
     ng.shb("s");
     ng.idb(1, 0, None);
     ng.epb(0, 1, &frame(1, 60), 60);
@@ -292,14 +357,20 @@ fn pcapng_damage_is_located() {
     assert_eq!(idx.stats.packets, 1);
     assert!(idx.damage[0].message.contains("left over"));
     // An EPB naming an interface that does not exist.
-    let mut ng2 = Ng { big: false, out: Vec::new() };
+    let mut ng2 = Ng {
+        big: false,
+        out: Vec::new(),
+    };
     ng2.shb("s");
     ng2.idb(1, 0, None);
     ng2.epb(7, 1, &frame(1, 60), 60);
     let c = open("iface.pcapng", ng2.out);
     assert!(c.index().damage[0].message.contains("interface 7"));
     // 100 000 interfaces: read, bounded by the file.
-    let mut many = Ng { big: false, out: Vec::new() };
+    let mut many = Ng {
+        big: false,
+        out: Vec::new(),
+    };
     many.shb("s");
     for _ in 0..100_000 {
         many.idb(1, 0, None);
@@ -313,15 +384,32 @@ fn pcapng_damage_is_located() {
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    let spec = PcapSpec { big: false, nanos: false, modified: false, version: (2, 4), linktype: 1, snaplen: 65535 };
-    let records: Vec<_> = (0..20_000u32).map(|i| (i, 0, frame(i, 60 + (i % 700) as usize), 1000)).collect();
+    let spec = PcapSpec {
+        big: false,
+        nanos: false,
+        modified: false,
+        version: (2, 4),
+        linktype: 1,
+        snaplen: 65535,
+    };
+    let records: Vec<_> = (0..20_000u32)
+        .map(|i| (i, 0, frame(i, 60 + (i % 700) as usize), 1000))
+        .collect();
     let cap = open("big.pcap", pcap(&spec, &records));
     let idx = cap.index();
-    assert!(idx.chunks.len() > 4, "needs several chunks, got {}", idx.chunks.len());
+    assert!(
+        idx.chunks.len() > 4,
+        "needs several chunks, got {}",
+        idx.chunks.len()
+    );
     let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| {
-            let per_chunk = idx.map_chunks(|_, recs| recs.map(|r| (r.offset, r.data.len())).collect::<Vec<_>>());
+            let per_chunk = idx
+                .map_chunks(|_, recs| recs.map(|r| (r.offset, r.data.len())).collect::<Vec<_>>());
             (per_chunk.concat(), nwcap_pcap::census::census(&idx))
         })
     };
@@ -330,6 +418,9 @@ fn results_do_not_depend_on_the_thread_count() {
     assert_eq!(one.len(), 20_000);
     assert_eq!(one, two);
     assert_eq!(c1, c2);
-    let seq: Vec<_> = idx.all_records().map(|r| (r.offset, r.data.len())).collect();
+    let seq: Vec<_> = idx
+        .all_records()
+        .map(|r| (r.offset, r.data.len()))
+        .collect();
     assert_eq!(seq, one);
 }

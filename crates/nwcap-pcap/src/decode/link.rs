@@ -108,7 +108,11 @@ pub(crate) fn ether_payload(d: &mut Decoder<'_>, t: u16, off: usize) {
                     return d.issue(Layer::Link, off, IssueKind::Truncated);
                 };
                 let is_ip = |x| x == ethertype::IPV4 || x == ethertype::IPV6;
-                t = if !is_ip(last) && is_ip(first) { first } else { last };
+                t = if !is_ip(last) && is_ip(first) {
+                    first
+                } else {
+                    last
+                };
                 off += 8;
             }
             ethertype::PPPOE => {

@@ -78,7 +78,10 @@ const B: [u8; 4] = [10, 0, 0, 2];
 
 #[test]
 fn ethernet_ipv4_tcp() {
-    let f = eth(0x0800, &ipv4(6, A, B, &tcp(1234, 80, tcpflags::SYN, b"hello")));
+    let f = eth(
+        0x0800,
+        &ipv4(6, A, B, &tcp(1234, 80, tcpflags::SYN, b"hello")),
+    );
     let p = decode(LinkType::ETHERNET, &f);
     let ip = p.ip.unwrap();
     assert_eq!(ip.src, IpAddr::from(A));
@@ -104,8 +107,14 @@ fn ethernet_padding_is_not_payload() {
 #[test]
 fn vlan_tags_at_any_depth() {
     let inner = ipv4(17, A, B, &udp(1, 2, b""));
-    let p = d(LinkType::ETHERNET, vlan(&[(0x88a8, 100), (0x8100, 200)], 0x0800, &inner));
-    assert_eq!((p.vlan, p.vlan_inner, p.vlan_depth), (Some(100), Some(200), 2));
+    let p = d(
+        LinkType::ETHERNET,
+        vlan(&[(0x88a8, 100), (0x8100, 200)], 0x0800, &inner),
+    );
+    assert_eq!(
+        (p.vlan, p.vlan_inner, p.vlan_depth),
+        (Some(100), Some(200), 2)
+    );
     assert_eq!(p.l4.unwrap().dst_port, 2);
     let tags: Vec<(u16, u16)> = (0..5).map(|i| (0x8100, i)).collect();
     let p = d(LinkType::ETHERNET, vlan(&tags, 0x0800, &inner));
@@ -225,12 +234,21 @@ fn snaplen_cuts_decode_as_far_as_bytes_go() {
 
 #[test]
 fn tunnels_record_outer_endpoints() {
-    let inner = eth(0x0800, &ipv4(1, [192, 168, 0, 1], [192, 168, 0, 2], &[8, 0, 0, 0]));
+    let inner = eth(
+        0x0800,
+        &ipv4(1, [192, 168, 0, 1], [192, 168, 0, 2], &[8, 0, 0, 0]),
+    );
     let mut vx = vec![0x08, 0, 0, 0, 0, 0, 42, 0];
     vx.extend(inner.clone());
-    let p = d(LinkType::ETHERNET, eth(0x0800, &ipv4(17, A, B, &udp(5000, 4789, &vx))));
+    let p = d(
+        LinkType::ETHERNET,
+        eth(0x0800, &ipv4(17, A, B, &udp(5000, 4789, &vx))),
+    );
     let t = p.tunnel.unwrap();
-    assert_eq!((t.kind, t.vni, t.outer_src), (TunnelKind::Vxlan, Some(42), IpAddr::from(A)));
+    assert_eq!(
+        (t.kind, t.vni, t.outer_src),
+        (TunnelKind::Vxlan, Some(42), IpAddr::from(A))
+    );
     assert_eq!(p.ip.unwrap().src, IpAddr::from([192, 168, 0, 1]));
     assert_eq!(p.l4.unwrap().proto, ipproto::ICMP);
 
@@ -246,7 +264,10 @@ fn tunnels_record_outer_endpoints() {
     assert_eq!(p.tunnel.unwrap().kind, TunnelKind::Gre);
     assert_eq!(p.l4.unwrap().dst_port, 4);
 
-    let p = d(LinkType::RAW, ipv4(4, A, B, &ipv4(6, [3, 3, 3, 3], B, &tcp(1, 2, 0, b""))));
+    let p = d(
+        LinkType::RAW,
+        ipv4(4, A, B, &ipv4(6, [3, 3, 3, 3], B, &tcp(1, 2, 0, b""))),
+    );
     assert_eq!(p.tunnel.unwrap().kind, TunnelKind::IpInIp);
     assert_eq!(p.ip.unwrap().src, IpAddr::from([3, 3, 3, 3]));
 

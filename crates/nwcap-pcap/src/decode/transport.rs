@@ -52,14 +52,19 @@ pub(crate) fn dispatch(d: &mut Decoder<'_>, proto: u8, off: usize, end: usize, l
             }
         }
         ipproto::UDP => {
-            let (Some(sp), Some(dp), Some(ulen)) = (be16(b, off), be16(b, off + 2), be16(b, off + 4))
+            let (Some(sp), Some(dp), Some(ulen)) =
+                (be16(b, off), be16(b, off + 2), be16(b, off + 4))
             else {
                 return d.issue(Layer::Udp, off, IssueKind::Truncated);
             };
             l4.src_port = sp;
             l4.dst_port = dp;
             let ulen = u32::from(ulen);
-            l4.payload_len = if ulen >= 8 { ulen - 8 } else { len.saturating_sub(8) };
+            l4.payload_len = if ulen >= 8 {
+                ulen - 8
+            } else {
+                len.saturating_sub(8)
+            };
             let pend = (off + 8 + l4.payload_len as usize).min(end);
             d.pkt.payload = b.get(off + 8..pend).unwrap_or(&[]);
             d.pkt.l4 = Some(l4);
@@ -177,7 +182,9 @@ fn gre(d: &mut Decoder<'_>, off: usize) {
         ethertype::TEB => d.tunnel(TunnelKind::Gre, key, at, link::ethernet),
         ethertype::ERSPAN2 => d.tunnel(TunnelKind::Gre, key, at, |d, at| link::ethernet(d, at + 8)),
         ethertype::PPP => d.tunnel(TunnelKind::Gre, key, at, ppp),
-        t => d.tunnel(TunnelKind::Gre, key, at, |d, at| link::ether_payload(d, t, at)),
+        t => d.tunnel(TunnelKind::Gre, key, at, |d, at| {
+            link::ether_payload(d, t, at)
+        }),
     }
 }
 
