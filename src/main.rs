@@ -26,15 +26,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Manage Network Watcher packet captures over ARM: start, show, status, list, stop, delete, wait.
+    Capture(cmd::capture::Args),
     /// Summarise capture files (like capinfos): format, packets, bytes, times, damage.
     Info(cmd::info::Args),
+    /// Download finished captures from Azure Storage (blob or prefix URL), resumable.
+    Fetch(cmd::fetch::Args),
+    /// Extract matching packets to a new capture in the input's format (forensic copy).
+    Filter(cmd::filter::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let global = cli.global.resolve();
     let result = match cli.command {
+        Command::Capture(args) => cmd::capture::run(args, &global),
         Command::Info(args) => cmd::info::run(args, &global),
+        Command::Fetch(args) => cmd::fetch::run(args, &global),
+        Command::Filter(args) => cmd::filter::run(args, &global),
     };
     match result {
         Ok(code) => code,

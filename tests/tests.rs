@@ -3,5 +3,6 @@
 
 mod capture;
 mod fetch;
+mod info;
 mod filter;
 mod support;

@@ -2,3 +2,6 @@
 //! `run(Args, &Global) -> anyhow::Result<ExitCode>`.
 
 pub mod info;
+pub mod fetch;
+pub mod capture;
+pub mod filter;

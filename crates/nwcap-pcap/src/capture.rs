@@ -128,16 +128,30 @@ impl Capture {
     }
 
     /// Build from bytes already in memory (tests, stdin). `path` is only a name.
+    /// gzip data may expand to `NWCAP_GZIP_LIMIT` bytes (default
+    /// [`source::DEFAULT_GZIP_LIMIT`]).
     pub fn from_bytes(path: impl AsRef<Path>, bytes: Bytes) -> Result<Capture, OpenError> {
+        let limit = std::env::var("NWCAP_GZIP_LIMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(source::DEFAULT_GZIP_LIMIT);
+        Capture::from_bytes_with_limit(path, bytes, limit)
+    }
+
+    /// [`Capture::from_bytes`] with an explicit cap on the decompressed size
+    /// of gzip data (the environment is not read): what fuzzers and tests
+    /// use to keep a gzip bomb small.
+    pub fn from_bytes_with_limit(
+        path: impl AsRef<Path>,
+        bytes: Bytes,
+        gzip_limit: u64,
+    ) -> Result<Capture, OpenError> {
         let path = path.as_ref().to_path_buf();
         let mut open_damage = Vec::new();
         let mut compressed = false;
         let bytes = if source::is_gzip(&bytes) {
             compressed = true;
-            let limit = std::env::var("NWCAP_GZIP_LIMIT")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(source::DEFAULT_GZIP_LIMIT);
+            let limit = gzip_limit;
             match source::gunzip(&bytes, limit) {
                 Ok((data, damage)) => {
                     if let Some(message) = damage {

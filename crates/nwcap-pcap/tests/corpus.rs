@@ -23,7 +23,9 @@ use nwcap_pcap::{Capture, Format, decode};
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("NWCAP_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
     if dir.join("MANIFEST.tsv").exists() {
         Some(dir)
     } else {
@@ -58,7 +60,11 @@ fn epoch_ns(s: &str) -> i64 {
     let sec: i128 = sec.parse().unwrap();
     let frac = format!("{frac:0<9}");
     let frac: i128 = frac[..9].parse().unwrap();
-    let ns = if neg { sec * 1_000_000_000 - frac } else { sec * 1_000_000_000 + frac };
+    let ns = if neg {
+        sec * 1_000_000_000 - frac
+    } else {
+        sec * 1_000_000_000 + frac
+    };
     i64::try_from(ns).unwrap_or(i64::MAX)
 }
 
@@ -116,7 +122,12 @@ fn corpus_pcap_and_pcapng_match_tshark() {
             Ok(c) => c,
             Err(e) => {
                 // Files that are not captures must be rejected with words.
-                let strict: u64 = row["packets"].split_whitespace().next().unwrap_or("0").parse().unwrap_or(0);
+                let strict: u64 = row["packets"]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("0")
+                    .parse()
+                    .unwrap_or(0);
                 if strict != 0 {
                     failures.push(format!("{name}: open failed: {e}"));
                 }
@@ -131,26 +142,47 @@ fn corpus_pcap_and_pcapng_match_tshark() {
         let idx = cap.index();
         let st = &status[name];
         let clean = st["capinfos_table_rc"] == "0" && st["fields_rc"] == "0";
-        let strict: u64 = row["packets"].split_whitespace().next().unwrap().parse().unwrap();
+        let strict: u64 = row["packets"]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         if idx.stats.packets != strict {
-            failures.push(format!("{name}: {} packets, manifest strict count {strict}", idx.stats.packets));
+            failures.push(format!(
+                "{name}: {} packets, manifest strict count {strict}",
+                idx.stats.packets
+            ));
         }
         if !clean {
             if idx.damage.is_empty() {
-                failures.push(format!("{name}: tshark fails on it but nwcap reported no damage"));
+                failures.push(format!(
+                    "{name}: tshark fails on it but nwcap reported no damage"
+                ));
             }
-            println!("{name}: damage {:?}", idx.damage.iter().map(|d| d.to_string()).collect::<Vec<_>>());
+            println!(
+                "{name}: damage {:?}",
+                idx.damage.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+            );
             continue;
         }
         // tshark also lists non-packet pcapng blocks (custom blocks...) as
         // "data" frames without an interface: they are not packets.
         let fields: Vec<_> = tsv(&dir.join(format!("reference/{name}.fields.tsv")))
             .into_iter()
-            .filter(|f| !(f["frame.protocols"] == "data" && f["frame.interface_id"].is_empty() && cap.format() == Format::PcapNg))
+            .filter(|f| {
+                !(f["frame.protocols"] == "data"
+                    && f["frame.interface_id"].is_empty()
+                    && cap.format() == Format::PcapNg)
+            })
             .collect();
         let records: Vec<_> = idx.all_records().collect();
         if records.len() != fields.len() {
-            failures.push(format!("{name}: {} records, tshark {}", records.len(), fields.len()));
+            failures.push(format!(
+                "{name}: {} records, tshark {}",
+                records.len(),
+                fields.len()
+            ));
             continue;
         }
         let (mut cap_sum, mut len_sum) = (0u64, 0u64);
@@ -188,23 +220,44 @@ fn corpus_pcap_and_pcapng_match_tshark() {
                 *ours.entry(k).or_default() += 1;
             }
             if mine != innermost(&f["frame.protocols"]) {
-                println!("{name}#{}: nwcap {mine:?}, tshark {}", i + 1, f["frame.protocols"]);
+                println!(
+                    "{name}#{}: nwcap {mine:?}, tshark {}",
+                    i + 1,
+                    f["frame.protocols"]
+                );
             }
         }
         if ours != theirs {
-            failures.push(format!("{name}: protocol counts {ours:?} vs tshark {theirs:?}"));
+            failures.push(format!(
+                "{name}: protocol counts {ours:?} vs tshark {theirs:?}"
+            ));
         }
         if cap_sum != idx.stats.captured_bytes || len_sum != idx.stats.original_bytes {
             failures.push(format!("{name}: byte totals differ"));
         }
-        let stamps = || fields.iter().filter(|f| !f["frame.time_epoch"].is_empty()).map(|f| epoch_ns(&f["frame.time_epoch"]));
+        let stamps = || {
+            fields
+                .iter()
+                .filter(|f| !f["frame.time_epoch"].is_empty())
+                .map(|f| epoch_ns(&f["frame.time_epoch"]))
+        };
         let first = stamps().min();
         let last = stamps().max();
-        if name != "tcpdump_timestamp_invalid_nano.pcap" && (idx.stats.first_ts != first || idx.stats.last_ts != last) {
-            failures.push(format!("{name}: first/last {:?}/{:?} vs {first:?}/{last:?}", idx.stats.first_ts, idx.stats.last_ts));
+        if name != "tcpdump_timestamp_invalid_nano.pcap"
+            && (idx.stats.first_ts != first || idx.stats.last_ts != last)
+        {
+            failures.push(format!(
+                "{name}: first/last {:?}/{:?} vs {first:?}/{last:?}",
+                idx.stats.first_ts, idx.stats.last_ts
+            ));
         }
     }
     println!("checked {checked} pcap/pcapng files");
     assert!(checked >= 60, "only {checked} files checked");
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
