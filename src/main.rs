@@ -34,6 +34,10 @@ enum Command {
     Fetch(cmd::fetch::Args),
     /// Extract matching packets to a new capture in the input's format (forensic copy).
     Filter(cmd::filter::Args),
+    /// One row per bidirectional flow (Zeek-like conn table), as table, CSV, JSON, NDJSON or Parquet.
+    Flows(cmd::flows::Args),
+    /// Top talkers, ports, services, protocols or conversations of the flow table.
+    Top(cmd::top::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,8 @@ fn main() -> ExitCode {
         Command::Info(args) => cmd::info::run(args, &global),
         Command::Fetch(args) => cmd::fetch::run(args, &global),
         Command::Filter(args) => cmd::filter::run(args, &global),
+        Command::Flows(args) => cmd::flows::run(args, &global),
+        Command::Top(args) => cmd::top::run(args, &global),
     };
     match result {
         Ok(code) => code,

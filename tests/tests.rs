@@ -3,6 +3,7 @@
 
 mod capture;
 mod fetch;
+mod flows;
 mod info;
 mod filter;
 mod support;

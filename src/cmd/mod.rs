@@ -5,3 +5,6 @@ pub mod info;
 pub mod fetch;
 pub mod capture;
 pub mod filter;
+pub mod flowopts;
+pub mod flows;
+pub mod top;

@@ -1,13 +1,15 @@
 //! Throughput check: writes a synthetic pcap (N packets over F TCP flows,
 //! ~550-byte frames) unless it exists, then times open + index + flows.
 //!
-//! `cargo run --release -p nwcap-flows --example flowbench -- /tmp/bench.pcap 2000000 50000 [threads]`
+//! `cargo run --release -p nwcap-flows --example flowbench -- /tmp/bench.pcap 2000000 50000 [threads] [stream|index|windows]`
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::time::Instant;
 
-use nwcap_flows::{FlowConfig, capture_chunks, run_flows_in_pool};
+use nwcap_flows::{
+    FlowConfig, PcapStream, Streams, capture_chunks, index_windows, run_flows_in_pool, run_pipeline,
+};
 use nwcap_pcap::Capture;
 
 fn frame(flow: u32, n: u32, out: &mut Vec<u8>) {
@@ -87,41 +89,38 @@ fn main() {
             f.write_all(&buf).unwrap();
         }
     }
+    let mode = args.get(5).cloned().unwrap_or_else(|| "stream".into());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
     let t = Instant::now();
-    let out = pool.install(|| {
-        let cap = Capture::open(&path).unwrap();
-        let index = cap.index();
-        let t_index = t.elapsed();
-        let td = Instant::now();
-        let n: usize = index
-            .map_chunks(|_, recs| {
-                recs.map(|r| nwcap_pcap::decode::decode(r.linktype, r.data).payload.len())
-                    .sum::<usize>()
-            })
-            .into_iter()
-            .sum();
-        eprintln!(
-            "decode-only pass {:?} ({n} payload bytes, {} chunks)",
-            td.elapsed(),
-            index.chunks.len()
-        );
-        let files = [index];
-        let out = run_flows_in_pool(
-            &pool,
-            capture_chunks(&files, nwcap_pcap::decode::decode, None),
-            &FlowConfig::default(),
-        );
-        eprintln!("index {:?}", t_index);
-        out
+    let cfg = FlowConfig::default();
+    let decode = nwcap_pcap::decode::decode;
+    let out = pool.install(|| match mode.as_str() {
+        "stream" => {
+            let s = PcapStream::open(std::path::Path::new(&path), 0, decode).unwrap();
+            run_pipeline(Streams::new(vec![s]), &cfg, None, None)
+        }
+        "index" => {
+            let cap = Capture::open(&path).unwrap();
+            let index = cap.index();
+            eprintln!("index {:?}", t.elapsed());
+            let files = [index];
+            run_pipeline(index_windows(&files, decode, 8), &cfg, None, None)
+        }
+        _ => {
+            let cap = Capture::open(&path).unwrap();
+            let index = cap.index();
+            eprintln!("index {:?}", t.elapsed());
+            let files = [index];
+            run_flows_in_pool(&pool, capture_chunks(&files, decode, None), &cfg)
+        }
     });
     let el = t.elapsed();
     let pk: u64 = out.flows.iter().map(|f| f.orig.pkts + f.resp.pkts).sum();
     eprintln!(
-        "{} flows, {pk} packets, {threads} threads, {el:?}",
+        "{mode}: {} flows, {pk} packets, {threads} threads, {el:?}",
         out.flows.len()
     );
     let t2 = Instant::now();

@@ -127,6 +127,22 @@ impl FlowKey {
         k
     }
 
+    /// Fast, well-mixed 64-bit hash for hash tables and shard selection
+    /// (Fx over the fields, then murmur3's finaliser so that every bit
+    /// depends on every input bit: the tables use the low bits for the
+    /// bucket and the high bits for the tag).
+    #[inline]
+    pub fn fast_hash(&self) -> u64 {
+        use std::hash::BuildHasher;
+        let mut h = rustc_hash::FxBuildHasher.hash_one(self);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
+        h
+    }
+
     /// Stable 64-bit hash (FNV-1a over a fixed serialisation), independent
     /// of the process, the platform and the thread count.
     pub fn stable_hash(&self) -> u64 {

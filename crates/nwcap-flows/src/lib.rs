@@ -23,8 +23,10 @@ pub mod hints;
 pub mod ident;
 pub mod key;
 pub mod parallel;
+pub mod pipeline;
 pub mod reader;
 pub mod stats;
+pub mod stream;
 pub mod summary;
 pub mod table;
 mod tcp;
@@ -36,7 +38,11 @@ pub use export::{COLUMN_DOCS, ColumnOptions, to_columns, to_columns_with};
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
 pub use parallel::{DecodedChunk, FlowOutput, PacketChunk, run_flows, run_flows_in_pool};
-pub use reader::{CaptureChunk, DecodeFn, PacketFilter, capture_chunks};
+pub use pipeline::{Progress, Window, run_pipeline};
+pub use reader::{
+    CaptureChunk, DecodeFn, IndexWindow, PacketFilter, capture_chunks, index_windows,
+};
+pub use stream::{Block, PcapStream, StreamError, Streams};
 pub use summary::PacketSummary;
 pub use table::{FlowTable, TableStats};
 

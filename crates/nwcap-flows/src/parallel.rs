@@ -157,8 +157,10 @@ where
             out.flows.extend(f);
         }
     }
-    let ends: Vec<(Vec<Flow>, TableStats)> =
-        tables.into_par_iter().map(FlowTable::finish).collect();
+    let ends: Vec<(Vec<Flow>, TableStats)> = tables
+        .into_par_iter()
+        .map(FlowTable::finish_unsorted)
+        .collect();
     for (flows, stats) in ends {
         out.flows.extend(flows);
         out.stats.add(&stats);

@@ -13,7 +13,8 @@
 //! same addresses and protocol with ports 0 (and is counted in
 //! [`TableStats::orphan_fragments`]).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use nwcap_pcap::{Packet, Record, TimestampNs};
 use rustc_hash::FxHashMap;
@@ -54,11 +55,59 @@ impl TableStats {
 
 type FragKey = (FlowKey, bool, u32);
 
+/// A flow key with its hash computed once (in the parallel decode step):
+/// the map hashes nothing and compares the hash before the key.
+#[derive(Debug, Clone, Copy)]
+struct HKey {
+    hash: u64,
+    key: FlowKey,
+}
+
+impl PartialEq for HKey {
+    #[inline]
+    fn eq(&self, o: &HKey) -> bool {
+        self.hash == o.hash && self.key == o.key
+    }
+}
+
+impl Eq for HKey {}
+
+impl Hash for HKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+/// Passes a precomputed `u64` through (only [`HKey`] is hashed with it).
+#[derive(Debug, Default, Clone, Copy)]
+struct PassHasher(u64);
+
+impl Hasher for PassHasher {
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FlowMap = HashMap<HKey, Flow, BuildHasherDefault<PassHasher>>;
+
 /// A flow table processing packets sequentially.
 #[derive(Debug)]
 pub struct FlowTable {
     cfg: FlowConfig,
-    map: FxHashMap<FlowKey, Flow>,
+    map: FlowMap,
     frags: FxHashMap<FragKey, (FlowKey, bool, TimestampNs)>,
     frag_order: VecDeque<(FragKey, TimestampNs)>,
     done: Vec<Flow>,
@@ -73,7 +122,7 @@ impl FlowTable {
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
             cfg,
-            map: FxHashMap::default(),
+            map: FlowMap::default(),
             frags: FxHashMap::default(),
             frag_order: VecDeque::new(),
             done: Vec::new(),
@@ -110,6 +159,12 @@ impl FlowTable {
 
     /// Adds one packet summary.
     pub fn add(&mut self, p: &PacketSummary<'_>) {
+        self.add_hashed(p, p.key.fast_hash());
+    }
+
+    /// Adds one packet summary whose key hash ([`FlowKey::fast_hash`] of
+    /// `p.key`) is already known.
+    pub fn add_hashed(&mut self, p: &PacketSummary<'_>, hash: u64) {
         self.stats.packets += 1;
         if p.ts > self.now {
             self.now = p.ts;
@@ -123,8 +178,10 @@ impl FlowTable {
             }
         }
         let (key, from_a) = self.resolve_fragment(p);
+        let hash = if key == p.key { hash } else { key.fast_hash() };
+        let hkey = HKey { hash, key };
         let timeout = self.cfg.timeout_ns(key.proto);
-        match self.map.get_mut(&key) {
+        match self.map.get_mut(&hkey) {
             Some(flow) => {
                 if flow.ends_before(p, timeout) {
                     let mut fresh = Flow::start(key, p, from_a);
@@ -138,7 +195,7 @@ impl FlowTable {
             None => {
                 let mut f = Flow::start(key, p, from_a);
                 f.update(p, from_a);
-                self.map.insert(key, f);
+                self.map.insert(hkey, f);
             }
         }
     }
@@ -197,7 +254,7 @@ impl FlowTable {
         let cfg = &self.cfg;
         let expired: Vec<Flow> = self
             .map
-            .extract_if(|k, f| f.expired(now, cfg.timeout_ns(k.proto)))
+            .extract_if(|k, f| f.expired(now, cfg.timeout_ns(k.key.proto)))
             .map(|(_, f)| f)
             .collect();
         self.stats.flows += expired.len() as u64;
@@ -213,16 +270,44 @@ impl FlowTable {
 
     /// Ends the input: every flow is emitted. Sorted by first packet time,
     /// then input position.
-    pub fn finish(mut self) -> (Vec<Flow>, TableStats) {
+    pub fn finish(self) -> (Vec<Flow>, TableStats) {
+        let (mut flows, stats) = self.finish_unsorted();
+        sort_flows(&mut flows);
+        (flows, stats)
+    }
+
+    /// [`FlowTable::finish`] without the sort (the drivers sort once, over
+    /// all shards).
+    pub(crate) fn finish_unsorted(mut self) -> (Vec<Flow>, TableStats) {
         let rest: Vec<Flow> = self.map.drain().map(|(_, f)| f).collect();
         self.stats.flows += rest.len() as u64;
         self.done.extend(rest);
-        sort_flows(&mut self.done);
         (self.done, self.stats)
     }
 }
 
 /// The output order: first packet time, then position in the input.
+///
+/// Flows are large, so the sort orders small (key, index) pairs and then
+/// applies the permutation in place with swaps (each flow moves about
+/// once, instead of `log n` times in a comparison sort).
 pub fn sort_flows(flows: &mut [Flow]) {
-    flows.sort_unstable_by_key(|f| (f.ts, f.first_ord));
+    let mut order: Vec<(i64, u64, usize)> = flows
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.ts, f.first_ord, i))
+        .collect();
+    order.sort_unstable();
+    // dest[i] = the position flow i must go to.
+    let mut dest = vec![0usize; flows.len()];
+    for (to, &(_, _, from)) in order.iter().enumerate() {
+        dest[from] = to;
+    }
+    for i in 0..flows.len() {
+        while dest[i] != i {
+            let j = dest[i];
+            flows.swap(i, j);
+            dest.swap(i, j);
+        }
+    }
 }

@@ -1,0 +1,250 @@
+//! The pipelined driver: reading, decoding and flow updates overlap.
+//!
+//! Input comes as [`Window`]s (a block of a streamed pcap file, or a group
+//! of chunks of a mapped, indexed file). Each step of the loop runs three
+//! things at once on the rayon pool: fetch window `n + 2` (read + frame),
+//! decode window `n + 1` (its chunks in parallel, each packet reduced to a
+//! summary bucketed by shard), and feed window `n`'s buckets to the shard
+//! tables (shards in parallel). Work stealing keeps both cores busy, and at
+//! most three windows are alive, so memory does not grow with the file.
+//!
+//! Results do not depend on the thread count, for the same reasons as in
+//! [`crate::parallel`]: a fixed number of shards chosen by a hash of the
+//! port-less key, each shard fed in input order by exactly one task.
+//!
+//! A decoded summary must outlive the step that made it, while its window
+//! is still owned by the loop, so it cannot borrow the window: it keeps its
+//! payload prefix as an offset into [`Window::bytes`] and gets the slice
+//! back when its shard consumes it. Hashes of the flow key are computed in
+//! the parallel decode step, so the shard tables only compare keys.
+
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use nwcap_pcap::{Packet, Record};
+
+use crate::FlowConfig;
+use crate::parallel::FlowOutput;
+use crate::reader::PacketFilter;
+use crate::summary::{PacketSummary, Skip};
+use crate::table::{FlowTable, TableStats, sort_flows};
+
+/// A unit of input for [`run_pipeline`]: consecutive chunks of records of
+/// one file whose packets all lie in one byte slice.
+pub trait Window: Sync {
+    /// The bytes every record (and so every payload) of the window lies in.
+    fn bytes(&self) -> &[u8];
+    /// Index of the file (caller's order).
+    fn file(&self) -> u32;
+    /// Number of chunks (units decoded in parallel).
+    fn chunks(&self) -> usize;
+    /// Input bytes the window stands for (progress).
+    fn input_bytes(&self) -> u64;
+    /// Calls `f` with each record of chunk `chunk` and its decoded packet,
+    /// in file order. Packets not passed to `f` (filtered out) do not exist
+    /// for the flow engine.
+    fn for_each(&self, chunk: usize, f: &mut dyn FnMut(&Record<'_>, &Packet<'_>));
+}
+
+/// Receives progress from [`run_pipeline`] (the CLI draws a bar).
+pub trait Progress: Sync {
+    /// `bytes` more input bytes were fully processed.
+    fn advance(&self, bytes: u64);
+}
+
+/// A packet summary detached from its window: the payload prefix is an
+/// offset into the window's bytes.
+struct Staged {
+    s: PacketSummary<'static>,
+    hash: u64,
+    pay_at: usize,
+    pay_len: usize,
+}
+
+struct Buckets {
+    shards: Vec<Vec<Staged>>,
+    non_ip: u64,
+    undecodable: u64,
+}
+
+/// Emptied buckets kept for reuse: their vectors keep their capacity, so
+/// steady state allocates nothing per window.
+type BucketPool = Mutex<Vec<Buckets>>;
+
+fn fresh_buckets(pool: &BucketPool, shards: usize) -> Buckets {
+    let reused = pool.lock().ok().and_then(|mut p| p.pop());
+    match reused {
+        Some(b) if b.shards.len() == shards => b,
+        _ => Buckets {
+            shards: (0..shards).map(|_| Vec::new()).collect(),
+            non_ip: 0,
+            undecodable: 0,
+        },
+    }
+}
+
+fn recycle(pool: &BucketPool, buckets: Vec<Buckets>) {
+    if let Ok(mut p) = pool.lock() {
+        for mut b in buckets {
+            b.shards.iter_mut().for_each(Vec::clear);
+            b.non_ip = 0;
+            b.undecodable = 0;
+            if p.len() < 64 {
+                p.push(b);
+            }
+        }
+    }
+}
+
+fn stage_chunk<W: Window + ?Sized>(
+    w: &W,
+    chunk: usize,
+    chunk_idx: u64,
+    shards: usize,
+    filter: Option<&PacketFilter>,
+    pool: &BucketPool,
+) -> Buckets {
+    let mut b = fresh_buckets(pool, shards);
+    let base = w.bytes().as_ptr().addr();
+    let base_len = w.bytes().len();
+    let file = w.file();
+    let mut i: u64 = 0;
+    w.for_each(chunk, &mut |rec, pkt| {
+        if filter.is_some_and(|keep| !keep(rec, pkt)) {
+            return;
+        }
+        let ord = (chunk_idx << 32) | (i & 0xffff_ffff);
+        i += 1;
+        match PacketSummary::new(file, ord, rec, pkt) {
+            Ok(s) => {
+                let (pay_at, pay_len) = match s.payload.as_ptr().addr().checked_sub(base) {
+                    Some(at) if at + s.payload.len() <= base_len => (at, s.payload.len()),
+                    _ => (0, 0),
+                };
+                let shard = (s.key.without_ports().fast_hash() % shards as u64) as usize;
+                let staged = Staged {
+                    hash: s.key.fast_hash(),
+                    s: PacketSummary { payload: &[], ..s },
+                    pay_at,
+                    pay_len,
+                };
+                b.shards[shard].push(staged);
+            }
+            Err(Skip::NonIp) => b.non_ip += 1,
+            Err(Skip::Undecodable) => b.undecodable += 1,
+        }
+    });
+    b
+}
+
+/// A window with its decoded buckets, waiting for the shard tables.
+struct Decoded<W> {
+    window: W,
+    buckets: Vec<Buckets>,
+}
+
+fn decode_window<W: Window>(
+    window: W,
+    first_chunk: u64,
+    shards: usize,
+    filter: Option<&PacketFilter>,
+    pool: &BucketPool,
+) -> Decoded<W> {
+    let buckets = (0..window.chunks())
+        .into_par_iter()
+        .map(|c| stage_chunk(&window, c, first_chunk + c as u64, shards, filter, pool))
+        .collect();
+    Decoded { window, buckets }
+}
+
+fn feed<W: Window>(tables: &mut [FlowTable], d: &Decoded<W>) -> Vec<Vec<crate::Flow>> {
+    let bytes = d.window.bytes();
+    tables
+        .par_iter_mut()
+        .enumerate()
+        .map(|(s, t)| {
+            for b in &d.buckets {
+                for st in &b.shards[s] {
+                    let payload = bytes.get(st.pay_at..st.pay_at + st.pay_len).unwrap_or(&[]);
+                    let p = PacketSummary { payload, ..st.s };
+                    t.add_hashed(&p, st.hash);
+                }
+            }
+            t.take_finished()
+        })
+        .collect()
+}
+
+/// Runs the flow engine over `windows` (in input order) on the current
+/// rayon pool, overlapping input, decoding and flow updates. Packets the
+/// `filter` rejects do not exist for the flow engine.
+pub fn run_pipeline<W, I>(
+    windows: I,
+    cfg: &FlowConfig,
+    filter: Option<&PacketFilter>,
+    progress: Option<&dyn Progress>,
+) -> FlowOutput
+where
+    W: Window + Send,
+    I: IntoIterator<Item = W>,
+    I::IntoIter: Send,
+{
+    let shards = cfg.shards.max(1);
+    let mut tables: Vec<FlowTable> = (0..shards).map(|_| FlowTable::new(cfg.clone())).collect();
+    let mut out = FlowOutput::default();
+    let mut extra = TableStats::default();
+    let mut iter = windows.into_iter();
+    let mut next_chunk: u64 = 0;
+    let mut fetched: Option<W> = iter.next();
+    let mut decoded: Option<Decoded<W>> = None;
+    let pool = &BucketPool::default();
+    while fetched.is_some() || decoded.is_some() {
+        let to_decode = fetched.take();
+        let first_chunk = next_chunk;
+        next_chunk += to_decode.as_ref().map_or(0, |w| w.chunks() as u64);
+        let to_feed = decoded.take();
+        let tables_ref = &mut tables;
+        let iter_ref = &mut iter;
+        let (read, (dec, finished)) = rayon::join(
+            move || iter_ref.next(),
+            move || {
+                rayon::join(
+                    move || to_decode.map(|w| decode_window(w, first_chunk, shards, filter, pool)),
+                    move || {
+                        to_feed.map(|d| {
+                            let f = feed(tables_ref, &d);
+                            (f, d)
+                        })
+                    },
+                )
+            },
+        );
+        if let Some((finished, d)) = finished {
+            for b in &d.buckets {
+                extra.non_ip += b.non_ip;
+                extra.undecodable += b.undecodable;
+            }
+            for f in finished {
+                out.flows.extend(f);
+            }
+            if let Some(p) = progress {
+                p.advance(d.window.input_bytes());
+            }
+            recycle(pool, d.buckets);
+        }
+        fetched = read;
+        decoded = dec;
+    }
+    let ends: Vec<(Vec<crate::Flow>, TableStats)> = tables
+        .into_par_iter()
+        .map(FlowTable::finish_unsorted)
+        .collect();
+    for (flows, stats) in ends {
+        out.flows.extend(flows);
+        out.stats.add(&stats);
+    }
+    out.stats.add(&extra);
+    sort_flows(&mut out.flows);
+    out
+}

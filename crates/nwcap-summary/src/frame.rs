@@ -1,0 +1,69 @@
+//! Columns -> DataFrame with exact dtypes.
+//!
+//! Each `ColumnData` variant maps to one polars dtype and the vectors are
+//! moved, not copied, where polars can adopt them (`from_vec`). Timestamps
+//! carry the UTC zone so Parquet readers (Spark, DuckDB, pandas) see instants,
+//! not wall-clock times.
+
+use std::collections::HashSet;
+
+use nwcap_flows::columns::{Column as FlowColumn, ColumnData};
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Build a DataFrame from the flow engine's columns.
+///
+/// Dtypes: `U64` -> UInt64, `U32Opt` -> nullable UInt32, `F64` -> Float64,
+/// `F64Opt` -> nullable Float64, `Str` -> String, `StrOpt` -> nullable
+/// String, `TimestampNs` -> Datetime(ns, UTC), `DurationNs` -> Duration(ns).
+/// Column order is kept. All columns must have the same length and distinct
+/// names; an empty input gives an empty frame.
+pub fn to_dataframe(columns: Vec<FlowColumn>) -> Result<DataFrame> {
+    let height = columns.first().map_or(0, |c| c.data.len());
+    let mut seen = HashSet::with_capacity(columns.len());
+    for c in &columns {
+        if !seen.insert(c.name) {
+            return Err(Error::DuplicateColumn(c.name.to_string()));
+        }
+        if c.data.len() != height {
+            return Err(Error::LengthMismatch {
+                name: c.name.to_string(),
+                len: c.data.len(),
+                expected: height,
+            });
+        }
+    }
+    let cols: Vec<Column> = columns
+        .into_iter()
+        .map(to_series)
+        .map(Column::from)
+        .collect();
+    DataFrame::new(height, cols).map_err(Error::polars("building the flow table"))
+}
+
+fn to_series(c: FlowColumn) -> Series {
+    let name = PlSmallStr::from_static(c.name);
+    match c.data {
+        ColumnData::U64(v) => UInt64Chunked::from_vec(name, v).into_series(),
+        ColumnData::U32Opt(v) => {
+            UInt32Chunked::from_iter_options(name, v.into_iter()).into_series()
+        }
+        ColumnData::F64(v) => Float64Chunked::from_vec(name, v).into_series(),
+        ColumnData::F64Opt(v) => {
+            Float64Chunked::from_iter_options(name, v.into_iter()).into_series()
+        }
+        ColumnData::Str(v) => {
+            StringChunked::from_iter_values(name, v.iter().map(String::as_str)).into_series()
+        }
+        ColumnData::StrOpt(v) => {
+            StringChunked::from_iter_options(name, v.iter().map(Option::as_deref)).into_series()
+        }
+        ColumnData::TimestampNs(v) => Int64Chunked::from_vec(name, v)
+            .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
+            .into_series(),
+        ColumnData::DurationNs(v) => Int64Chunked::from_vec(name, v)
+            .into_duration(TimeUnit::Nanoseconds)
+            .into_series(),
+    }
+}

@@ -1,0 +1,41 @@
+//! Flow table summaries, SQL and writers.
+//!
+//! The flow engine hands over its table as plain named columns
+//! ([`nwcap_flows::columns::Column`]); this crate turns them into a polars
+//! [`DataFrame`] ([`to_dataframe`]) and is the only place in the workspace
+//! that knows polars, so the heavy dependency stays out of every other crate.
+//!
+//! The pipeline for output is deliberately linear and lives in small modules:
+//! `--sql` (a query over the table registered as `flows`) -> `--sort` ->
+//! `--top` -> `--columns` -> writer ([`render`]). Aggregates (`nwcap top`)
+//! are a separate step ([`top`]) whose result goes through the same
+//! [`render`]. The writers never mutate values except where the output medium
+//! needs it: human tables and CSV escape strings that came off the wire
+//! (terminal control characters, spreadsheet formulas), while JSON and
+//! Parquet keep them exact.
+
+mod atomic;
+mod cells;
+mod error;
+mod escape;
+mod frame;
+mod options;
+mod prepare;
+mod table;
+mod top;
+mod write;
+
+pub use error::{Error, Result};
+pub use escape::{escape_csv_cell, escape_terminal};
+pub use frame::to_dataframe;
+pub use options::{Format, Output, OutputOptions, SortKey, SortOrder};
+pub use prepare::prepare;
+pub use table::{DEFAULT_WIDTH, render_table};
+pub use top::{TopBy, top};
+pub use write::{DEFAULT_FLOW_COLUMNS, render, render_flows};
+
+/// Re-export of polars so that callers (the CLI, tests) use the exact same
+/// version without depending on it themselves.
+pub use polars;
+/// The polars data frame type every function here takes and returns.
+pub use polars::prelude::DataFrame;

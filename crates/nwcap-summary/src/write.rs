@@ -1,0 +1,172 @@
+//! Writers: table, CSV, JSON, NDJSON, Parquet, to stdout or atomically to a
+//! file.
+//!
+//! Parquet gets the frame as is (UInt64, nullable UInt32, Datetime(ns, UTC),
+//! Duration(ns)), which is what Spark/DuckDB/pandas read natively. Text
+//! formats get a frame adapted for them, built once before writing:
+//! timestamps become RFC 3339 strings with nanoseconds and a `Z`, durations
+//! become seconds as floats (Zeek's convention; polars' CSV writer cannot
+//! write durations at all and its JSON writer emits ISO 8601 periods), and
+//! for CSV only, strings are escaped against terminal control characters and
+//! spreadsheet formulas. Column names are never changed.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::atomic::write_atomic;
+use crate::cells::{format_rfc3339, scaled};
+use crate::error::{Error, Result};
+use crate::escape::escape_csv_cell;
+use crate::options::{Format, Output, OutputOptions};
+use crate::prepare::prepare;
+use crate::table::{render_table, terminal_width};
+
+/// Columns a flow table shows by default (`nwcap flows` without
+/// `--columns`), those absent from the table being skipped.
+pub const DEFAULT_FLOW_COLUMNS: &[&str] = &[
+    "ts",
+    "proto",
+    "orig_h",
+    "orig_p",
+    "resp_h",
+    "resp_p",
+    "service",
+    "duration",
+    "orig_pkts",
+    "resp_pkts",
+    "orig_bytes",
+    "resp_bytes",
+    "conn_state",
+];
+
+/// Apply `opts` ([`prepare`]) and write the result in `opts.format` to
+/// `out`. Files are replaced atomically; on error no partial file is left.
+pub fn render(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
+    let df = prepare(df, opts)?;
+    let width = opts.width.unwrap_or_else(terminal_width);
+    write_frame(df, opts.format, width, out)
+}
+
+/// [`render`] for the per-flow table: a human table without `--columns` and
+/// without `--sql` shows [`DEFAULT_FLOW_COLUMNS`] (those present) instead of
+/// all ~60 columns. Other formats always write every column.
+pub fn render_flows(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
+    if opts.format == Format::Table && opts.columns.is_none() && opts.sql.is_none() {
+        let schema = df.schema();
+        let present: Vec<String> = DEFAULT_FLOW_COLUMNS
+            .iter()
+            .filter(|c| schema.contains(c))
+            .map(|c| (*c).to_string())
+            .collect();
+        if !present.is_empty() {
+            let opts = OutputOptions {
+                columns: Some(present),
+                ..opts.clone()
+            };
+            return render(df, &opts, out);
+        }
+    }
+    render(df, opts, out)
+}
+
+fn write_frame(mut df: DataFrame, format: Format, width: usize, out: &Output) -> Result<()> {
+    match out {
+        Output::Stdout => {
+            let dest = Path::new("<stdout>");
+            let mut w = BufWriter::new(std::io::stdout());
+            write_to(&mut df, format, width, dest, &mut w)?;
+            w.flush().map_err(|source| Error::Io {
+                action: "writing",
+                path: dest.to_path_buf(),
+                source,
+            })
+        }
+        Output::Path(path) => write_atomic(path, |w| write_to(&mut df, format, width, path, w)),
+    }
+}
+
+fn write_to<W: Write + Send>(
+    df: &mut DataFrame,
+    format: Format,
+    width: usize,
+    dest: &Path,
+    w: &mut W,
+) -> Result<()> {
+    match format {
+        Format::Table => render_table(df, width, w).map_err(|source| Error::Io {
+            action: "writing",
+            path: dest.to_path_buf(),
+            source,
+        }),
+        Format::Csv => {
+            let mut text = text_frame(df, true)?;
+            CsvWriter::new(w)
+                .include_header(true)
+                .finish(&mut text)
+                .map_err(Error::polars("writing csv"))
+        }
+        Format::Json | Format::Ndjson => {
+            let mut text = text_frame(df, false)?;
+            let json_format = if format == Format::Json {
+                JsonFormat::Json
+            } else {
+                JsonFormat::JsonLines
+            };
+            JsonWriter::new(w)
+                .with_json_format(json_format)
+                .finish(&mut text)
+                .map_err(Error::polars("writing json"))
+        }
+        Format::Parquet => ParquetWriter::new(w)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(df)
+            .map(|_| ())
+            .map_err(Error::polars("writing parquet")),
+    }
+}
+
+/// The frame as text formats write it (see the module docs).
+fn text_frame(df: &DataFrame, csv: bool) -> Result<DataFrame> {
+    let ctx = "preparing text output";
+    let mut cols = Vec::with_capacity(df.width());
+    for col in df.columns() {
+        let name = col.name().clone();
+        let series = col.as_materialized_series();
+        let new = match series.dtype() {
+            DataType::String if csv => {
+                let ca = series.str().map_err(Error::polars(ctx))?;
+                ca.apply_values(escape_csv_cell).into_series()
+            }
+            DataType::Datetime(tu, _) => {
+                let ca = series.datetime().map_err(Error::polars(ctx))?;
+                let ns = scaled(ca.physical(), *tu);
+                let mut buf = String::with_capacity(30);
+                let ca: StringChunked = ns
+                    .iter()
+                    .map(|v| {
+                        v.map(|v| {
+                            buf.clear();
+                            format_rfc3339(v, &mut buf);
+                            buf.clone()
+                        })
+                    })
+                    .collect();
+                ca.with_name(name).into_series()
+            }
+            DataType::Duration(tu) => {
+                let ca = series.duration().map_err(Error::polars(ctx))?;
+                let ns = scaled(ca.physical(), *tu);
+                let ca: Float64Chunked = ns.iter().map(|v| v.map(|v| v as f64 / 1e9)).collect();
+                ca.with_name(name).into_series()
+            }
+            _ => {
+                cols.push(col.clone());
+                continue;
+            }
+        };
+        cols.push(Column::from(new));
+    }
+    DataFrame::new(df.height(), cols).map_err(Error::polars(ctx))
+}

@@ -1,0 +1,173 @@
+//! Writers: Parquet round trip, CSV escaping, JSON exactness, tables.
+
+use super::*;
+
+#[test]
+fn parquet_round_trip_is_exact() {
+    let df = fixture::frame();
+    let bytes = render_bytes(df.clone(), &opts(Format::Parquet));
+    let back = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .unwrap();
+    assert_eq!(back.schema(), df.schema());
+    assert!(back.equals_missing(&df), "{back:?}\n{df:?}");
+}
+
+#[test]
+fn csv_escapes_wire_strings_and_keeps_names() {
+    let text = render_text(fixture::frame(), &opts(Format::Csv));
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let expected: Vec<&str> = fixture::columns().iter().map(|c| c.name).collect();
+    assert_eq!(header, expected.join(","));
+    assert_eq!(lines.clone().count(), 5);
+    // Formula neutralised, control characters escaped, nothing raw left.
+    assert!(text.contains("'=cmd|' /C calc'!A0"), "{text}");
+    assert!(text.contains("evil\\x1b[2Jhost"), "{text}");
+    assert!(!text.contains('\x1b'));
+    // Timestamps as RFC 3339 with nanoseconds, durations in seconds.
+    let row1 = text.lines().nth(1).unwrap();
+    assert!(row1.contains("2023-11-14T22:13:20.000000004Z"), "{row1}");
+    assert!(row1.contains(",1.5,"), "{row1}");
+    assert!(
+        row1.starts_with("C1,tcp,10.0.0.1,50000,10.0.0.2,443,,"),
+        "{row1}"
+    );
+}
+
+#[test]
+fn json_and_ndjson_keep_strings_exact() {
+    let text = render_text(fixture::frame(), &opts(Format::Json));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[1]["dns_query"], fixture::FORMULA);
+    assert_eq!(rows[2]["http_host"], fixture::ESC_HOST);
+    assert_eq!(rows[0]["orig_bytes"], 1000);
+    assert_eq!(rows[0]["resp_p"], 443);
+    assert!(rows[4]["resp_p"].is_null());
+    assert_eq!(rows[0]["ts"], "2023-11-14T22:13:20.000000004Z");
+    assert_eq!(rows[0]["duration"], 1.5);
+    assert_eq!(rows[0]["handshake_rtt"], 0.000123);
+
+    let text = render_text(fixture::frame(), &opts(Format::Ndjson));
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[2]["http_host"], fixture::ESC_HOST);
+    assert_eq!(lines[3]["uid"], "C4");
+}
+
+#[test]
+fn table_fits_width_and_escapes() {
+    let df = fixture::frame();
+    for width in [40, 60, 100, 250] {
+        let mut out = Vec::new();
+        render_table(&df, width, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\x1b'));
+        let mut lines = text.lines();
+        for line in lines.by_ref().take(7) {
+            assert!(line.chars().count() <= width, "{width}: {line:?}");
+        }
+        // At narrow widths the footer names what was left out.
+        if width < 100 {
+            assert!(lines.next().unwrap().contains("not shown"), "{text}");
+        }
+    }
+    let mut out = Vec::new();
+    let wide = df.select(["uid", "ts", "http_host", "orig_bytes"]).unwrap();
+    render_table(&wide, 200, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("evil\\x1b[2Jhost"), "{text}");
+    assert!(text.contains("2023-11-14 22:13:20.000000"), "{text}");
+    // Text is cut with an ellipsis, numbers are right-aligned and whole.
+    let cols = vec![
+        Column {
+            name: "uid",
+            data: ColumnData::Str(vec!["C1".into()]),
+        },
+        Column {
+            name: "ts",
+            data: ColumnData::TimestampNs(vec![fixture::T0]),
+        },
+        Column {
+            name: "tls_sni",
+            data: ColumnData::Str(vec!["averyveryverylongservername.example.com".into()]),
+        },
+        Column {
+            name: "orig_bytes",
+            data: ColumnData::U64(vec![1000]),
+        },
+    ];
+    let mut out = Vec::new();
+    render_table(&to_dataframe(cols).unwrap(), 60, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(
+        lines[2],
+        "C1  2023-11-14 22:13:20.000000 averyveryverylong…       1000"
+    );
+    assert!(lines.iter().all(|l| l.chars().count() <= 60), "{text}");
+}
+
+#[test]
+fn flows_table_defaults_to_the_main_columns() {
+    let o = OutputOptions {
+        width: Some(200),
+        ..opts(Format::Table)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.txt");
+    render_flows(fixture::frame(), &o, &Output::Path(path.clone())).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "ts",
+            "proto",
+            "orig_h",
+            "orig_p",
+            "resp_h",
+            "resp_p",
+            "service",
+            "duration",
+            "orig_pkts",
+            "resp_pkts",
+            "orig_bytes",
+            "resp_bytes",
+            "conn_state"
+        ]
+    );
+    assert!(text.contains(" 1.500000 "), "{text}");
+    // Absent default columns are skipped; without any, all columns show.
+    let few = fixture::frame()
+        .select(["uid", "proto", "orig_bytes"])
+        .unwrap();
+    render_flows(few, &o, &Output::Path(path.clone())).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["proto", "orig_bytes"]);
+    let none = fixture::frame().select(["uid", "vlan"]).unwrap();
+    render_flows(none, &o, &Output::Path(path.clone())).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["uid", "vlan"]);
+}
+
+#[test]
+fn failed_render_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.parquet");
+    let o = OutputOptions {
+        sql: Some("SELECT nope FROM flows".into()),
+        ..opts(Format::Parquet)
+    };
+    assert!(render(fixture::frame(), &o, &Output::Path(path.clone())).is_err());
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

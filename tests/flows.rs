@@ -1,0 +1,314 @@
+//! `nwcap flows` and `nwcap top` end to end, on captures the tests write
+//! themselves with a tiny Ethernet/IPv4/TCP/UDP frame builder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// One frame: Ethernet + IPv4 + TCP (flags) or UDP, with a payload.
+fn frame(
+    src: [u8; 4],
+    sport: u16,
+    dst: [u8; 4],
+    dport: u16,
+    tcp: Option<u8>,
+    payload: &[u8],
+) -> Vec<u8> {
+    let l4_len = if tcp.is_some() { 20 } else { 8 };
+    let total = (20 + l4_len + payload.len()) as u16;
+    let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
+    f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64]);
+    f.push(if tcp.is_some() { 6 } else { 17 });
+    f.extend_from_slice(&[0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&sport.to_be_bytes());
+    f.extend_from_slice(&dport.to_be_bytes());
+    match tcp {
+        Some(flags) => {
+            f.extend_from_slice(&1000u32.to_be_bytes());
+            f.extend_from_slice(&2000u32.to_be_bytes());
+            f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        }
+        None => {
+            let ulen = (8 + payload.len()) as u16;
+            f.extend_from_slice(&ulen.to_be_bytes());
+            f.extend_from_slice(&[0, 0]);
+        }
+    }
+    f.extend_from_slice(payload);
+    f
+}
+
+/// A classic pcap file (microseconds, Ethernet) of `(time in ms, frame)`.
+fn pcap(frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut out = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ];
+    for (ms, f) in frames {
+        let us = 1_700_000_000_000_000u64 + ms * 1000;
+        out.extend_from_slice(&((us / 1_000_000) as u32).to_le_bytes());
+        out.extend_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+const SYN: u8 = 0x02;
+const ACK: u8 = 0x10;
+const PSH: u8 = 0x08;
+const FIN: u8 = 0x01;
+
+/// `n` TCP connections and `n` UDP exchanges starting at `t0` ms, from
+/// clients 10.0.<c>.x to servers 10.9.0.<k>.
+fn traffic(n: u16, t0: u64, c: u8) -> Vec<(u64, Vec<u8>)> {
+    let mut v = Vec::new();
+    for i in 0..n {
+        let cli = [10, 0, c, (i % 250) as u8 + 1];
+        let srv = [10, 9, 0, (i % 3) as u8 + 1];
+        let cp = 40000 + i;
+        let t = t0 + u64::from(i) * 10;
+        v.push((t, frame(cli, cp, srv, 443, Some(SYN), b"")));
+        v.push((t + 1, frame(srv, 443, cli, cp, Some(SYN | ACK), b"")));
+        v.push((
+            t + 2,
+            frame(cli, cp, srv, 443, Some(ACK | PSH), &[0x61; 100]),
+        ));
+        v.push((
+            t + 3,
+            frame(srv, 443, cli, cp, Some(ACK | PSH), &[0x62; 700]),
+        ));
+        v.push((t + 4, frame(cli, cp, srv, 443, Some(FIN | ACK), b"")));
+        v.push((t + 5, frame(cli, 5000 + i, srv, 53, None, &[1; 40])));
+        v.push((t + 6, frame(srv, 53, cli, 5000 + i, None, &[2; 90])));
+    }
+    v.sort_by_key(|(t, _)| *t);
+    v
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Dir {
+        Dir(tempfile::tempdir().expect("temp dir"))
+    }
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.0.path().join(name);
+        std::fs::write(&p, bytes).expect("write capture");
+        p
+    }
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+fn nwcap(args: &[&str], threads: usize) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nwcap"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .env("COLUMNS", "200")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run nwcap")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout(o)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn csv_is_identical_for_one_and_two_threads() {
+    let d = Dir::new();
+    // Two files given in reverse time order: the later one first.
+    let late = d.write("late.pcap", &pcap(&traffic(400, 600_000, 2)));
+    let early = d.write("early.pcap", &pcap(&traffic(400, 0, 1)));
+    let args = ["flows", s(&late), s(&early), "--format", "csv"];
+    let one = ok(&nwcap(&args, 1));
+    let two = ok(&nwcap(&args, 2));
+    assert_eq!(one, two);
+    let lines: Vec<&str> = one.lines().collect();
+    assert_eq!(lines.len(), 1 + 1600, "header + 800 TCP + 800 UDP flows");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let file_col = header
+        .iter()
+        .position(|c| *c == "file")
+        .expect("file column");
+    // Capture order is by first timestamp: early.pcap's flows come first.
+    assert!(
+        lines[1]
+            .split(',')
+            .nth(file_col)
+            .expect("file")
+            .ends_with("early.pcap")
+    );
+    assert!(
+        lines[1600]
+            .split(',')
+            .nth(file_col)
+            .expect("file")
+            .ends_with("late.pcap")
+    );
+    let state = header
+        .iter()
+        .position(|c| *c == "conn_state")
+        .expect("conn_state");
+    let states: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(state).expect("state"))
+        .collect();
+    assert!(states.contains(&"SF") || states.contains(&"S1") || states.contains(&"SH"));
+}
+
+#[test]
+fn every_format_parses_back() {
+    let d = Dir::new();
+    let f = d.write("a.pcap", &pcap(&traffic(50, 0, 1)));
+    let json: Value =
+        serde_json::from_str(&ok(&nwcap(&["flows", s(&f), "--format", "json"], 2))).expect("json");
+    let rows = json.as_array().expect("array");
+    assert_eq!(rows.len(), 100);
+    let tcp = rows.iter().filter(|r| r["proto"] == "tcp").count();
+    assert_eq!(tcp, 50);
+    assert!(rows.iter().all(|r| r["resp_p"] == 443 || r["resp_p"] == 53));
+    let nd = ok(&nwcap(&["flows", s(&f), "--format", "ndjson"], 2));
+    let parsed: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("ndjson line"))
+        .collect();
+    assert_eq!(parsed.len(), 100);
+    assert_eq!(parsed[0]["uid"], rows[0]["uid"]);
+    let csv = ok(&nwcap(&["flows", s(&f), "--format", "csv"], 2));
+    assert_eq!(csv.lines().count(), 101);
+    let table = ok(&nwcap(&["flows", s(&f)], 2));
+    assert!(
+        table.contains("orig_h") && table.contains("10.9.0.1"),
+        "{table}"
+    );
+    let out = d.path().join("f.parquet");
+    ok(&nwcap(
+        &["flows", s(&f), "--format", "parquet", "-o", s(&out)],
+        2,
+    ));
+    let bytes = std::fs::read(&out).expect("parquet written");
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    // The parquet file reads back through --sql (polars read_parquet).
+    let q = format!("SELECT COUNT(*) AS n FROM read_parquet('{}')", s(&out));
+    let back = ok(&nwcap(&["flows", s(&f), "--sql", &q, "--format", "csv"], 2));
+    assert_eq!(back.lines().nth(1), Some("100"), "{back}");
+}
+
+#[test]
+fn damaged_file_among_good_ones_exits_1_with_rows_for_the_rest() {
+    let d = Dir::new();
+    let good = d.write("good.pcap", &pcap(&traffic(20, 0, 1)));
+    let mut bad = pcap(&traffic(20, 100_000, 2));
+    // Corrupt the 10th record's captured length: reading stops there.
+    let mut pos = 24;
+    for _ in 0..9 {
+        let caplen =
+            u32::from_le_bytes(bad[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize;
+        pos += 16 + caplen;
+    }
+    bad[pos + 8..pos + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    let bad = d.write("bad.pcap", &bad);
+    let missing = d.path().join("missing.pcap");
+    let o = nwcap(
+        &["flows", s(&good), s(&bad), s(&missing), "--format", "csv"],
+        2,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.pcap") && err.contains(&format!("at byte {pos}")),
+        "{err}"
+    );
+    assert!(err.contains("missing.pcap"), "{err}");
+    let rows = stdout(&o).lines().count() - 1;
+    // 40 flows from good.pcap, plus the flows of bad.pcap's first 9 records.
+    assert!(rows > 40 && rows < 80, "{rows}");
+    // Nothing readable at all: exit 2.
+    let o = nwcap(&["flows", s(&missing)], 1);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn top_by_each_kind() {
+    let d = Dir::new();
+    let f = d.write("a.pcap", &pcap(&traffic(30, 0, 1)));
+    for by in ["talkers", "ports", "services", "protocols", "conversations"] {
+        let out = ok(&nwcap(
+            &["top", s(&f), "--by", by, "-n", "3", "--format", "json"],
+            2,
+        ));
+        let rows: Value = serde_json::from_str(&out).expect("json");
+        let rows = rows.as_array().expect("array");
+        assert!(!rows.is_empty() && rows.len() <= 3, "{by}: {out}");
+        assert!(
+            rows[0]["bytes"].as_u64().is_some_and(|b| b > 0),
+            "{by}: {out}"
+        );
+    }
+    let out = ok(&nwcap(
+        &["top", s(&f), "--by", "protocols", "--format", "csv"],
+        1,
+    ));
+    assert!(out.lines().any(|l| l.starts_with("tcp,30,")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("udp,30,")), "{out}");
+}
+
+#[test]
+fn filter_flags_and_timeouts_apply() {
+    let d = Dir::new();
+    let f = d.write("a.pcap", &pcap(&traffic(30, 0, 1)));
+    let out = ok(&nwcap(
+        &["flows", s(&f), "--protocol", "UDP", "--format", "csv"],
+        2,
+    ));
+    assert_eq!(out.lines().count(), 31);
+    let out = ok(&nwcap(
+        &[
+            "flows",
+            s(&f),
+            "--remote-port",
+            "443",
+            "--local-ip",
+            "10.0.1.0/24",
+            "--format",
+            "csv",
+        ],
+        2,
+    ));
+    assert_eq!(out.lines().count(), 31);
+    // Request and response are 1 ms apart: a 0.5 ms timeout splits them.
+    let out = ok(&nwcap(
+        &[
+            "flows",
+            s(&f),
+            "--protocol",
+            "UDP",
+            "--udp-timeout",
+            "0.0005",
+            "--format",
+            "csv",
+        ],
+        2,
+    ));
+    assert_eq!(out.lines().count(), 61);
+}
