@@ -23,13 +23,29 @@ fn synthetic(n: u32) -> Vec<u8> {
         let l4 = if tcp { 20 } else { 8 };
         let total = 20 + l4 + payload;
         let len = 14 + total;
-        for x in [1_700_000_000 + i / 1000, i % 1_000_000, len as u32, len as u32] {
+        for x in [
+            1_700_000_000 + i / 1000,
+            i % 1_000_000,
+            len as u32,
+            len as u32,
+        ] {
             v.extend_from_slice(&x.to_le_bytes());
         }
         v.extend_from_slice(&[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0]);
         v.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64]);
         v.push(if tcp { 6 } else { 17 });
-        v.extend_from_slice(&[0, 0, 10, 0, (i >> 8) as u8, i as u8, 10, 1, 0, (i % 50) as u8]);
+        v.extend_from_slice(&[
+            0,
+            0,
+            10,
+            0,
+            (i >> 8) as u8,
+            i as u8,
+            10,
+            1,
+            0,
+            (i % 50) as u8,
+        ]);
         v.extend_from_slice(&((1024 + i % 5000) as u16).to_be_bytes());
         v.extend_from_slice(&(443u16).to_be_bytes());
         if tcp {
@@ -56,7 +72,9 @@ fn reader(c: &mut Criterion) {
     let mut g = c.benchmark_group("reader");
     g.throughput(Throughput::Bytes(bytes));
     g.sample_size(10);
-    g.bench_function("index (nwcap info)", |b| b.iter(|| cap.index().stats.packets));
+    g.bench_function("index (nwcap info)", |b| {
+        b.iter(|| cap.index().stats.packets)
+    });
     let idx = cap.index();
     g.bench_function("decode every packet to layer 4", |b| {
         b.iter(|| nwcap_pcap::census::census(&idx).tcp)

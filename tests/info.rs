@@ -7,7 +7,9 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name)
 }
 
 fn nwcap(args: &[&str]) -> Output {
@@ -25,7 +27,11 @@ fn json(out: &Output) -> Value {
 fn info_json_describes_a_pcap() {
     let f = testdata("sample.pcap");
     let out = nwcap(&["info", "--format", "json", f.to_str().expect("utf-8 path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
     assert_eq!(v["format"], "pcap");
     assert_eq!(v["byte_order"], "little-endian");
@@ -43,7 +49,10 @@ fn info_json_describes_a_pcap() {
 fn info_reports_snaplen_cuts_and_a_cut_tail_without_failing() {
     let f = testdata("snaplen96-cut.pcap");
     let out = nwcap(&["info", "--format", "json", f.to_str().expect("utf-8 path")]);
-    assert!(out.status.success(), "a cut tail is a warning, not an error");
+    assert!(
+        out.status.success(),
+        "a cut tail is a warning, not an error"
+    );
     let v = json(&out);
     assert_eq!(v["packets"], 498);
     assert_eq!(v["truncated_packets"], 356);
@@ -51,7 +60,11 @@ fn info_reports_snaplen_cuts_and_a_cut_tail_without_failing() {
     let d = &v["damage"][0];
     assert_eq!(d["severity"], "warning");
     assert_eq!(d["offset"], 52_139);
-    assert!(d["message"].as_str().is_some_and(|m| m.contains("33 bytes left over")));
+    assert!(
+        d["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("33 bytes left over"))
+    );
 }
 
 #[test]
@@ -88,8 +101,11 @@ fn one_bad_file_does_not_stop_the_others_and_the_exit_status_tells() {
     // Third record's captured length becomes impossible.
     let first_len = u32::from_le_bytes(corrupt[32..36].try_into().expect("4 bytes")) as usize;
     let second = 24 + 16 + first_len;
-    let second_len =
-        u32::from_le_bytes(corrupt[second + 8..second + 12].try_into().expect("4 bytes")) as usize;
+    let second_len = u32::from_le_bytes(
+        corrupt[second + 8..second + 12]
+            .try_into()
+            .expect("4 bytes"),
+    ) as usize;
     let third = second + 16 + second_len;
     corrupt[third + 8..third + 12].copy_from_slice(&0x4000_0000u32.to_le_bytes());
     let bad = dir.path().join("corrupt.pcap");
@@ -105,7 +121,10 @@ fn one_bad_file_does_not_stop_the_others_and_the_exit_status_tells() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("notes.cap: not a capture file: it looks like text"), "{stderr}");
+    assert!(
+        stderr.contains("notes.cap: not a capture file: it looks like text"),
+        "{stderr}"
+    );
     let v = json(&out);
     assert_eq!(v.as_array().map(Vec::len), Some(2));
     assert_eq!(v[0]["packets"], 2, "every packet before the damage is kept");
@@ -121,7 +140,10 @@ fn info_table_is_readable_and_decode_counts_protocols() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Packets:              10"), "{text}");
-    assert!(text.contains("First packet:         2013-05-18 20:21:44.837063"), "{text}");
+    assert!(
+        text.contains("First packet:         2013-05-18 20:21:44.837063"),
+        "{text}"
+    );
     assert!(text.contains("tunnelled 8"), "{text}");
 }
 

@@ -3,7 +3,7 @@
 
 mod capture;
 mod fetch;
+mod filter;
 mod flows;
 mod info;
-mod filter;
 mod support;

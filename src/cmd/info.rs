@@ -221,7 +221,10 @@ fn write_table(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
                     f["linktype"],
                     f["snaplen"],
                     f["packets"],
-                    f["name"].as_str().map(|n| format!(", name {n}")).unwrap_or_default()
+                    f["name"]
+                        .as_str()
+                        .map(|n| format!(", name {n}"))
+                        .unwrap_or_default()
                 ),
             )?;
         }
@@ -235,11 +238,35 @@ fn write_table(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
     row(out, "Cut by snaplen:", txt(&v["truncated_packets"]))?;
     row(out, "First packet:", txt(&v["first_ts_display"]))?;
     row(out, "Last packet:", txt(&v["last_ts_display"]))?;
-    row(out, "Duration:", format!("{:.6} s", v["duration_s"].as_f64().unwrap_or(0.0)))?;
-    row(out, "Data rate:", format!("{} bytes/s", fmt2(&v["data_rate_bytes_per_s"])))?;
-    row(out, "Packet rate:", format!("{} packets/s", fmt2(&v["packet_rate_per_s"])))?;
-    row(out, "Average packet size:", format!("{} bytes", fmt2(&v["avg_packet_size"])))?;
-    row(out, "In time order:", if v["in_order"] == true { "yes".into() } else { "no".into() })?;
+    row(
+        out,
+        "Duration:",
+        format!("{:.6} s", v["duration_s"].as_f64().unwrap_or(0.0)),
+    )?;
+    row(
+        out,
+        "Data rate:",
+        format!("{} bytes/s", fmt2(&v["data_rate_bytes_per_s"])),
+    )?;
+    row(
+        out,
+        "Packet rate:",
+        format!("{} packets/s", fmt2(&v["packet_rate_per_s"])),
+    )?;
+    row(
+        out,
+        "Average packet size:",
+        format!("{} bytes", fmt2(&v["avg_packet_size"])),
+    )?;
+    row(
+        out,
+        "In time order:",
+        if v["in_order"] == true {
+            "yes".into()
+        } else {
+            "no".into()
+        },
+    )?;
     if let Some(h) = v["sha256"].as_str() {
         row(out, "SHA-256:", h.to_string())?;
     }
@@ -249,16 +276,33 @@ fn write_table(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
             .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
             .map(|(k, n)| format!("{k} {n}"))
             .collect();
-        row(out, "Protocols:", if parts.is_empty() { "none".into() } else { parts.join(", ") })?;
+        row(
+            out,
+            "Protocols:",
+            if parts.is_empty() {
+                "none".into()
+            } else {
+                parts.join(", ")
+            },
+        )?;
     }
     for c in v["comments"].as_array().into_iter().flatten() {
-        row(out, "Comment:", crate::escape::terminal(c.as_str().unwrap_or("")))?;
+        row(
+            out,
+            "Comment:",
+            crate::escape::terminal(c.as_str().unwrap_or("")),
+        )?;
     }
     for d in v["damage"].as_array().into_iter().flatten() {
         row(
             out,
             "Damage:",
-            format!("{} at byte {}: {}", txt(&d["severity"]), d["offset"], txt(&d["message"])),
+            format!(
+                "{} at byte {}: {}",
+                txt(&d["severity"]),
+                d["offset"],
+                txt(&d["message"])
+            ),
         )?;
     }
     Ok(())

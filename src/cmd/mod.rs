@@ -1,10 +1,10 @@
 //! One module per subcommand. Each has `Args` (clap) and
 //! `run(Args, &Global) -> anyhow::Result<ExitCode>`.
 
-pub mod info;
-pub mod fetch;
 pub mod capture;
+pub mod fetch;
 pub mod filter;
 pub mod flowopts;
 pub mod flows;
+pub mod info;
 pub mod top;
