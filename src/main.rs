@@ -34,6 +34,8 @@ enum Command {
     Fetch(cmd::fetch::Args),
     /// Extract matching packets to a new capture in the input's format (forensic copy).
     Filter(cmd::filter::Args),
+    /// Wait for a capture to stop, fetch its files, and print their flows with its own filters re-applied.
+    Analyze(Box<cmd::analyze::Args>),
     /// One row per bidirectional flow (Zeek-like conn table), as table, CSV, JSON, NDJSON or Parquet.
     Flows(cmd::flows::Args),
     /// Top talkers, ports, services, protocols or conversations of the flow table.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Info(args) => cmd::info::run(args, &global),
         Command::Fetch(args) => cmd::fetch::run(args, &global),
         Command::Filter(args) => cmd::filter::run(args, &global),
+        Command::Analyze(args) => cmd::analyze::run(*args, &global),
         Command::Flows(args) => cmd::flows::run(args, &global),
         Command::Top(args) => cmd::top::run(args, &global),
     };

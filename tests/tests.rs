@@ -1,6 +1,7 @@
 //! nwcap's CLI integration tests: one test binary (as ripgrep does), one
 //! module per subcommand, shared helpers under `support/`.
 
+mod analyze;
 mod capture;
 mod fetch;
 mod filter;

@@ -7,25 +7,28 @@
 //! report into one line per file on stdout, a summary on stderr, `hint:`
 //! lines where the user can act, and the exit status (1 when some files
 //! failed, 2 when nothing could be fetched).
+//!
+//! [`download`] is the whole fetch without the printing, so `nwcap analyze`
+//! runs exactly the same resolution, waiting and download, then analyses
+//! the files it returns ([`local_files`]).
 
-mod capture;
+pub(crate) mod capture;
 mod progress;
+pub(crate) mod settings;
 mod token;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::{Context, bail};
-use nwcap_fetch::auth::ConnectionString;
-use nwcap_fetch::sas::AccountKey;
+use anyhow::Context;
 use nwcap_fetch::{
-    Credential, Day, FetchError, FetchOptions, FetchReport, Fetcher, FileOutcome, NoReporter,
-    Reporter, SafeUrl, Selection, Source,
+    Day, FetchError, FetchReport, Fetcher, FileOutcome, NoReporter, Reporter, Source,
 };
 
 use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
+pub(crate) use settings::{Settings, SourceSpec, StorageArgs};
 
 /// Arguments of `nwcap fetch`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +36,9 @@ use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
     after_help = "Auth, first match wins: a SAS in the URL; --connection-string \
 (or AZURE_STORAGE_CONNECTION_STRING); --account-key; --anonymous; else Entra ID \
 (--access-token, or the credential chain: env client secret, workload identity, \
-managed identity, Azure CLI). Keys are signed locally into a read-only SAS valid one hour."
+managed identity, Azure CLI). Keys are signed locally into a read-only SAS valid one hour. \
+A capture name is looked up in ARM for its storage path; its files exist only once it has \
+stopped: --wait polls its status until then."
 )]
 pub struct Args {
     /// Blob URL, container/prefix URL (every *.cap below it), a packet
@@ -43,192 +48,81 @@ pub struct Args {
     /// Output folder; blob paths are mirrored below it.
     #[arg(short, long, default_value = ".")]
     pub output: PathBuf,
-    /// Ranged requests in flight at once (over all files).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub parallel: u16,
-    /// Bytes per ranged request (e.g. 4MiB, 8M, 1048576).
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    pub block_size: u64,
-    /// Files downloaded at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub files: u16,
-    /// Retries of a failed request or cut transfer (exponential backoff).
-    #[arg(long, default_value_t = 5)]
-    pub retries: u32,
-    /// Only files whose path date (…/YYYY/MM/DD/…) is on or after this day.
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
-    pub since: Option<Day>,
-    /// Only files whose path date is on or before this day.
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
-    pub until: Option<Day>,
-    /// Storage connection string (its key is signed into a short-lived read-only SAS).
-    #[arg(long, env = "AZURE_STORAGE_CONNECTION_STRING", hide_env_values = true)]
-    pub connection_string: Option<String>,
-    /// Storage account key for the account in the URL.
-    #[arg(long, env = "AZURE_STORAGE_KEY", hide_env_values = true)]
-    pub account_key: Option<String>,
-    /// Send no credential (public container).
+    /// For a capture name: wait until the capture has stopped (polls its
+    /// status every --interval seconds, up to --timeout), then fetch.
     #[arg(long)]
-    pub anonymous: bool,
-    /// Entra ID bearer token to use as is (scope https://storage.azure.com).
-    #[arg(long, env = "NWCAP_ACCESS_TOKEN", hide_env_values = true)]
-    pub access_token: Option<String>,
+    pub wait: bool,
     #[command(flatten)]
-    pub capture: capture::CaptureArgs,
-}
-
-/// What SOURCE names, before any request.
-enum SourceSpec {
-    /// A URL or container path: ready to fetch.
-    Ready(Source),
-    /// A packet capture name: its storage path comes from ARM.
-    Capture(String, capture::CaptureArgs),
-}
-
-/// Resolved settings.
-struct Settings {
-    source: SourceSpec,
-    storage: StorageAuth,
-    options: FetchOptions,
-}
-
-/// How storage is reached, resolved from the flags.
-struct StorageAuth {
-    connection: Option<ConnectionString>,
-    credential: Credential,
-}
-
-impl Settings {
-    fn resolve(args: Args) -> anyhow::Result<Self> {
-        if let (Some(s), Some(u)) = (args.since, args.until)
-            && s > u
-        {
-            bail!("--since is after --until");
-        }
-        let options = FetchOptions {
-            out_dir: args.output,
-            parallel: usize::from(args.parallel),
-            block_size: args.block_size,
-            files: usize::from(args.files),
-            retries: args.retries,
-            selection: Selection {
-                since: args.since,
-                until: args.until,
-            },
-            sas_ttl: Duration::from_secs(3600),
-        };
-        let cs = args
-            .connection_string
-            .as_deref()
-            .map(ConnectionString::parse)
-            .transpose()
-            .context("invalid connection string")?;
-        let is_url = args.source.starts_with("http://") || args.source.starts_with("https://");
-        let source = if is_url {
-            let url = SafeUrl::parse(&args.source).context("invalid source url")?;
-            SourceSpec::Ready(Source::from_url(
-                &url,
-                cs.as_ref().map(|c| &c.blob_endpoint),
-            )?)
-        } else if !args.source.contains('/') {
-            SourceSpec::Capture(args.source.clone(), args.capture.clone())
-        } else if let Some(cs) = &cs {
-            let src = Source::from_endpoint(
-                &cs.blob_endpoint,
-                &cs.account,
-                &args.source,
-                cs.credential().1,
-            )?;
-            SourceSpec::Ready(src)
-        } else {
-            bail!(
-                "'{}' is not a url; give a blob or prefix url, a capture name, or a connection string",
-                args.source
-            );
-        };
-        let chain = || {
-            let opts = nwcap_arm::auth::CredentialOptions {
-                access_token: args.access_token.clone().map(nwcap_arm::Secret::new),
-                arm_endpoint: Some(args.capture.arm_endpoint.clone()),
-            };
-            nwcap_arm::auth::Credential::from_options(&opts)
-        };
-        let credential = if let Some(cs) = &cs {
-            cs.credential().0
-        } else if let Some(key) = &args.account_key {
-            // The account is known once the source is (after ARM for a capture).
-            Credential::SharedKey {
-                account: String::new(),
-                key: AccountKey::from_base64(key).context("invalid --account-key")?,
-            }
-        } else if args.anonymous {
-            Credential::Anonymous
-        } else {
-            Credential::Token(Arc::new(token::ChainCredential(chain())))
-        };
-        // ARM itself always uses the token chain (or --access-token).
-        let source = match source {
-            SourceSpec::Capture(name, mut c) => {
-                c.credential = Some(chain());
-                SourceSpec::Capture(name, c)
-            }
-            s => s,
-        };
-        Ok(Self {
-            source,
-            storage: StorageAuth {
-                connection: cs,
-                credential,
-            },
-            options,
-        })
-    }
-}
-
-impl StorageAuth {
-    /// The credential for `source` (an account key takes the source's account).
-    fn for_source(&self, source: &Source) -> Credential {
-        match &self.credential {
-            Credential::SharedKey { account, key } if account.is_empty() => Credential::SharedKey {
-                account: source.location.account.clone(),
-                key: key.clone(),
-            },
-            c => c.clone(),
-        }
-    }
+    pub poll: capture::WaitArgs,
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Run `nwcap fetch`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let settings = Settings::resolve(args)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    rt.block_on(run_async(settings, global))
+    let wait = args.wait.then(|| args.poll.poll()).transpose()?;
+    let settings = Settings::resolve(&args.source, args.output, args.storage, wait)?;
+    if settings.wait.is_some() && matches!(settings.source, SourceSpec::Ready(_)) {
+        anyhow::bail!("--wait needs a capture name as SOURCE (a url has nothing to wait for)");
+    }
+    let rt = runtime()?;
+    let done = rt.block_on(download(settings, global))?;
+    Ok(match &done.report {
+        Ok(r) => print_report(r, global, &mut std::io::stdout().lock()),
+        Err(e) => fail(e),
+    })
 }
 
-async fn run_async(s: Settings, global: &Global) -> anyhow::Result<ExitCode> {
-    let source = match s.source {
-        SourceSpec::Ready(src) => src,
+/// The async runtime of the storage and ARM clients.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// What a download did.
+pub(crate) struct Downloaded {
+    /// The capture, when SOURCE named one.
+    pub capture: Option<capture::Resolved>,
+    /// The fetcher's report; `Err` when nothing could be listed.
+    pub report: Result<FetchReport, FetchError>,
+}
+
+/// Resolves the source (through ARM for a capture name, waiting if asked)
+/// and downloads its files, with bars on stderr when it is a terminal.
+/// Errors before the download (ARM, bad source) are `Err`; storage errors
+/// are in the report.
+pub(crate) async fn download(s: Settings, global: &Global) -> anyhow::Result<Downloaded> {
+    let (source, capture) = match s.source {
+        SourceSpec::Ready(src) => (src, None),
         SourceSpec::Capture(name, args) => {
-            let cred = args.credential.clone().context("no credential for arm")?;
-            let path = capture::storage_path(&name, &args, cred).await?;
-            let url = SafeUrl::parse(&path).context("invalid storage path")?;
-            if global.verbose > 0 {
-                eprintln!("nwcap: capture '{name}' is at {url}");
-            }
-            let endpoint = s.storage.connection.as_ref().map(|c| &c.blob_endpoint);
-            Source::from_url(&url, endpoint)?
+            let (src, resolved) = settings::capture_source(
+                &name,
+                &args,
+                &s.storage,
+                s.wait,
+                global.verbose > 0,
+                global.quiet,
+            )
+            .await?;
+            (src, Some(resolved))
         }
     };
+    let report = fetch_source(source, &s.storage, s.options, global).await;
+    Ok(Downloaded { capture, report })
+}
+
+async fn fetch_source(
+    source: Source,
+    storage: &settings::StorageAuth,
+    options: nwcap_fetch::FetchOptions,
+    global: &Global,
+) -> Result<FetchReport, FetchError> {
     let shown = source.display_url();
-    let credential = s.storage.for_source(&source);
-    let fetcher = Fetcher::new(source, credential, s.options)?;
-    let blobs = match fetcher.plan().await {
-        Ok(b) => b,
-        Err(e) => return Ok(fail(&e)),
-    };
+    let credential = storage.for_source(&source);
+    let fetcher = Fetcher::new(source, credential, options)?;
+    let blobs = fetcher.plan().await?;
     let total: u64 = blobs.iter().map(|b| b.size).sum();
     if global.verbose > 0 {
         eprintln!(
@@ -248,10 +142,25 @@ async fn run_async(s: Settings, global: &Global) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bars {
         b.finish();
     }
-    Ok(print_report(&report, global))
+    Ok(report)
 }
 
-fn fail(e: &FetchError) -> ExitCode {
+/// Local paths of the files that are complete on disk after `r`, in
+/// listing order.
+pub(crate) fn local_files(r: &FetchReport) -> Vec<PathBuf> {
+    r.files
+        .iter()
+        .filter_map(|f| match &f.outcome {
+            FileOutcome::Downloaded { path, .. } | FileOutcome::Skipped { path } => {
+                Some(path.clone())
+            }
+            FileOutcome::Failed(_) => None,
+        })
+        .collect()
+}
+
+/// Prints a fetch error with its hint; the exit status for it.
+pub(crate) fn fail(e: &FetchError) -> ExitCode {
     eprintln!("nwcap: error: {e}");
     if let Some(h) = e.hint() {
         eprintln!("hint: {h}");
@@ -259,7 +168,9 @@ fn fail(e: &FetchError) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
-fn print_report(r: &FetchReport, global: &Global) -> ExitCode {
+/// One line per file on `lines` (stdout for `fetch`, stderr for
+/// `analyze`), errors and the summary on stderr; the exit status.
+pub(crate) fn print_report(r: &FetchReport, global: &Global, lines: &mut dyn Write) -> ExitCode {
     let (mut done, mut skipped, mut resumed) = (0usize, 0usize, 0u64);
     for f in &r.files {
         match &f.outcome {
@@ -273,11 +184,16 @@ fn print_report(r: &FetchReport, global: &Global) -> ExitCode {
                 } else {
                     String::new()
                 };
-                println!("downloaded {} {}{note}", path.display(), human(f.size));
+                let _ = writeln!(
+                    lines,
+                    "downloaded {} {}{note}",
+                    path.display(),
+                    human(f.size)
+                );
             }
             FileOutcome::Skipped { path } => {
                 skipped += 1;
-                println!("up to date {}", path.display());
+                let _ = writeln!(lines, "up to date {}", path.display());
             }
             FileOutcome::Failed(e) => {
                 eprintln!("nwcap: error: {e}");
@@ -287,6 +203,7 @@ fn print_report(r: &FetchReport, global: &Global) -> ExitCode {
             }
         }
     }
+    let _ = lines.flush();
     let failed = r.failed();
     if !global.quiet {
         let bytes = r.bytes_downloaded();

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each has `Args` (clap) and
 //! `run(Args, &Global) -> anyhow::Result<ExitCode>`.
 
+pub mod analyze;
 pub mod capture;
 pub mod fetch;
 pub mod filter;

@@ -1,13 +1,19 @@
-//! `nwcap fetch CAPTURE`: resolve a packet capture to its storage path.
+//! `nwcap fetch CAPTURE` / `nwcap analyze CAPTURE`: resolve a packet capture
+//! to its storage path (and its filters).
 //!
 //! The fetcher itself takes URLs; this is the only place where `fetch`
-//! talks to ARM. It reads the capture resource for
-//! `storageLocation.storagePath` and its status first, because the file
-//! exists only after the capture has stopped: a running capture is reported
-//! with what to do instead of a puzzling 404.
+//! talks to ARM. It reads the capture resource first (for
+//! `storageLocation.storagePath`, and `filters` which `analyze` re-applies),
+//! so a capture that saves to the VM's disk only is refused before any
+//! waiting. Then its status: the file exists only after the capture has
+//! stopped, so a running capture is either waited for (`--wait`, polling
+//! `queryStatus` through `nwcap_arm`'s `wait_capture`, as `nwcap capture
+//! wait` does) or refused with what to do instead of a puzzling 404.
+
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use nwcap_arm::types::CaptureStatus;
+use nwcap_arm::types::{CaptureFilter, CaptureStatus};
 use nwcap_arm::{ArmClient, ClientOptions, WatcherRef};
 
 /// Flags that locate a capture (used only when SOURCE is a capture name).
@@ -28,6 +34,39 @@ pub struct CaptureArgs {
     /// ARM credential, filled in when settings are resolved.
     #[arg(skip)]
     pub credential: Option<nwcap_arm::auth::Credential>,
+}
+
+/// Polling flags for waiting until a capture stops (as `nwcap capture wait`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct WaitArgs {
+    /// While waiting: give up after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 19_800)]
+    pub timeout: u64,
+    /// While waiting: seconds between status queries.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub interval: f64,
+}
+
+/// How long and how often to poll, checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Poll {
+    /// Between two status queries.
+    pub interval: Duration,
+    /// Overall limit.
+    pub timeout: Duration,
+}
+
+impl WaitArgs {
+    /// The checked polling settings.
+    pub fn poll(&self) -> anyhow::Result<Poll> {
+        let interval = Duration::try_from_secs_f64(self.interval)
+            .ok()
+            .context("--interval: expected a number of seconds")?;
+        Ok(Poll {
+            interval,
+            timeout: Duration::from_secs(self.timeout),
+        })
+    }
 }
 
 impl CaptureArgs {
@@ -52,12 +91,27 @@ impl CaptureArgs {
     }
 }
 
-/// The capture's storage path (blob URL or prefix), once it has stopped.
-pub async fn storage_path(
+/// A capture resolved for download.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Capture name.
+    pub name: String,
+    /// Blob URL or prefix of its files.
+    pub storage_path: String,
+    /// Its `properties.filters` (empty: it captured everything).
+    pub filters: Vec<CaptureFilter>,
+}
+
+/// Reads capture `name`, and with `wait` polls until it has stopped; without,
+/// a capture still running is an error with a hint. Status changes while
+/// waiting go to stderr unless `quiet`.
+pub async fn resolve(
     name: &str,
     args: &CaptureArgs,
-    credential: nwcap_arm::auth::Credential,
-) -> anyhow::Result<String> {
+    wait: Option<Poll>,
+    quiet: bool,
+) -> anyhow::Result<Resolved> {
+    let credential = args.credential.clone().context("no credential for arm")?;
     let watcher = args.watcher()?;
     let options = ClientOptions {
         endpoint: args.arm_endpoint.clone(),
@@ -68,34 +122,60 @@ pub async fn storage_path(
         .get_capture(&watcher, name)
         .await
         .with_context(|| format!("capture '{name}'"))?;
-    let status = client
-        .capture_status(&watcher, name)
-        .await
-        .with_context(|| format!("status of capture '{name}'"))?;
-    match status.value.packet_capture_status {
+    let props = capture.value.properties;
+    let storage_path = match props.storage_location.storage_path {
+        Some(p) if !p.is_empty() => p,
+        _ => bail!(
+            "capture '{name}' has no storage path (it saves to the VM's disk only)\n\
+             hint: local files (filePath) must be copied from the VM itself"
+        ),
+    };
+    let status = match wait {
+        Some(poll) => {
+            let mut last: Option<CaptureStatus> = None;
+            let done = client
+                .wait_capture(&watcher, name, poll.interval, poll.timeout, |st| {
+                    if !quiet && st.packet_capture_status != last {
+                        if let Some(s) = &st.packet_capture_status {
+                            eprintln!("nwcap: {name}: {s} ({})", s.describe());
+                        }
+                        last = st.packet_capture_status.clone();
+                    }
+                })
+                .await
+                .with_context(|| format!("waiting for capture '{name}'"))?;
+            done.value.packet_capture_status
+        }
+        None => {
+            client
+                .capture_status(&watcher, name)
+                .await
+                .with_context(|| format!("status of capture '{name}'"))?
+                .value
+                .packet_capture_status
+        }
+    };
+    match &status {
         Some(CaptureStatus::Stopped) | None => {}
         Some(s @ (CaptureStatus::Running | CaptureStatus::NotStarted)) => bail!(
             "capture '{name}' is {}: its file appears only after it stops\n\
-             hint: stop it with 'nwcap capture stop {name}' or wait with 'nwcap capture wait {name}'",
+             hint: stop it with 'nwcap capture stop {name}', or add --wait to wait until it stops",
             s.describe()
         ),
         Some(s) => {
             if !s.is_final() {
                 bail!("capture '{name}' is {}", s.describe());
             }
+            if !quiet && *s == CaptureStatus::Error {
+                eprintln!(
+                    "nwcap: warning: capture '{name}' ended in error; fetching what it uploaded"
+                );
+            }
         }
     }
-    let path = capture
-        .value
-        .properties
-        .storage_location
-        .storage_path
-        .clone();
-    match path {
-        Some(p) if !p.is_empty() => Ok(p),
-        _ => bail!(
-            "capture '{name}' has no storage path (it saves to the VM's disk only)\n\
-             hint: local files (filePath) must be copied from the VM itself"
-        ),
-    }
+    Ok(Resolved {
+        name: name.to_owned(),
+        storage_path,
+        filters: props.filters.unwrap_or_default(),
+    })
 }

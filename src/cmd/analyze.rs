@@ -1,0 +1,147 @@
+//! `nwcap analyze CAPTURE|URL`: wait for a capture to stop, fetch its
+//! files, and print their flow table with the capture's own filters
+//! re-applied.
+//!
+//! It is the three commands in a row, each through its own code: the fetch
+//! module's [`download`](super::fetch::download) (ARM look-up, waiting as
+//! `fetch --wait` does, the resumable download), then [`filters`] chooses
+//! the filters (the capture's `properties.filters`, or the command line's),
+//! [`count`] says what they keep and drop, and `nwcap flows`'s engine and
+//! writers ([`super::flowopts`]) make the table. Everything that can be
+//! checked is checked before the wait (filters, output flags, timeouts),
+//! which may last hours.
+//!
+//! Flag names keep the two outputs apart: `--dir` is where the capture
+//! files are downloaded (mirrored blob paths, reused when already
+//! complete), `-o/--output` is where the flow table goes. Download
+//! progress, the per-file lines and the filter report go to stderr; stdout
+//! carries only the table.
+
+mod count;
+mod filters;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cmd::fetch::{self, capture::WaitArgs};
+use crate::cmd::flowopts::{OutputArgs, analyse, to_frame};
+use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
+
+/// Arguments of `nwcap analyze`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "A capture name is waited for (its status polled every --interval \
+seconds, up to --timeout), its files downloaded below --dir, and its own filters re-applied: \
+the stderr report says which, and how many packets they dropped. A URL has no capture resource: \
+no filters unless --filter/--filters-from/the filter flags are given (they also replace a \
+capture's). Storage auth as in `nwcap fetch`."
+)]
+pub struct Args {
+    /// A packet capture name (with --subscription and --location/--watcher),
+    /// a blob or container/prefix URL, or with a connection string
+    /// CONTAINER/PATH.
+    pub source: String,
+    /// Download folder; blob paths are mirrored below it and files already
+    /// complete there are not fetched again.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".",
+        help_heading = "Download"
+    )]
+    pub dir: PathBuf,
+    #[command(flatten, next_help_heading = "Waiting for the capture to stop")]
+    pub poll: WaitArgs,
+    #[command(flatten, next_help_heading = "Download")]
+    pub storage: fetch::StorageArgs,
+    #[command(flatten)]
+    pub filters: filters::FilterArgs,
+    #[command(flatten, next_help_heading = "Flows")]
+    pub timeouts: Timeouts,
+    #[command(flatten, next_help_heading = "Flow table output")]
+    pub output: OutputArgs,
+    /// Keep the first N rows (after sorting).
+    #[arg(long, value_name = "N", help_heading = "Flow table output")]
+    pub top: Option<usize>,
+}
+
+/// Flow engine timeouts (as `nwcap flows`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Timeouts {
+    /// TCP inactivity timeout, seconds.
+    #[arg(long, value_name = "S", default_value_t = 300.0)]
+    pub tcp_timeout: f64,
+    /// UDP inactivity timeout, seconds.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub udp_timeout: f64,
+    /// ICMP (and other protocols') inactivity timeout, seconds.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub icmp_timeout: f64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            tcp_timeout: 300.0,
+            udp_timeout: 60.0,
+            icmp_timeout: 60.0,
+        }
+    }
+}
+
+/// Run `nwcap analyze`.
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    // Check what can be checked before a wait that may last hours.
+    let wait = args.poll.poll()?;
+    let (opts, out) = args.output.resolve(args.top)?;
+    let explicit = args.filters.explicit()?;
+    filters::choose(&args.filters, explicit.clone(), None)?
+        .input_args(Vec::new(), &args.timeouts)
+        .resolve()?;
+
+    let settings = fetch::Settings::resolve(&args.source, args.dir, args.storage, Some(wait))?;
+    let done = fetch::runtime()?.block_on(fetch::download(settings, global))?;
+    let report = match done.report {
+        Ok(r) => r,
+        Err(e) => return Ok(fetch::fail(&e)),
+    };
+    // Failed files are reported there; the rest are analysed (exit 1).
+    let _ = if global.quiet {
+        fetch::print_report(&report, global, &mut std::io::sink())
+    } else {
+        fetch::print_report(&report, global, &mut std::io::stderr().lock())
+    };
+    let files = fetch::local_files(&report);
+    if files.is_empty() {
+        if report.files.is_empty() {
+            eprintln!("nwcap: error: no capture file to analyse");
+        }
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+
+    let capture = done
+        .capture
+        .as_ref()
+        .map(|c| (c.name.as_str(), c.filters.as_slice()));
+    let plan = filters::choose(&args.filters, explicit, capture)?;
+    let counts = (!plan.set.is_match_all()).then(|| count::count(&files, &plan.set));
+    if !global.quiet {
+        count::report(&mut std::io::stderr().lock(), &plan, counts.as_ref())?;
+    }
+
+    let input = plan.input_args(files, &args.timeouts).resolve()?;
+    let analysis = analyse(&input, global)?;
+    let partial = analysis.damaged || report.failed() > 0;
+    let df = to_frame(analysis.flows, &analysis.names)?;
+    match nwcap_summary::render_flows(df, &opts, &out) {
+        Err(e) if e.is_broken_pipe() => {}
+        r => r?,
+    }
+    let _ = std::io::stdout().flush();
+    Ok(if partial {
+        ExitCode::from(EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
