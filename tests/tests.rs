@@ -7,4 +7,5 @@ mod fetch;
 mod filter;
 mod flows;
 mod info;
+mod mutation;
 mod support;
