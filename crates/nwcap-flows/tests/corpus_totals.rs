@@ -8,7 +8,10 @@
 //! Left out, with the reason printed: files with IP fragments (tshark
 //! names a fragmented datagram's ports only where it reassembled it; we put
 //! every fragment in its flow) and packets tshark shows inside ICMP errors
-//! (quoted headers, not traffic). IPv6 packets with payload length 0
+//! (quoted headers, not traffic), and tunnel packets whose inner IP packet
+//! has no transport (Teredo bubbles: nwcap puts them in the inner flow,
+//! which has no ports, tshark's innermost TCP/UDP layer is the outer one).
+//! IPv6 packets with payload length 0
 //! (large-send offload) are decoded by nwcap and not by tshark: for them the
 //! ports come from nwcap's decode. Skipped with a `SKIPPED:` line when the
 //! corpus is absent.
@@ -66,6 +69,11 @@ fn theirs(f: &HashMap<String, String>) -> Option<Key> {
         return None;
     }
     let l4 = protos.iter().rposition(|p| *p == "tcp" || *p == "udp")?;
+    // A tunnel whose inner IP packet carries no transport (a Teredo
+    // "bubble"): nwcap counts it in the inner flow, which has no ports.
+    if protos[l4 + 1..].iter().any(|p| *p == "ip" || *p == "ipv6") {
+        return None;
+    }
     let ip = protos[..l4].iter().rposition(|p| *p == "ip" || *p == "ipv6")?;
     let (src, dst) = if protos[ip] == "ip" {
         (last(&f["ip.src"]), last(&f["ip.dst"]))

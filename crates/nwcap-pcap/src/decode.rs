@@ -105,11 +105,7 @@ impl<'a> Decoder<'a> {
         self.pkt.l4 = None;
         self.pkt.payload = &[];
         inner(self, off);
-        // An inner packet with no transport at all (a Teredo "bubble": IPv6
-        // with next header 59) is tunnel signalling, not traffic of its
-        // own: the packet stays the outer one, as tshark counts it.
-        let bubble = self.pkt.l4.is_none() && self.pkt.ip.is_some_and(|ip| ip.proto == 59);
-        if self.pkt.ip.is_some() && !bubble {
+        if self.pkt.ip.is_some() {
             self.pkt.tunnel = Some(match saved.tunnel {
                 Some(mut t) => {
                     t.depth = t.depth.saturating_add(1);
