@@ -172,8 +172,11 @@ impl InputArgs {
     }
 }
 
-/// The five-tuple the filters see (innermost IP; ports for TCP and UDP).
-fn tuple(p: &Packet<'_>) -> Option<FiveTuple> {
+/// The five-tuple the filters see: the innermost IP header and, for TCP and
+/// UDP, its ports (none for other protocols and non-first fragments). Shared
+/// by `flows`, `top`, `filter` and `analyze` so that they match alike.
+#[inline]
+pub(crate) fn tuple(p: &Packet<'_>) -> Option<FiveTuple> {
     let ip = p.ip?;
     let ports = match p.l4 {
         Some(l) if l.proto == ip.proto && matches!(l.proto, ipproto::TCP | ipproto::UDP) => {

@@ -28,11 +28,16 @@ use nwcap_pcap::Capture;
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("NWCAP_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
     if dir.join("MANIFEST.tsv").exists() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: corpus not found at {} (set NWCAP_CORPUS)", dir.display());
+        eprintln!(
+            "SKIPPED: corpus not found at {} (set NWCAP_CORPUS)",
+            dir.display()
+        );
         None
     }
 }
@@ -74,7 +79,9 @@ fn theirs(f: &HashMap<String, String>) -> Option<Key> {
     if protos[l4 + 1..].iter().any(|p| *p == "ip" || *p == "ipv6") {
         return None;
     }
-    let ip = protos[..l4].iter().rposition(|p| *p == "ip" || *p == "ipv6")?;
+    let ip = protos[..l4]
+        .iter()
+        .rposition(|p| *p == "ip" || *p == "ipv6")?;
     let (src, dst) = if protos[ip] == "ip" {
         (last(&f["ip.src"]), last(&f["ip.dst"]))
     } else {
@@ -131,7 +138,9 @@ fn flow_totals_match_tshark_on_every_clean_corpus_file() {
             if f.key.proto != 6 && f.key.proto != 17 {
                 continue;
             }
-            let (Some(op), Some(rp)) = (f.orig_p(), f.resp_p()) else { continue };
+            let (Some(op), Some(rp)) = (f.orig_p(), f.resp_p()) else {
+                continue;
+            };
             let e = ours
                 .entry(key(f.key.proto, (f.orig_h(), op), (f.resp_h(), rp)))
                 .or_default();
@@ -153,7 +162,9 @@ fn flow_totals_match_tshark_on_every_clean_corpus_file() {
                 && matches!(last(&f["ipv6.nxt"]), "6" | "17");
             let k = if lso {
                 let p = nwcap_pcap::decode::decode(records[i].linktype, records[i].data);
-                let (Some(l4), Some(ip)) = (p.l4, p.ip) else { continue };
+                let (Some(l4), Some(ip)) = (p.l4, p.ip) else {
+                    continue;
+                };
                 Some(key(l4.proto, (ip.src, l4.src_port), (ip.dst, l4.dst_port)))
                     .filter(|_| ip.src.to_string() == last(&f["ipv6.src"]))
             } else {
@@ -177,12 +188,22 @@ fn flow_totals_match_tshark_on_every_clean_corpus_file() {
                 )
                 .take(5)
                 .collect();
-            failures.push(format!("{name}: {} groups vs {}: {}", ours.len(), want.len(), diff.join("; ")));
+            failures.push(format!(
+                "{name}: {} groups vs {}: {}",
+                ours.len(),
+                want.len(),
+                diff.join("; ")
+            ));
         }
         checked += 1;
         netmon += usize::from(name.ends_with(".cap") && name.starts_with("msnetcaps_"));
     }
     println!("checked {checked} files ({netmon} NetMon)");
     assert!(checked >= 50, "only {checked} files checked");
-    assert!(failures.is_empty(), "{} files differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} files differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

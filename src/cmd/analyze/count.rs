@@ -11,11 +11,11 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use nwcap_filter::{FilterSet, FiveTuple};
-use nwcap_pcap::packet::ipproto;
-use nwcap_pcap::{Capture, Packet, decode};
+use nwcap_filter::FilterSet;
+use nwcap_pcap::{Capture, decode};
 
 use super::filters::{NoFilters, Origin, Plan};
+use crate::cmd::flowopts::tuple;
 
 /// Packet counts over all files.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -46,25 +46,6 @@ impl Counts {
             *a += b;
         }
     }
-}
-
-/// The five-tuple the filters see: the innermost IP header and, for TCP and
-/// UDP, its ports (as `nwcap flows` and `nwcap filter` build it).
-fn tuple(p: &Packet<'_>) -> Option<FiveTuple> {
-    let ip = p.ip?;
-    let ports = match p.l4 {
-        Some(l) if l.proto == ip.proto && matches!(l.proto, ipproto::TCP | ipproto::UDP) => {
-            (Some(l.src_port), Some(l.dst_port))
-        }
-        _ => (None, None),
-    };
-    Some(FiveTuple {
-        proto: ip.proto,
-        src: ip.src,
-        dst: ip.dst,
-        src_port: ports.0,
-        dst_port: ports.1,
-    })
 }
 
 /// Counts what `set` keeps of `files` (parallel over chunks).

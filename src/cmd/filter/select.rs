@@ -5,13 +5,14 @@
 //! and nothing is written here, so the output stays one sequential pass.
 //! Results come back in chunk order: concatenated, they are in file order.
 
-use nwcap_filter::{FilterSet, FiveTuple};
+use nwcap_filter::FilterSet;
 use nwcap_flows::PacketSummary;
-use nwcap_pcap::packet::ipproto;
-use nwcap_pcap::{Index, Packet, Record, decode};
+use nwcap_pcap::{Index, Record, decode};
 
 use super::flows::FlowSelection;
 use super::settings::Window;
+
+pub(super) use crate::cmd::flowopts::tuple;
 
 /// What decides whether a packet is kept: filters AND time window AND flows.
 pub(super) struct Matcher<'s> {
@@ -34,26 +35,6 @@ pub(super) struct Selection<'a> {
     /// Records that are not IP (or not decodable to IP), dropped because
     /// filters or flows were given.
     pub not_ip: u64,
-}
-
-/// The five-tuple the filters see: the innermost IP header and, for TCP and
-/// UDP, its ports (none for other protocols and non-first fragments).
-#[inline]
-pub(super) fn tuple(p: &Packet<'_>) -> Option<FiveTuple> {
-    let ip = p.ip?;
-    let ports = match p.l4 {
-        Some(l) if l.proto == ip.proto && matches!(l.proto, ipproto::TCP | ipproto::UDP) => {
-            (Some(l.src_port), Some(l.dst_port))
-        }
-        _ => (None, None),
-    };
-    Some(FiveTuple {
-        proto: ip.proto,
-        src: ip.src,
-        dst: ip.dst,
-        src_port: ports.0,
-        dst_port: ports.1,
-    })
 }
 
 impl Matcher<'_> {
