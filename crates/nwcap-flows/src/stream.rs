@@ -1,15 +1,16 @@
-//! Streaming input for classic pcap files: `read` into a few reusable
-//! buffers instead of mapping the file.
+//! Streaming input for classic pcap files: the file is taken a block at a
+//! time, so memory stays at a few blocks whatever the file size.
 //!
-//! Why not the map: the index pass of [`nwcap_pcap::Capture::index`] hops
-//! over every record header before any packet is decoded, so it touches
-//! every page of the file, and every touched page of a map counts in the
-//! process's resident memory until the map goes away (1.1 GB for a 1.1 GB
-//! capture). Reading blocks of [`BLOCK_BYTES`] into buffers that are
-//! recycled ([`Block`] hands its buffer back when dropped) keeps memory at
-//! a few blocks whatever the file size, costs one copy out of the page
-//! cache, and fuses the header walk with the pipeline, so framing block
-//! `n + 1` overlaps decoding block `n` (see [`crate::pipeline`]).
+//! Why not one map of the whole file: the index pass of
+//! [`nwcap_pcap::Capture::index`] hops over every record header before any
+//! packet is decoded, so it touches every page of the file, and every
+//! touched page of a map counts in the process's resident memory until the
+//! map goes away (1.1 GB for a 1.1 GB capture). Here each block of about
+//! [`BLOCK_BYTES`] is its own small map of the file (page tables filled up
+//! front, no copy out of the page cache), unmapped when its [`Block`] is
+//! dropped; where a file cannot be mapped (a pipe, a FIFO) blocks are
+//! `read` into buffers that are recycled instead. Framing block `n + 1`
+//! overlaps decoding block `n` (see [`crate::pipeline`]).
 //!
 //! Framing is the pcap crate's own ([`PcapHeader::step`]), run over the
 //! buffer: a record cut by the buffer's end is carried into the next block;
@@ -23,8 +24,10 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use memmap2::{Mmap, MmapOptions};
 use nwcap_pcap::capture::CHUNK_BYTES;
 use nwcap_pcap::pcap::{self, PcapHeader, Step};
+use nwcap_pcap::prefetch::Prefetcher;
 use nwcap_pcap::{Damage, Packet, Record, TimestampNs};
 
 use crate::pipeline::Window;
@@ -32,6 +35,10 @@ use crate::reader::DecodeFn;
 
 /// Bytes read per block.
 pub const BLOCK_BYTES: usize = 8 << 20;
+
+/// Alignment of a block's map in the file (a multiple of the page size on
+/// every platform memmap2 supports, incl. Windows' 64 KiB granularity).
+const MAP_ALIGN: u64 = 64 << 10;
 
 type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
 
@@ -50,6 +57,8 @@ pub struct PcapStream {
     stopped: bool,
     pool: Pool,
     block_bytes: usize,
+    /// File length when opened, when the file is mapped block by block.
+    map_len: Option<u64>,
     decode: DecodeFn,
     /// Problems found so far (file offsets).
     pub damage: Vec<Damage>,
@@ -121,6 +130,12 @@ impl PcapStream {
                 path: path.to_path_buf(),
             });
         }
+        // Regular files are mapped block by block; anything else is read.
+        let map_len = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
         let mut damage = Vec::new();
         let header =
             pcap::parse_header(&head[..n], &mut damage).map_err(|d| StreamError::BadHeader {
@@ -138,6 +153,7 @@ impl PcapStream {
             stopped: false,
             pool: Arc::new(Mutex::new(Vec::new())),
             block_bytes: BLOCK_BYTES,
+            map_len,
             decode,
             damage,
             records: 0,
@@ -154,6 +170,13 @@ impl PcapStream {
     /// Sets the block size (tests use small blocks to exercise carries).
     pub fn with_block_bytes(mut self, n: usize) -> Self {
         self.block_bytes = n.max(64);
+        self
+    }
+
+    /// Reads blocks with `read` even if the file could be mapped (tests
+    /// exercise both paths).
+    pub fn with_read(mut self) -> Self {
+        self.map_len = None;
         self
     }
 
@@ -200,6 +223,85 @@ impl PcapStream {
         if self.stopped {
             return Ok(None);
         }
+        match self.map_len {
+            Some(len) => self.next_mapped(len),
+            None => self.next_read(),
+        }
+    }
+
+    /// [`PcapStream::next_block`] for a mapped file of `file_len` bytes.
+    fn next_mapped(&mut self, file_len: u64) -> Result<Option<Block>, StreamError> {
+        let aligned = self.offset - self.offset % MAP_ALIGN;
+        // Both fit in usize: `skip` is below MAP_ALIGN, and a map length is
+        // clamped to what the address space can hold.
+        let skip = (self.offset - aligned) as usize;
+        let avail = usize::try_from(file_len.saturating_sub(aligned)).unwrap_or(usize::MAX);
+        let mut want = self.block_bytes;
+        loop {
+            let len = skip.saturating_add(want).min(avail);
+            if len <= skip {
+                self.stopped = true;
+                return Ok(None);
+            }
+            let eof = len == avail;
+            // SAFETY: a read-only map, as in `nwcap_pcap::source::map`: if
+            // another process truncates the file while it is read, accesses
+            // past the new end raise SIGBUS (the accepted trade-off of every
+            // mmap-based reader; capture files are not modified while being
+            // analysed).
+            let map = unsafe {
+                MmapOptions::new()
+                    .offset(aligned)
+                    .len(len)
+                    .populate()
+                    .map(&self.file)
+            }
+            .map_err(|source| StreamError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+            let mut framer = Framer::at(skip);
+            framer.walk(&self.header, &map, aligned);
+            let records = framer.records;
+            let (chunks, end, stop) = framer.finish();
+            if chunks.is_empty() && stop.is_none() && !eof {
+                // One record larger than the block: map more of the file.
+                want = want.saturating_mul(2);
+                continue;
+            }
+            self.records += records;
+            self.offset = aligned + end as u64;
+            match stop {
+                Some(d) => {
+                    self.damage.push(d);
+                    self.stopped = true;
+                }
+                None if eof => {
+                    if end < len {
+                        self.damage.push(left_over(aligned + end as u64, len - end));
+                    }
+                    self.stopped = true;
+                }
+                None => {}
+            }
+            if chunks.is_empty() {
+                return Ok(None);
+            }
+            return Ok(Some(Block {
+                file: self.file_index,
+                base: aligned,
+                skip,
+                data: Storage::Mapped(map),
+                len: end,
+                chunks,
+                header: self.header.clone(),
+                decode: self.decode,
+            }));
+        }
+    }
+
+    /// [`PcapStream::next_block`] with `read` into recycled buffers.
+    fn next_read(&mut self) -> Result<Option<Block>, StreamError> {
         // Buffers keep their length (= capacity) for life; `filled` says
         // how much holds data, so reuse costs no zeroing.
         let mut buf = self.take_buffer();
@@ -250,13 +352,7 @@ impl PcapStream {
                 }
                 None if self.eof => {
                     if end < filled {
-                        self.damage.push(Damage::warning(
-                            base + end as u64,
-                            format!(
-                                "file ends inside a record: {} bytes left over",
-                                filled - end
-                            ),
-                        ));
+                        self.damage.push(left_over(base + end as u64, filled - end));
                     }
                     self.stopped = true;
                 }
@@ -269,12 +365,15 @@ impl PcapStream {
             return Ok(Some(Block {
                 file: self.file_index,
                 base,
-                buf,
+                skip: 0,
+                data: Storage::Owned {
+                    buf,
+                    pool: Arc::clone(&self.pool),
+                },
                 len: end,
                 chunks,
                 header: self.header.clone(),
                 decode: self.decode,
-                pool: Arc::clone(&self.pool),
             }));
         }
     }
@@ -284,6 +383,14 @@ impl PcapStream {
             p.push(buf);
         }
     }
+}
+
+/// The warning for bytes after the last whole record.
+fn left_over(offset: u64, n: usize) -> Damage {
+    Damage::warning(
+        offset,
+        format!("file ends inside a record: {n} bytes left over"),
+    )
 }
 
 /// Bytes read from the file at a time (framed while still in cache).
@@ -298,9 +405,20 @@ struct Framer {
     pos: usize,
     records: u64,
     stop: Option<Damage>,
+    ahead: Prefetcher,
 }
 
 impl Framer {
+    /// A framer whose first record starts at `pos`.
+    fn at(pos: usize) -> Self {
+        Framer {
+            start: pos,
+            pos,
+            ahead: Prefetcher::at(pos),
+            ..Framer::default()
+        }
+    }
+
     /// Walks the whole records of `buf` from where the last call stopped;
     /// true when damage stops reading. `base` is the file offset of
     /// `buf[0]`.
@@ -309,6 +427,7 @@ impl Framer {
             return true;
         }
         loop {
+            self.ahead.run(buf, self.pos);
             match header.step(buf, self.pos) {
                 Step::Record(_, next) => {
                     self.records += 1;
@@ -338,41 +457,59 @@ impl Framer {
     }
 }
 
-/// Consecutive whole records of one pcap file, in an owned buffer that
-/// returns to its stream's pool when dropped.
+/// Where a block's bytes live.
+enum Storage {
+    /// A buffer `read` from the file, handed back to its stream's pool
+    /// when the block is dropped.
+    Owned { buf: Vec<u8>, pool: Pool },
+    /// A map of part of the file, unmapped when the block is dropped.
+    Mapped(Mmap),
+}
+
+/// Consecutive whole records of one pcap file, in a map of that part of
+/// the file or in a buffer read from it.
 pub struct Block {
     file: u32,
-    /// File offset of `buf[0]`.
+    /// File offset of the storage's first byte.
     base: u64,
-    buf: Vec<u8>,
-    /// Bytes of `buf` holding whole records.
+    /// Bytes before the first record (map alignment).
+    skip: usize,
+    data: Storage,
+    /// Bytes of the storage up to the end of the last whole record.
     len: usize,
     chunks: Vec<(usize, usize)>,
     header: PcapHeader,
     decode: DecodeFn,
-    pool: Pool,
 }
 
 impl Block {
-    /// File offset of the block's first byte.
+    /// File offset of the block's first record.
     pub fn offset(&self) -> u64 {
-        self.base
+        self.base + self.skip as u64
+    }
+
+    fn data(&self) -> &[u8] {
+        match &self.data {
+            Storage::Owned { buf, .. } => buf,
+            Storage::Mapped(m) => m,
+        }
     }
 }
 
 impl Drop for Block {
     fn drop(&mut self) {
-        if let Ok(mut p) = self.pool.lock()
+        if let Storage::Owned { buf, pool } = &mut self.data
+            && let Ok(mut p) = pool.lock()
             && p.len() < 4
         {
-            p.push(std::mem::take(&mut self.buf));
+            p.push(std::mem::take(buf));
         }
     }
 }
 
 impl Window for Block {
     fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &self.data()[..self.len]
     }
 
     fn file(&self) -> u32 {
@@ -384,16 +521,18 @@ impl Window for Block {
     }
 
     fn input_bytes(&self) -> u64 {
-        self.len as u64
+        (self.len - self.skip) as u64
     }
 
     fn for_each(&self, chunk: usize, f: &mut dyn FnMut(&Record<'_>, &Packet<'_>)) {
         let Some(&(start, end)) = self.chunks.get(chunk) else {
             return;
         };
-        let data = &self.buf[..end];
+        let data = &self.data()[..end];
         let mut pos = start;
+        let mut ahead = Prefetcher::at(start);
         while pos < end {
+            ahead.run(data, pos);
             let Step::Record(mut rec, next) = self.header.step(data, pos) else {
                 return;
             };

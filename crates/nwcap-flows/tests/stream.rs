@@ -96,15 +96,19 @@ fn streamed_equals_indexed_for_any_block_size_and_thread_count() {
     assert_eq!(to_columns(&windows.flows), want);
     // 700-byte blocks: many records are cut across blocks, and records of
     // up to ~1.5 kB do not fit one block at all (the buffer grows).
-    for (block, threads) in [(700, 1), (700, 2), (64 << 10, 2), (8 << 20, 2)] {
-        let s = PcapStream::open(&path, 0, decode)
+    let runs = [(700, 1), (700, 2), (64 << 10, 2), (8 << 20, 2)];
+    for ((block, threads), read) in runs.into_iter().flat_map(|r| [(r, false), (r, true)]) {
+        let mut s = PcapStream::open(&path, 0, decode)
             .unwrap()
             .with_block_bytes(block);
+        if read {
+            s = s.with_read();
+        }
         let out = pool(threads).install(|| run_pipeline(Streams::new(vec![s]), &cfg, None, None));
         assert_eq!(
             to_columns(&out.flows),
             want,
-            "block {block}, {threads} threads"
+            "block {block}, {threads} threads, read {read}"
         );
         assert_eq!(out.stats.packets, 6000);
     }
@@ -117,17 +121,21 @@ fn cut_tail_and_bad_record_are_reported_at_file_offsets() {
     let decode = nwcap_pcap::decode::decode;
     let cap = Capture::open(&path).unwrap();
     let idx = cap.index();
-    let mut streams = Streams::new(vec![
-        PcapStream::open(&path, 0, decode)
+    for read in [false, true] {
+        let mut s = PcapStream::open(&path, 0, decode)
             .unwrap()
-            .with_block_bytes(4096),
-    ]);
-    let out = run_pipeline(&mut streams, &FlowConfig::default(), None, None);
-    assert_eq!(out.stats.packets, 499);
-    let (s, errors) = streams.into_streams();
-    assert!(errors.is_empty());
-    assert_eq!(s[0].damage, idx.damage);
-    assert_eq!(s[0].damage[0].severity, Severity::Warning);
+            .with_block_bytes(4096);
+        if read {
+            s = s.with_read();
+        }
+        let mut streams = Streams::new(vec![s]);
+        let out = run_pipeline(&mut streams, &FlowConfig::default(), None, None);
+        assert_eq!(out.stats.packets, 499, "read {read}");
+        let (s, errors) = streams.into_streams();
+        assert!(errors.is_empty());
+        assert_eq!(s[0].damage, idx.damage, "read {read}");
+        assert_eq!(s[0].damage[0].severity, Severity::Warning);
+    }
 
     // An impossible captured length in the middle stops reading there.
     let mut bytes = std::fs::read(&path).unwrap();
@@ -138,16 +146,20 @@ fn cut_tail_and_bad_record_are_reported_at_file_offsets() {
     }
     bytes[pos + 8..pos + 12].copy_from_slice(&u32::MAX.to_le_bytes());
     std::fs::write(&path, &bytes).unwrap();
-    let mut streams = Streams::new(vec![
-        PcapStream::open(&path, 0, decode)
+    for read in [false, true] {
+        let mut s = PcapStream::open(&path, 0, decode)
             .unwrap()
-            .with_block_bytes(4096),
-    ]);
-    let out = run_pipeline(&mut streams, &FlowConfig::default(), None, None);
-    assert_eq!(out.stats.packets, 100);
-    let (s, _) = streams.into_streams();
-    assert_eq!(s[0].damage.len(), 1);
-    assert_eq!(s[0].damage[0].offset, pos as u64);
-    assert_eq!(s[0].damage[0].severity, Severity::Error);
+            .with_block_bytes(4096);
+        if read {
+            s = s.with_read();
+        }
+        let mut streams = Streams::new(vec![s]);
+        let out = run_pipeline(&mut streams, &FlowConfig::default(), None, None);
+        assert_eq!(out.stats.packets, 100, "read {read}");
+        let (s, _) = streams.into_streams();
+        assert_eq!(s[0].damage.len(), 1);
+        assert_eq!(s[0].damage[0].offset, pos as u64);
+        assert_eq!(s[0].damage[0].severity, Severity::Error);
+    }
     std::fs::remove_file(path).unwrap();
 }

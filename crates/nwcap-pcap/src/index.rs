@@ -5,6 +5,7 @@ use crate::damage::Damage;
 use crate::netmon::NetmonFile;
 use crate::pcap::{self, PcapHeader};
 use crate::pcapng::{self, BlockStep, Interface, Section};
+use crate::prefetch::Prefetcher;
 use crate::stats::Stats;
 
 /// Cuts the record sequence into chunks.
@@ -41,46 +42,6 @@ impl Cutter {
         self.records = 0;
         self.start = end;
         self.section = section;
-    }
-}
-
-/// Streams the bytes ahead of the index pass into the cache. The pass hops
-/// from record header to record header, each hop a dependent load that
-/// would otherwise wait for memory; prefetching every cache line a few KiB
-/// ahead turns the walk from latency-bound into bandwidth-bound.
-#[derive(Default)]
-struct Prefetcher {
-    next: usize,
-}
-
-impl Prefetcher {
-    const DISTANCE: usize = 8192;
-
-    #[inline]
-    fn run(&mut self, data: &[u8], pos: usize) {
-        let end = (pos + Self::DISTANCE).min(data.len());
-        if self.next < pos {
-            self.next = pos;
-        }
-        while self.next < end {
-            prefetch(data, self.next);
-            self.next += 64;
-        }
-    }
-}
-
-#[inline]
-fn prefetch(data: &[u8], at: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let p = data.as_ptr().wrapping_add(at);
-        // SAFETY: a prefetch is a hint; it never faults or reads into the
-        // program, whatever the address. `at` is within `data` anyway.
-        unsafe { std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (data, at);
     }
 }
 

@@ -17,6 +17,7 @@ pub mod netmon;
 pub mod packet;
 pub mod pcap;
 pub mod pcapng;
+pub mod prefetch;
 pub mod record;
 pub mod sniff;
 pub mod source;
