@@ -161,11 +161,6 @@ impl Flow {
         false
     }
 
-    /// Expired at time `now`?
-    pub(crate) fn expired(&self, now: TimestampNs, timeout_ns: i64) -> bool {
-        now.saturating_sub(self.last_ts) > timeout_ns
-    }
-
     /// Adds one packet (`from_a` relative to `self.key`).
     pub(crate) fn update(&mut self, p: &PacketSummary<'_>, from_a: bool) {
         let is_orig = from_a == self.orig_is_a;

@@ -22,6 +22,7 @@ pub mod flow;
 pub mod hints;
 pub mod ident;
 pub mod key;
+pub mod packed;
 pub mod parallel;
 pub mod pipeline;
 pub mod reader;
@@ -37,6 +38,7 @@ mod tests;
 pub use export::{COLUMN_DOCS, ColumnOptions, to_columns, to_columns_with};
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
+pub use packed::PackedKey;
 pub use parallel::{DecodedChunk, FlowOutput, PacketChunk, run_flows, run_flows_in_pool};
 pub use pipeline::{Progress, Window, run_pipeline};
 pub use reader::{

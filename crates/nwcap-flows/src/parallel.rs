@@ -12,14 +12,12 @@
 //! Memory is bounded by processing a window of chunks at a time; finished
 //! flows are collected after each window, active ones stay in the tables.
 
-use std::hash::BuildHasher;
-
 use nwcap_pcap::{Packet, Record};
 use rayon::prelude::*;
-use rustc_hash::FxBuildHasher;
 
 use crate::FlowConfig;
 use crate::flow::Flow;
+use crate::packed::tunnel_hash;
 use crate::summary::{PacketSummary, Skip};
 use crate::table::{FlowTable, TableStats, sort_flows};
 
@@ -94,18 +92,11 @@ fn summarize<'s, C: PacketChunk>(chunk: &'s C, chunk_idx: u64, shards: usize) ->
     b
 }
 
-/// The shard of a packet: a hash of its port-less key, passed through a
-/// strong finaliser. Without it, the keys of one shard share hash bits
-/// with the table's own Fx hash and collide in the shard's map.
+/// The shard of a packet: the hash of its port-less key (so all fragments
+/// of a datagram meet their flow's table).
 fn shard_of(s: &PacketSummary<'_>, shards: usize) -> usize {
-    let mut h = FxBuildHasher.hash_one(s.key.without_ports());
-    // murmur3 fmix64
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^= h >> 33;
-    (h % shards as u64) as usize
+    let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
+    (s.key.without_ports().hash_with(th) % shards as u64) as usize
 }
 
 /// Runs the flow engine over `chunks` on the current rayon pool.

@@ -25,9 +25,11 @@ use rayon::prelude::*;
 use nwcap_pcap::{Packet, Record};
 
 use crate::FlowConfig;
+use crate::key::TunnelKey;
+use crate::packed::{PackedKey, tunnel_hash};
 use crate::parallel::FlowOutput;
 use crate::reader::PacketFilter;
-use crate::summary::{PacketSummary, Skip};
+use crate::summary::{FragRef, PacketSummary, Skip};
 use crate::table::{FlowTable, TableStats, sort_flows};
 
 /// A unit of input for [`run_pipeline`]: consecutive chunks of records of
@@ -53,17 +55,87 @@ pub trait Progress: Sync {
     fn advance(&self, bytes: u64);
 }
 
-/// A packet summary detached from its window: the payload prefix is an
-/// offset into the window's bytes.
+/// A packet summary detached from its window, packed to 112 bytes (every
+/// packet is written once and read once through these): the payload prefix
+/// is an offset into the window's bytes, the tunnel context an index into
+/// its chunk's [`Buckets::tunnels`], the file and chunk come from the
+/// window and the bucket.
 struct Staged {
-    s: PacketSummary<'static>,
+    key: PackedKey,
     hash: u64,
-    pay_at: usize,
-    pay_len: usize,
+    ts: i64,
+    /// Record index within the chunk.
+    rec: u32,
+    wire_len: u32,
+    ip_len: u32,
+    payload_len: u32,
+    seq: u32,
+    ack: u32,
+    frag_id: u32,
+    pay_at: u32,
+    /// 1 + index into the chunk's tunnels, 0 when not tunnelled.
+    tunnel: u32,
+    pay_len: u16,
+    window: u16,
+    tcp_flags: u8,
+    icmp_type: u8,
+    icmp_code: u8,
+    bits: u8,
+}
+
+const FROM_A: u8 = 1;
+const TRUNCATED: u8 = 2;
+const HAS_L4: u8 = 4;
+const OUTER_LO: u8 = 8;
+const FRAG: u8 = 16;
+const FRAG_FIRST: u8 = 32;
+const FRAG_SRC_LO: u8 = 64;
+
+impl Staged {
+    fn summary<'w>(
+        &self,
+        file: u32,
+        chunk: u64,
+        payload: &'w [u8],
+        tunnels: &[TunnelKey],
+    ) -> PacketSummary<'w> {
+        let bit = |b: u8| self.bits & b != 0;
+        PacketSummary {
+            key: self.key,
+            tunnel: (self.tunnel as usize)
+                .checked_sub(1)
+                .and_then(|i| tunnels.get(i))
+                .copied(),
+            from_a: bit(FROM_A),
+            ord: chunk << 32 | u64::from(self.rec),
+            file,
+            ts: self.ts,
+            wire_len: self.wire_len,
+            ip_len: self.ip_len,
+            payload_len: self.payload_len,
+            truncated: bit(TRUNCATED),
+            has_l4: bit(HAS_L4),
+            tcp_flags: self.tcp_flags,
+            seq: self.seq,
+            ack: self.ack,
+            window: self.window,
+            icmp_type: self.icmp_type,
+            icmp_code: self.icmp_code,
+            outer_src_is_lo: bit(OUTER_LO),
+            frag: bit(FRAG).then_some(FragRef {
+                id: self.frag_id,
+                first: bit(FRAG_FIRST),
+                src_is_lo: bit(FRAG_SRC_LO),
+            }),
+            payload,
+        }
+    }
 }
 
 struct Buckets {
     shards: Vec<Vec<Staged>>,
+    /// Tunnel contexts of this chunk's tunnelled packets.
+    tunnels: Vec<TunnelKey>,
     non_ip: u64,
     undecodable: u64,
 }
@@ -78,6 +150,7 @@ fn fresh_buckets(pool: &BucketPool, shards: usize) -> Buckets {
         Some(b) if b.shards.len() == shards => b,
         _ => Buckets {
             shards: (0..shards).map(|_| Vec::new()).collect(),
+            tunnels: Vec::new(),
             non_ip: 0,
             undecodable: 0,
         },
@@ -88,6 +161,7 @@ fn recycle(pool: &BucketPool, buckets: Vec<Buckets>) {
     if let Ok(mut p) = pool.lock() {
         for mut b in buckets {
             b.shards.iter_mut().for_each(Vec::clear);
+            b.tunnels.clear();
             b.non_ip = 0;
             b.undecodable = 0;
             if p.len() < 64 {
@@ -100,7 +174,6 @@ fn recycle(pool: &BucketPool, buckets: Vec<Buckets>) {
 fn stage_chunk<W: Window + ?Sized>(
     w: &W,
     chunk: usize,
-    chunk_idx: u64,
     shards: usize,
     filter: Option<&PacketFilter>,
     pool: &BucketPool,
@@ -114,22 +187,58 @@ fn stage_chunk<W: Window + ?Sized>(
         if filter.is_some_and(|keep| !keep(rec, pkt)) {
             return;
         }
-        let ord = (chunk_idx << 32) | (i & 0xffff_ffff);
+        let rec_idx = i as u32;
         i += 1;
-        match PacketSummary::new(file, ord, rec, pkt) {
+        match PacketSummary::new(file, 0, rec, pkt) {
             Ok(s) => {
                 let (pay_at, pay_len) = match s.payload.as_ptr().addr().checked_sub(base) {
-                    Some(at) if at + s.payload.len() <= base_len => (at, s.payload.len()),
+                    Some(at) if at + s.payload.len() <= base_len => {
+                        match (u32::try_from(at), u16::try_from(s.payload.len())) {
+                            (Ok(at), Ok(len)) => (at, len),
+                            _ => (0, 0),
+                        }
+                    }
                     _ => (0, 0),
                 };
-                let shard = (s.key.without_ports().fast_hash() % shards as u64) as usize;
-                let staged = Staged {
-                    hash: s.key.fast_hash(),
-                    s: PacketSummary { payload: &[], ..s },
+                let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
+                let shard = (s.key.without_ports().hash_with(th) % shards as u64) as usize;
+                let mut tunnel = 0;
+                if let Some(t) = s.tunnel {
+                    b.tunnels.push(t);
+                    tunnel = u32::try_from(b.tunnels.len()).unwrap_or(0);
+                }
+                let frag = s.frag.unwrap_or(FragRef {
+                    id: 0,
+                    first: false,
+                    src_is_lo: false,
+                });
+                let flag = |on: bool, b: u8| if on { b } else { 0 };
+                b.shards[shard].push(Staged {
+                    key: s.key,
+                    hash: s.key.hash_with(th),
+                    ts: s.ts,
+                    rec: rec_idx,
+                    wire_len: s.wire_len,
+                    ip_len: s.ip_len,
+                    payload_len: s.payload_len,
+                    seq: s.seq,
+                    ack: s.ack,
+                    frag_id: frag.id,
                     pay_at,
+                    tunnel,
                     pay_len,
-                };
-                b.shards[shard].push(staged);
+                    window: s.window,
+                    tcp_flags: s.tcp_flags,
+                    icmp_type: s.icmp_type,
+                    icmp_code: s.icmp_code,
+                    bits: flag(s.from_a, FROM_A)
+                        | flag(s.truncated, TRUNCATED)
+                        | flag(s.has_l4, HAS_L4)
+                        | flag(s.outer_src_is_lo, OUTER_LO)
+                        | flag(s.frag.is_some(), FRAG)
+                        | flag(frag.first, FRAG_FIRST)
+                        | flag(frag.src_is_lo, FRAG_SRC_LO),
+                });
             }
             Err(Skip::NonIp) => b.non_ip += 1,
             Err(Skip::Undecodable) => b.undecodable += 1,
@@ -142,6 +251,8 @@ fn stage_chunk<W: Window + ?Sized>(
 struct Decoded<W> {
     window: W,
     buckets: Vec<Buckets>,
+    /// Input-wide index of the window's first chunk.
+    first_chunk: u64,
 }
 
 fn decode_window<W: Window>(
@@ -153,21 +264,28 @@ fn decode_window<W: Window>(
 ) -> Decoded<W> {
     let buckets = (0..window.chunks())
         .into_par_iter()
-        .map(|c| stage_chunk(&window, c, first_chunk + c as u64, shards, filter, pool))
+        .map(|c| stage_chunk(&window, c, shards, filter, pool))
         .collect();
-    Decoded { window, buckets }
+    Decoded {
+        window,
+        buckets,
+        first_chunk,
+    }
 }
 
 fn feed<W: Window>(tables: &mut [FlowTable], d: &Decoded<W>) -> Vec<Vec<crate::Flow>> {
     let bytes = d.window.bytes();
+    let file = d.window.file();
     tables
         .par_iter_mut()
         .enumerate()
         .map(|(s, t)| {
-            for b in &d.buckets {
+            for (c, b) in d.buckets.iter().enumerate() {
+                let chunk = d.first_chunk + c as u64;
                 for st in &b.shards[s] {
-                    let payload = bytes.get(st.pay_at..st.pay_at + st.pay_len).unwrap_or(&[]);
-                    let p = PacketSummary { payload, ..st.s };
+                    let at = st.pay_at as usize;
+                    let payload = bytes.get(at..at + usize::from(st.pay_len)).unwrap_or(&[]);
+                    let p = st.summary(file, chunk, payload, &b.tunnels);
                     t.add_hashed(&p, st.hash);
                 }
             }

@@ -8,7 +8,8 @@
 use nwcap_pcap::packet::{Packet, ipproto};
 use nwcap_pcap::{Record, TimestampNs};
 
-use crate::key::{FlowKey, TunnelKey, canonical, icmp_ports};
+use crate::key::{FlowKey, TunnelKey, icmp_ports};
+use crate::packed::PackedKey;
 
 /// Payload bytes kept for application hints (enough for a DNS question,
 /// a ClientHello's SNI in most cases, an HTTP request head).
@@ -28,8 +29,11 @@ pub struct FragRef {
 /// One packet, reduced to what the flow table needs.
 #[derive(Debug, Clone, Copy)]
 pub struct PacketSummary<'a> {
-    /// Flow key (ports zero for non-first fragments).
-    pub key: FlowKey,
+    /// Flow key (ports zero for non-first fragments; tunnel id 0, the
+    /// context is in `tunnel`).
+    pub key: PackedKey,
+    /// Tunnel context, when the packet was tunnelled.
+    pub tunnel: Option<TunnelKey>,
     /// Sender is `key.a`.
     pub from_a: bool,
     /// Position in the input: chunk index << 32 | record index.
@@ -89,18 +93,22 @@ impl<'a> PacketSummary<'a> {
             });
         };
         let proto = ip.proto;
+        let (src, v6) = PackedKey::addr(ip.src);
+        let (dst, _) = PackedKey::addr(ip.dst);
         let (mut sport, mut dport, mut one_way) = (0u16, 0u16, false);
         let mut s = PacketSummary {
-            key: FlowKey {
-                a: ip.src,
-                b: ip.dst,
+            key: PackedKey {
+                a: src,
+                b: dst,
                 a_port: 0,
                 b_port: 0,
+                vlan: PackedKey::vlan_of(pkt.vlan),
+                vlan_inner: PackedKey::vlan_of(pkt.vlan_inner),
+                tunnel: 0,
                 proto,
-                vlan: pkt.vlan,
-                vlan_inner: pkt.vlan_inner,
-                tunnel: None,
+                flags: if v6 { PackedKey::V6 } else { 0 },
             },
+            tunnel: None,
             from_a: true,
             ord,
             file,
@@ -140,19 +148,24 @@ impl<'a> PacketSummary<'a> {
                 _ => {}
             }
         }
-        let (a, ap, b, bp, from_a) = canonical(ip.src, sport, ip.dst, dport, one_way);
-        s.key.a = a;
-        s.key.b = b;
-        s.key.a_port = ap;
-        s.key.b_port = bp;
-        s.from_a = from_a;
+        // Community ID order (see `key::canonical`), on packed addresses.
+        if one_way || (src, sport) < (dst, dport) {
+            s.key.a_port = sport;
+            s.key.b_port = dport;
+        } else {
+            s.key.a = dst;
+            s.key.b = src;
+            s.key.a_port = dport;
+            s.key.b_port = sport;
+            s.from_a = false;
+        }
         if let Some(t) = pkt.tunnel {
             let (lo, hi, src_is_lo) = if t.outer_src <= t.outer_dst {
                 (t.outer_src, t.outer_dst, true)
             } else {
                 (t.outer_dst, t.outer_src, false)
             };
-            s.key.tunnel = Some(TunnelKey {
+            s.tunnel = Some(TunnelKey {
                 kind: t.kind,
                 lo,
                 hi,
@@ -171,14 +184,20 @@ impl<'a> PacketSummary<'a> {
             s.frag = Some(FragRef {
                 id: f.id,
                 first,
-                src_is_lo: ip.src == s.key.without_ports().a,
+                src_is_lo: src == s.key.without_ports().a,
             });
         }
         Ok(s)
     }
 
+    /// The packet's full flow key (ports zero for non-first fragments).
+    pub fn flow_key(&self) -> FlowKey {
+        self.key.to_flow_key(self.tunnel)
+    }
+
     /// Sender's address.
     pub fn src(&self) -> std::net::IpAddr {
-        if self.from_a { self.key.a } else { self.key.b }
+        self.key
+            .ip(if self.from_a { self.key.a } else { self.key.b })
     }
 }

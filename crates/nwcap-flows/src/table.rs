@@ -13,15 +13,16 @@
 //! same addresses and protocol with ports 0 (and is counted in
 //! [`TableStats::orphan_fragments`]).
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::collections::VecDeque;
 
+use hashbrown::HashTable;
 use nwcap_pcap::{Packet, Record, TimestampNs};
 use rustc_hash::FxHashMap;
 
 use crate::FlowConfig;
 use crate::flow::Flow;
-use crate::key::FlowKey;
+use crate::key::TunnelKey;
+use crate::packed::{PackedKey, tunnel_hash};
 use crate::summary::{PacketSummary, Skip};
 
 /// IP reassembly timeout used for the fragment map (Linux's default).
@@ -53,62 +54,95 @@ impl TableStats {
     }
 }
 
-type FragKey = (FlowKey, bool, u32);
+type FragKey = (PackedKey, bool, u32);
 
 /// A flow key with its hash computed once (in the parallel decode step):
-/// the map hashes nothing and compares the hash before the key.
-#[derive(Debug, Clone, Copy)]
+/// lookups hash nothing and compare the hash before the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct HKey {
     hash: u64,
-    key: FlowKey,
+    key: PackedKey,
 }
 
-impl PartialEq for HKey {
-    #[inline]
-    fn eq(&self, o: &HKey) -> bool {
-        self.hash == o.hash && self.key == o.key
-    }
+/// The live flows of a table: a slab of flows, their keys and expiry
+/// deadlines in dense arrays indexed by slot, and a hash index of slot
+/// numbers (4 bytes an entry, so the index stays in the core's cache while
+/// the flows do not). The sweep scans only the deadlines.
+#[derive(Debug, Default)]
+struct Slab {
+    index: HashTable<u32>,
+    keys: Vec<HKey>,
+    flows: Vec<Option<Flow>>,
+    /// Time after which the slot's flow has expired (`i64::MAX`: free).
+    deadline: Vec<TimestampNs>,
+    free: Vec<u32>,
 }
 
-impl Eq for HKey {}
-
-impl Hash for HKey {
-    #[inline]
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(self.hash);
-    }
-}
-
-/// Passes a precomputed `u64` through (only [`HKey`] is hashed with it).
-#[derive(Debug, Default, Clone, Copy)]
-struct PassHasher(u64);
-
-impl Hasher for PassHasher {
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x;
+impl Slab {
+    fn len(&self) -> usize {
+        self.index.len()
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    #[inline]
+    fn find(&self, k: &HKey) -> Option<usize> {
+        let keys = &self.keys;
+        self.index
+            .find(k.hash, |&s| keys[s as usize] == *k)
+            .map(|&s| s as usize)
+    }
+
+    fn insert(&mut self, k: HKey, f: Flow, deadline: TimestampNs) -> usize {
+        let slot = match self.free.pop() {
+            Some(s) => {
+                let i = s as usize;
+                self.keys[i] = k;
+                self.flows[i] = Some(f);
+                self.deadline[i] = deadline;
+                s
+            }
+            None => {
+                // A table never holds 2^32 flows: memory runs out first.
+                let s = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+                self.keys.push(k);
+                self.flows.push(Some(f));
+                self.deadline.push(deadline);
+                s
+            }
+        };
+        let keys = &self.keys;
+        self.index
+            .insert_unique(k.hash, slot, |&s| keys[s as usize].hash);
+        slot as usize
+    }
+
+    fn remove(&mut self, slot: usize) -> Option<Flow> {
+        let f = self.flows.get_mut(slot)?.take()?;
+        let hash = self.keys[slot].hash;
+        if let Ok(e) = self.index.find_entry(hash, |&s| s as usize == slot) {
+            e.remove();
         }
+        self.deadline[slot] = TimestampNs::MAX;
+        self.free.push(u32::try_from(slot).unwrap_or(u32::MAX));
+        Some(f)
     }
 
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    fn drain(&mut self) -> impl Iterator<Item = Flow> + '_ {
+        self.index.clear();
+        self.keys.clear();
+        self.deadline.clear();
+        self.free.clear();
+        self.flows.drain(..).flatten()
     }
 }
-
-type FlowMap = HashMap<HKey, Flow, BuildHasherDefault<PassHasher>>;
 
 /// A flow table processing packets sequentially.
 #[derive(Debug)]
 pub struct FlowTable {
     cfg: FlowConfig,
-    map: FlowMap,
-    frags: FxHashMap<FragKey, (FlowKey, bool, TimestampNs)>,
+    map: Slab,
+    /// Shard-local ids of the tunnel contexts met so far (ids from 1).
+    tunnels: FxHashMap<TunnelKey, u32>,
+    frags: FxHashMap<FragKey, (PackedKey, bool, TimestampNs)>,
     frag_order: VecDeque<(FragKey, TimestampNs)>,
     done: Vec<Flow>,
     now: TimestampNs,
@@ -122,7 +156,8 @@ impl FlowTable {
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
             cfg,
-            map: FlowMap::default(),
+            map: Slab::default(),
+            tunnels: FxHashMap::default(),
             frags: FxHashMap::default(),
             frag_order: VecDeque::new(),
             done: Vec::new(),
@@ -159,11 +194,12 @@ impl FlowTable {
 
     /// Adds one packet summary.
     pub fn add(&mut self, p: &PacketSummary<'_>) {
-        self.add_hashed(p, p.key.fast_hash());
+        let th = p.tunnel.as_ref().map_or(0, tunnel_hash);
+        self.add_hashed(p, p.key.hash_with(th));
     }
 
-    /// Adds one packet summary whose key hash ([`FlowKey::fast_hash`] of
-    /// `p.key`) is already known.
+    /// Adds one packet summary whose key hash (`p.key.hash_with` the
+    /// [`tunnel_hash`] of `p.tunnel`, or 0) is already known.
     pub fn add_hashed(&mut self, p: &PacketSummary<'_>, hash: u64) {
         self.stats.packets += 1;
         if p.ts > self.now {
@@ -177,50 +213,67 @@ impl FlowTable {
                 Some(_) => {}
             }
         }
-        let (key, from_a) = self.resolve_fragment(p);
-        let hash = if key == p.key { hash } else { key.fast_hash() };
+        let mut pkey = p.key;
+        if let Some(t) = &p.tunnel {
+            let next = u32::try_from(self.tunnels.len() + 1).unwrap_or(u32::MAX);
+            pkey.tunnel = *self.tunnels.entry(*t).or_insert(next);
+        }
+        let (key, from_a) = self.resolve_fragment(p, pkey);
+        let hash = if key == pkey {
+            hash
+        } else {
+            key.hash_with(p.tunnel.as_ref().map_or(0, tunnel_hash))
+        };
         let hkey = HKey { hash, key };
         let timeout = self.cfg.timeout_ns(key.proto);
-        match self.map.get_mut(&hkey) {
-            Some(flow) => {
+        match self.map.find(&hkey) {
+            Some(slot) => {
+                let Some(flow) = self.map.flows[slot].as_mut() else {
+                    return;
+                };
                 if flow.ends_before(p, timeout) {
-                    let mut fresh = Flow::start(key, p, from_a);
+                    let mut fresh = Flow::start(key.to_flow_key(p.tunnel), p, from_a);
                     fresh.update(p, from_a);
                     let old = std::mem::replace(flow, fresh);
+                    self.map.deadline[slot] = deadline_of(&self.map.flows[slot], timeout);
                     self.emit(old);
                 } else {
                     flow.update(p, from_a);
+                    self.map.deadline[slot] = flow.last_ts.saturating_add(timeout);
                 }
             }
             None => {
-                let mut f = Flow::start(key, p, from_a);
+                let mut f = Flow::start(key.to_flow_key(p.tunnel), p, from_a);
                 f.update(p, from_a);
-                self.map.insert(hkey, f);
+                let deadline = f.last_ts.saturating_add(timeout);
+                self.map.insert(hkey, f, deadline);
             }
         }
     }
 
-    fn resolve_fragment(&mut self, p: &PacketSummary<'_>) -> (FlowKey, bool) {
+    /// The flow key of a packet whose key (with its tunnel id) is `key`:
+    /// itself, or for a non-first fragment its datagram's key.
+    fn resolve_fragment(&mut self, p: &PacketSummary<'_>, key: PackedKey) -> (PackedKey, bool) {
         let Some(fr) = p.frag else {
-            return (p.key, p.from_a);
+            return (key, p.from_a);
         };
-        let fk: FragKey = (p.key.without_ports(), fr.src_is_lo, fr.id);
+        let fk: FragKey = (key.without_ports(), fr.src_is_lo, fr.id);
         if fr.first {
             if p.has_l4 {
                 if self.frags.len() >= self.cfg.frag_capacity {
                     self.evict_fragments(true);
                 }
-                if self.frags.insert(fk, (p.key, p.from_a, p.ts)).is_none() {
+                if self.frags.insert(fk, (key, p.from_a, p.ts)).is_none() {
                     self.frag_order.push_back((fk, p.ts));
                 }
             }
-            return (p.key, p.from_a);
+            return (key, p.from_a);
         }
         match self.frags.get(&fk) {
-            Some(&(key, from_a, t)) if p.ts.saturating_sub(t) <= FRAG_TTL => (key, from_a),
+            Some(&(k, from_a, t)) if p.ts.saturating_sub(t) <= FRAG_TTL => (k, from_a),
             _ => {
                 self.stats.orphan_fragments += 1;
-                (p.key, p.from_a)
+                (key, p.from_a)
             }
         }
     }
@@ -251,14 +304,13 @@ impl FlowTable {
     /// Emits every flow whose timeout has passed at the table's clock.
     pub fn sweep(&mut self) {
         let now = self.now;
-        let cfg = &self.cfg;
-        let expired: Vec<Flow> = self
-            .map
-            .extract_if(|k, f| f.expired(now, cfg.timeout_ns(k.key.proto)))
-            .map(|(_, f)| f)
-            .collect();
-        self.stats.flows += expired.len() as u64;
-        self.done.extend(expired);
+        for slot in 0..self.map.deadline.len() {
+            if now > self.map.deadline[slot]
+                && let Some(f) = self.map.remove(slot)
+            {
+                self.emit(f);
+            }
+        }
         self.evict_fragments(false);
     }
 
@@ -279,11 +331,17 @@ impl FlowTable {
     /// [`FlowTable::finish`] without the sort (the drivers sort once, over
     /// all shards).
     pub(crate) fn finish_unsorted(mut self) -> (Vec<Flow>, TableStats) {
-        let rest: Vec<Flow> = self.map.drain().map(|(_, f)| f).collect();
+        let rest: Vec<Flow> = self.map.drain().collect();
         self.stats.flows += rest.len() as u64;
         self.done.extend(rest);
         (self.done, self.stats)
     }
+}
+
+/// The expiry deadline of the flow in a slot.
+fn deadline_of(f: &Option<Flow>, timeout: i64) -> TimestampNs {
+    f.as_ref()
+        .map_or(TimestampNs::MAX, |f| f.last_ts.saturating_add(timeout))
 }
 
 /// The output order: first packet time, then position in the input.

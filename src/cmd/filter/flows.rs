@@ -42,10 +42,11 @@ impl FlowSelection {
     /// Whether a packet belongs to a selected flow.
     #[inline]
     pub fn contains(&self, s: &PacketSummary<'_>) -> bool {
+        let key = s.flow_key();
         if s.frag.is_some_and(|f| !f.first) {
-            return within(self.portless.get(&s.key.without_ports()), s.ts);
+            return within(self.portless.get(&key.without_ports()), s.ts);
         }
-        within(self.spans.get(&s.key), s.ts)
+        within(self.spans.get(&key), s.ts)
     }
 
     fn add(&mut self, key: FlowKey, span: (i64, i64)) {
