@@ -38,6 +38,35 @@ impl ColumnData {
         }
     }
 
+    /// Makes room for `n` more rows.
+    pub fn reserve(&mut self, n: usize) {
+        match self {
+            ColumnData::U64(v) => v.reserve(n),
+            ColumnData::U32Opt(v) => v.reserve(n),
+            ColumnData::F64(v) => v.reserve(n),
+            ColumnData::F64Opt(v) => v.reserve(n),
+            ColumnData::Str(v) => v.reserve(n),
+            ColumnData::StrOpt(v) => v.reserve(n),
+            ColumnData::TimestampNs(v) | ColumnData::DurationNs(v) => v.reserve(n),
+        }
+    }
+
+    /// Appends the rows of `other`, a column of the same type (a column of
+    /// another type is a caller bug and is ignored).
+    pub fn append(&mut self, other: ColumnData) {
+        match (self, other) {
+            (ColumnData::U64(a), ColumnData::U64(b)) => a.extend(b),
+            (ColumnData::U32Opt(a), ColumnData::U32Opt(b)) => a.extend(b),
+            (ColumnData::F64(a), ColumnData::F64(b)) => a.extend(b),
+            (ColumnData::F64Opt(a), ColumnData::F64Opt(b)) => a.extend(b),
+            (ColumnData::Str(a), ColumnData::Str(b)) => a.extend(b),
+            (ColumnData::StrOpt(a), ColumnData::StrOpt(b)) => a.extend(b),
+            (ColumnData::TimestampNs(a), ColumnData::TimestampNs(b))
+            | (ColumnData::DurationNs(a), ColumnData::DurationNs(b)) => a.extend(b),
+            _ => debug_assert!(false, "append: column types differ"),
+        }
+    }
+
     /// True when there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -199,8 +199,27 @@ fn secs(ns: f64) -> f64 {
     ns / 1e9
 }
 
+/// Flows converted per block: the columns are built one at a time, so a
+/// block's flows must stay in the cache while all columns visit them.
+const BLOCK: usize = 256;
+
 /// The flow table as columns, with options.
 pub fn to_columns_with(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
+    let mut blocks = flows.chunks(BLOCK);
+    let mut cols = block_columns(blocks.next().unwrap_or(&[]), opt);
+    for c in &mut cols {
+        c.data.reserve(flows.len().saturating_sub(c.data.len()));
+    }
+    for block in blocks {
+        for (c, more) in cols.iter_mut().zip(block_columns(block, opt)) {
+            c.data.append(more.data);
+        }
+    }
+    cols
+}
+
+/// The columns of one block of flows.
+fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     let mut cols = Vec::with_capacity(COLUMN_DOCS.len());
     let mut add = |name: &'static str, data: ColumnData| cols.push(Column { name, data });
     let u64c = |f: &dyn Fn(&Flow) -> u64| ColumnData::U64(flows.iter().map(f).collect());
@@ -275,7 +294,9 @@ pub fn to_columns_with(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     );
     add("orig_init_win", u32o(&|f| f.orig.init_win.map(u32::from)));
     add("resp_init_win", u32o(&|f| f.resp.init_win.map(u32::from)));
-    let dir = |o: bool| move |f: &Flow| -> DirStats { if o { f.orig } else { f.resp } };
+    fn side(f: &Flow, orig: bool) -> &DirStats {
+        if orig { &f.orig } else { &f.resp }
+    }
     for (o, names) in [
         (
             true,
@@ -296,16 +317,18 @@ pub fn to_columns_with(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
             ],
         ),
     ] {
-        let d = dir(o);
-        add(names[0], u32o(&|f| d(f).len.min().map(|x| x as u32)));
-        add(names[1], u32o(&|f| d(f).len.max().map(|x| x as u32)));
-        add(names[2], f64o(&|f| d(f).len.mean()));
-        add(names[3], f64o(&|f| d(f).len.std()));
+        let d = |f: &Flow| *side(f, o);
+        // Payload lengths are u32 values, so min and max fit.
+        let small = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
+        add(names[0], u32o(&|f| d(f).len.min().map(small)));
+        add(names[1], u32o(&|f| d(f).len.max().map(small)));
+        add(names[2], f64o(&|f| d(f).len_mean()));
+        add(names[3], f64o(&|f| d(f).len_std()));
     }
-    add("iat_mean", f64o(&|f| f.iat.mean().map(secs)));
-    add("iat_std", f64o(&|f| f.iat.std().map(secs)));
-    add("iat_min", f64o(&|f| f.iat.min().map(secs)));
-    add("iat_max", f64o(&|f| f.iat.max().map(secs)));
+    add("iat_mean", f64o(&|f| f.iat_mean().map(secs)));
+    add("iat_std", f64o(&|f| f.iat_std().map(secs)));
+    add("iat_min", f64o(&|f| f.iat.min().map(|x| secs(x as f64))));
+    add("iat_max", f64o(&|f| f.iat.max().map(|x| secs(x as f64))));
     let rate = |f: &Flow, v: u64| {
         let d = f.duration();
         (d > 0).then(|| v as f64 / secs(d as f64))
@@ -316,8 +339,8 @@ pub fn to_columns_with(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     );
     add("pkts_per_s", f64o(&|f| rate(f, f.orig.pkts + f.resp.pkts)));
     add("service", stro(&|f| f.service().map(str::to_owned)));
-    add("dns_query", stro(&|f| f.dns_query.clone()));
-    add("tls_sni", stro(&|f| f.tls_sni.clone()));
-    add("http_host", stro(&|f| f.http_host.clone()));
+    add("dns_query", stro(&|f| f.dns_query().map(str::to_owned)));
+    add("tls_sni", stro(&|f| f.tls_sni().map(str::to_owned)));
+    add("http_host", stro(&|f| f.http_host().map(str::to_owned)));
     cols
 }

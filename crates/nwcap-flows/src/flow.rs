@@ -12,7 +12,7 @@ use nwcap_pcap::packet::{TunnelKind, ipproto};
 
 use crate::hints;
 use crate::key::FlowKey;
-use crate::stats::RunningStats;
+use crate::stats::Spread;
 use crate::summary::PacketSummary;
 use crate::tcp::{Segment, TcpTracker};
 
@@ -34,12 +34,25 @@ pub struct DirStats {
     pub ip_bytes: u64,
     /// Transport payload bytes.
     pub payload: u64,
-    /// Payload length per packet.
-    pub len: RunningStats,
+    /// Spread of the payload length per packet (count: `pkts`, sum:
+    /// `payload`).
+    pub len: Spread,
     /// TCP window of the first packet of this direction.
     pub init_win: Option<u16>,
     /// Time of this direction's last packet.
     pub last_ts: Option<TimestampNs>,
+}
+
+impl DirStats {
+    /// Mean payload length.
+    pub fn len_mean(&self) -> Option<f64> {
+        Spread::mean(self.pkts, self.payload)
+    }
+
+    /// Sample standard deviation of the payload length.
+    pub fn len_std(&self) -> Option<f64> {
+        self.len.std(self.pkts, self.payload)
+    }
 }
 
 /// A finished (or live) bidirectional flow.
@@ -77,18 +90,14 @@ pub struct Flow {
     pub zero_window: u64,
     /// SYN to the originator's ACK of the SYN-ACK, ns.
     pub handshake_rtt: Option<i64>,
-    /// Inter-arrival times over all packets, ns.
-    pub iat: RunningStats,
+    /// Spread of the inter-arrival times over all packets, ns (count:
+    /// packets - 1, sum: `last_ts - ts`).
+    pub iat: Spread,
     /// Zeek history letters.
     pub history: String,
-    /// Service recognised from content.
-    pub service_hint: Option<&'static str>,
-    /// DNS question.
-    pub dns_query: Option<String>,
-    /// TLS SNI.
-    pub tls_sni: Option<String>,
-    /// HTTP Host.
-    pub http_host: Option<String>,
+    /// What the payload said (service, DNS question, SNI, Host), boxed:
+    /// most flows have none and the table holds many flows.
+    pub detected: Option<Box<hints::Detected>>,
     tcp: TcpTracker,
     syn_ts: Option<TimestampNs>,
     synack_seen: bool,
@@ -121,16 +130,13 @@ impl Flow {
             out_of_order: 0,
             zero_window: 0,
             handshake_rtt: None,
-            iat: RunningStats::default(),
+            iat: Spread::default(),
             history: if flipped {
                 "^".to_owned()
             } else {
                 String::new()
             },
-            service_hint: None,
-            dns_query: None,
-            tls_sni: None,
-            http_host: None,
+            detected: None,
             tcp: TcpTracker::default(),
             syn_ts: None,
             synack_seen: false,
@@ -165,10 +171,11 @@ impl Flow {
     pub(crate) fn update(&mut self, p: &PacketSummary<'_>, from_a: bool) {
         let is_orig = from_a == self.orig_is_a;
         if p.ts > self.last_ts {
-            self.iat.push((p.ts - self.last_ts) as f64);
+            self.iat.push(p.ts.abs_diff(self.last_ts));
         } else if self.orig.pkts + self.resp.pkts > 0 {
-            // Out-of-order timestamps: a zero gap keeps the statistics sane.
-            self.iat.push(0.0);
+            // Out-of-order timestamps: a zero gap keeps the statistics sane
+            // (and the gaps' sum equal to `last_ts - ts`).
+            self.iat.push(0);
         }
         self.last_ts = self.last_ts.max(p.ts);
         if p.truncated {
@@ -185,7 +192,7 @@ impl Flow {
             d.bytes += u64::from(p.wire_len);
             d.ip_bytes += u64::from(p.ip_len);
             d.payload += u64::from(p.payload_len);
-            d.len.push(f64::from(p.payload_len));
+            d.len.push(u64::from(p.payload_len));
             prev_dir_ts = d.last_ts;
             d.last_ts = Some(p.ts);
             if self.key.proto == ipproto::TCP && p.has_l4 && d.init_win.is_none() {
@@ -202,19 +209,14 @@ impl Flow {
                 self.history.push(c);
             }
         }
-        if self.hint_budget > 0 && !p.payload.is_empty() && self.service_hint.is_none() {
+        if self.hint_budget > 0 && !p.payload.is_empty() && self.detected.is_none() {
             self.hint_budget -= 1;
             let (sport, dport) = if p.from_a {
                 (p.key.a_port, p.key.b_port)
             } else {
                 (p.key.b_port, p.key.a_port)
             };
-            if let Some(d) = hints::detect(self.key.proto, sport, dport, p.payload) {
-                self.service_hint = Some(d.service);
-                self.dns_query = d.dns_query;
-                self.tls_sni = d.tls_sni;
-                self.http_host = d.http_host;
-            }
+            self.detected = hints::detect(self.key.proto, sport, dport, p.payload).map(Box::new);
         }
     }
 
@@ -329,9 +331,46 @@ impl Flow {
         })
     }
 
+    /// Service recognised from content.
+    pub fn service_hint(&self) -> Option<&'static str> {
+        self.detected.as_ref().map(|d| d.service)
+    }
+
+    /// DNS question of the flow's first DNS message.
+    pub fn dns_query(&self) -> Option<&str> {
+        self.detected.as_ref()?.dns_query.as_deref()
+    }
+
+    /// TLS server name of the ClientHello.
+    pub fn tls_sni(&self) -> Option<&str> {
+        self.detected.as_ref()?.tls_sni.as_deref()
+    }
+
+    /// HTTP Host header.
+    pub fn http_host(&self) -> Option<&str> {
+        self.detected.as_ref()?.http_host.as_deref()
+    }
+
+    /// Packets in both directions.
+    pub fn pkts(&self) -> u64 {
+        self.orig.pkts + self.resp.pkts
+    }
+
+    /// Mean inter-arrival time, ns.
+    pub fn iat_mean(&self) -> Option<f64> {
+        let n = self.pkts().saturating_sub(1);
+        Spread::mean(n, self.duration().unsigned_abs())
+    }
+
+    /// Sample standard deviation of the inter-arrival times, ns.
+    pub fn iat_std(&self) -> Option<f64> {
+        let n = self.pkts().saturating_sub(1);
+        self.iat.std(n, self.duration().unsigned_abs())
+    }
+
     /// Service: from content when recognised, else from the port.
     pub fn service(&self) -> Option<&'static str> {
-        self.service_hint.or_else(|| {
+        self.service_hint().or_else(|| {
             hints::service_from_port(
                 self.key.proto,
                 self.resp_p().unwrap_or(0),

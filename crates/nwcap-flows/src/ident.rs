@@ -96,6 +96,28 @@ impl ByteSink for ShaSink {
     }
 }
 
+/// 17 base62 digits of the first 96 bits of `bytes` (big-endian).
+fn base62_96(bytes: &[u8]) -> [u8; 17] {
+    // Three big-endian 32-bit limbs, divided by 62 limb by limb (64-bit
+    // divisions by a constant instead of 128-bit ones).
+    let mut limbs = [0u32; 3];
+    for (limb, b) in limbs.iter_mut().zip(bytes.chunks_exact(4)) {
+        *limb = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    }
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut buf = [b'0'; 17];
+    for slot in buf.iter_mut().rev() {
+        let mut rem: u64 = 0;
+        for limb in &mut limbs {
+            let cur = rem << 32 | u64::from(*limb);
+            *limb = (cur / 62) as u32;
+            rem = cur % 62;
+        }
+        *slot = DIGITS[rem as usize];
+    }
+    buf
+}
+
 /// Short stable flow id: `C` + 17 base62 digits of 96 bits of
 /// SHA-1(key, first timestamp, originator side). Same input, same uid,
 /// whatever the thread count or chunking.
@@ -105,16 +127,7 @@ pub fn uid(key: &FlowKey, first_ts: i64, orig_is_a: bool) -> String {
     sink.put(&first_ts.to_be_bytes());
     sink.put(&[u8::from(orig_is_a)]);
     let digest = sink.0.finalize();
-    let mut n: u128 = 0;
-    for &b in digest.iter().take(12) {
-        n = (n << 8) | u128::from(b);
-    }
-    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut buf = [b'0'; 17];
-    for slot in buf.iter_mut().rev() {
-        *slot = DIGITS[(n % 62) as usize];
-        n /= 62;
-    }
+    let buf = base62_96(&digest[..12]);
     let mut out = String::with_capacity(18);
     out.push('C');
     out.extend(buf.iter().map(|&b| char::from(b)));
@@ -127,6 +140,31 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().expect("address")
+    }
+
+    #[test]
+    fn base62_equals_the_128_bit_reference() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for i in 0..2000 {
+            let mut bytes = [0u8; 12];
+            for b in &mut bytes {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            if i == 0 {
+                bytes = [0xff; 12];
+            }
+            let mut n = bytes.iter().fold(0u128, |n, &b| n << 8 | u128::from(b));
+            let digits = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+            let mut want = [b'0'; 17];
+            for slot in want.iter_mut().rev() {
+                *slot = digits[(n % 62) as usize];
+                n /= 62;
+            }
+            assert_eq!(base62_96(&bytes), want);
+        }
     }
 
     type Vector = (

@@ -148,17 +148,22 @@ where
             out.flows.extend(f);
         }
     }
-    let ends: Vec<(Vec<Flow>, TableStats)> = tables
-        .into_par_iter()
-        .map(FlowTable::finish_unsorted)
-        .collect();
-    for (flows, stats) in ends {
-        out.flows.extend(flows);
-        out.stats.add(&stats);
-    }
+    finish_tables(tables, &mut out);
     out.stats.add(&extra);
     sort_flows(&mut out.flows);
     out
+}
+
+/// Moves every flow of `tables` (finished or live) into `out`, one table
+/// at a time into room reserved once, so at most one table's flows exist
+/// twice (a million flows would otherwise be held twice at the end).
+pub(crate) fn finish_tables(tables: Vec<FlowTable>, out: &mut FlowOutput) {
+    let total: usize = tables.iter().map(FlowTable::held).sum();
+    out.flows.reserve_exact(total);
+    for t in tables {
+        let stats = t.finish_into(&mut out.flows);
+        out.stats.add(&stats);
+    }
 }
 
 /// Runs the flow engine on the given rayon pool (e.g. to fix the thread

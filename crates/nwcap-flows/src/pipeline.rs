@@ -27,7 +27,7 @@ use nwcap_pcap::{Packet, Record};
 use crate::FlowConfig;
 use crate::key::TunnelKey;
 use crate::packed::{PackedKey, tunnel_hash};
-use crate::parallel::FlowOutput;
+use crate::parallel::{FlowOutput, finish_tables};
 use crate::reader::PacketFilter;
 use crate::summary::{FragRef, PacketSummary, Skip};
 use crate::table::{FlowTable, TableStats, sort_flows};
@@ -247,6 +247,9 @@ fn stage_chunk<W: Window + ?Sized>(
     b
 }
 
+/// Packets ahead of the current one whose flows are prefetched.
+const PREFETCH_AHEAD: usize = 8;
+
 /// A window with its decoded buckets, waiting for the shard tables.
 struct Decoded<W> {
     window: W,
@@ -282,7 +285,11 @@ fn feed<W: Window>(tables: &mut [FlowTable], d: &Decoded<W>) -> Vec<Vec<crate::F
         .map(|(s, t)| {
             for (c, b) in d.buckets.iter().enumerate() {
                 let chunk = d.first_chunk + c as u64;
-                for st in &b.shards[s] {
+                let list = &b.shards[s];
+                for (i, st) in list.iter().enumerate() {
+                    if let Some(next) = list.get(i + PREFETCH_AHEAD) {
+                        t.prefetch(next.hash);
+                    }
                     let at = st.pay_at as usize;
                     let payload = bytes.get(at..at + usize::from(st.pay_len)).unwrap_or(&[]);
                     let p = st.summary(file, chunk, payload, &b.tunnels);
@@ -354,14 +361,7 @@ where
         fetched = read;
         decoded = dec;
     }
-    let ends: Vec<(Vec<crate::Flow>, TableStats)> = tables
-        .into_par_iter()
-        .map(FlowTable::finish_unsorted)
-        .collect();
-    for (flows, stats) in ends {
-        out.flows.extend(flows);
-        out.stats.add(&stats);
-    }
+    finish_tables(tables, &mut out);
     out.stats.add(&extra);
     sort_flows(&mut out.flows);
     out

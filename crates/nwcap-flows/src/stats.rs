@@ -1,82 +1,93 @@
-//! Running statistics (count, min, max, mean, variance) in O(1) memory.
+//! Shape statistics of a flow from exact integer sums.
 //!
-//! Welford's update is used because every flow is processed by exactly one
-//! worker in file order, so no merge is needed; [`RunningStats::merge`]
-//! (Chan et al.'s exact pairwise formula) is there for callers that combine
-//! flows themselves.
+//! The count and the sum of the values are counters every flow keeps
+//! anyway (packets and payload bytes of a direction; for inter-arrival
+//! times, packets - 1 and `last_ts - ts`), so a [`Spread`] adds only the sum
+//! of squares (128 bits, exact) and the extremes. Nothing is divided per
+//! packet, the result does not depend on the order of the values (merging
+//! is addition), and the standard deviation is computed at the end from
+//! exact integers: `var = (n Σx² - (Σx)²) / (n (n - 1))`, so a flow whose
+//! packets all have the same length has a standard deviation of exactly 0.
 
-/// Count, min, max, mean and variance of a stream of values.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct RunningStats {
-    n: u64,
-    mean: f64,
-    m2: f64,
-    min: f64,
-    max: f64,
+/// Sum of squares and extremes of a stream of non-negative integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spread {
+    /// Sum of squares, low and high 64 bits (kept as two words so the
+    /// struct needs no 16-byte alignment).
+    sq: [u64; 2],
+    min: u64,
+    max: u64,
 }
 
-impl RunningStats {
+impl Default for Spread {
+    fn default() -> Self {
+        Spread {
+            sq: [0, 0],
+            min: u64::MAX,
+            max: 0,
+        }
+    }
+}
+
+impl Spread {
     /// Adds one value.
-    pub fn push(&mut self, x: f64) {
-        if self.n == 0 {
-            self.min = x;
-            self.max = x;
-        } else {
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
-        }
-        self.n += 1;
-        let delta = x - self.mean;
-        self.mean += delta / self.n as f64;
-        self.m2 += delta * (x - self.mean);
+    #[inline]
+    pub fn push(&mut self, x: u64) {
+        let sq = (u128::from(self.sq[1]) << 64 | u128::from(self.sq[0]))
+            .saturating_add(u128::from(x) * u128::from(x));
+        self.sq = [sq as u64, (sq >> 64) as u64];
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
     }
 
-    /// Combines two summaries exactly (as if all values were pushed to one).
-    pub fn merge(&mut self, other: &RunningStats) {
-        if other.n == 0 {
-            return;
-        }
-        if self.n == 0 {
-            *self = *other;
-            return;
-        }
-        let n = self.n + other.n;
-        let delta = other.mean - self.mean;
-        let nf = n as f64;
-        self.mean += delta * other.n as f64 / nf;
-        self.m2 += other.m2 + delta * delta * (self.n as f64) * (other.n as f64) / nf;
-        self.n = n;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
+    /// Combines two spreads (as if all values were pushed to one).
+    pub fn merge(&mut self, o: &Spread) {
+        let sq = self.sum_sq().saturating_add(o.sum_sq());
+        self.sq = [sq as u64, (sq >> 64) as u64];
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
     }
 
-    /// Number of values.
-    pub fn count(&self) -> u64 {
-        self.n
+    /// Sum of the squares.
+    pub fn sum_sq(&self) -> u128 {
+        u128::from(self.sq[1]) << 64 | u128::from(self.sq[0])
     }
 
-    /// Smallest value, if any.
-    pub fn min(&self) -> Option<f64> {
-        (self.n > 0).then_some(self.min)
+    /// Smallest value, if any was pushed.
+    pub fn min(&self) -> Option<u64> {
+        (self.min <= self.max).then_some(self.min)
     }
 
-    /// Largest value, if any.
-    pub fn max(&self) -> Option<f64> {
-        (self.n > 0).then_some(self.max)
+    /// Largest value, if any was pushed.
+    pub fn max(&self) -> Option<u64> {
+        (self.min <= self.max).then_some(self.max)
     }
 
-    /// Mean, if any value.
-    pub fn mean(&self) -> Option<f64> {
-        (self.n > 0).then_some(self.mean)
+    /// Mean of `n` values summing to `sum`.
+    pub fn mean(n: u64, sum: u64) -> Option<f64> {
+        (n > 0).then(|| sum as f64 / n as f64)
     }
 
-    /// Sample standard deviation (n - 1 denominator, as CICFlowMeter);
-    /// 0 for a single value.
-    pub fn std(&self) -> Option<f64> {
-        match self.n {
+    /// Sample standard deviation (n - 1 denominator, as CICFlowMeter) of
+    /// the `n` values pushed, whose sum is `sum`; 0 for a single value.
+    pub fn std(&self, n: u64, sum: u64) -> Option<f64> {
+        match n {
             0 => None,
             1 => Some(0.0),
-            n => Some((self.m2.max(0.0) / (n - 1) as f64).sqrt()),
+            n => {
+                let (n128, s) = (u128::from(n), u128::from(sum));
+                let var = match (n128.checked_mul(self.sum_sq()), s.checked_mul(s)) {
+                    // Exact: n Σx² >= (Σx)² for any values.
+                    (Some(a), Some(b)) => a.saturating_sub(b) as f64 / (n128 * (n128 - 1)) as f64,
+                    // Beyond 128 bits (never with packet sizes and times of
+                    // real captures): floating point.
+                    _ => {
+                        let (nf, sf) = (n as f64, sum as f64);
+                        ((self.sum_sq() as f64 - sf * sf / nf) / (nf - 1.0)).max(0.0)
+                    }
+                };
+                Some(var.sqrt())
+            }
         }
     }
 }
@@ -85,32 +96,43 @@ impl RunningStats {
 mod tests {
     use super::*;
 
-    #[test]
-    fn welford_matches_two_pass() {
-        let xs = [3.0, 7.0, 7.0, 19.0, 24.0];
-        let mut s = RunningStats::default();
+    fn of(xs: &[u64]) -> (Spread, u64, u64) {
+        let mut s = Spread::default();
         xs.iter().for_each(|&x| s.push(x));
-        let mean = xs.iter().sum::<f64>() / 5.0;
-        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / 4.0;
-        assert!((s.mean().expect("mean") - mean).abs() < 1e-12);
-        assert!((s.std().expect("std") - var.sqrt()).abs() < 1e-12);
-        assert_eq!(s.min(), Some(3.0));
-        assert_eq!(s.max(), Some(24.0));
+        (s, xs.len() as u64, xs.iter().sum())
     }
 
     #[test]
-    fn merge_equals_sequential() {
-        let xs = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
-        let mut all = RunningStats::default();
-        xs.iter().for_each(|&x| all.push(x));
-        let mut a = RunningStats::default();
-        let mut b = RunningStats::default();
-        xs[..2].iter().for_each(|&x| a.push(x));
-        xs[2..].iter().for_each(|&x| b.push(x));
+    fn matches_two_pass() {
+        let xs = [3, 7, 7, 19, 24];
+        let (s, n, sum) = of(&xs);
+        let mean = sum as f64 / 5.0;
+        let var = xs.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / 4.0;
+        assert_eq!(Spread::mean(n, sum), Some(mean));
+        assert!((s.std(n, sum).expect("std") - var.sqrt()).abs() < 1e-12);
+        assert_eq!((s.min(), s.max()), (Some(3), Some(24)));
+    }
+
+    #[test]
+    fn constant_values_have_zero_spread() {
+        let (s, n, sum) = of(&[1460; 1000]);
+        assert_eq!(s.std(n, sum), Some(0.0));
+        let big = 300_000_000_000u64; // 300 s in ns
+        let (s, n, sum) = of(&[big, big, big]);
+        assert_eq!(s.std(n, sum), Some(0.0));
+    }
+
+    #[test]
+    fn merge_equals_sequential_and_empty_is_none() {
+        let xs = [1, 2, 4, 8, 16, 32];
+        let (all, n, sum) = of(&xs);
+        let (mut a, _, _) = of(&xs[..2]);
+        let (b, _, _) = of(&xs[2..]);
         a.merge(&b);
-        assert_eq!(a.count(), 6);
-        assert!((a.mean().expect("m") - all.mean().expect("m")).abs() < 1e-12);
-        assert!((a.std().expect("s") - all.std().expect("s")).abs() < 1e-12);
-        assert_eq!(RunningStats::default().std(), None);
+        assert_eq!(a, all);
+        assert_eq!(a.std(n, sum), all.std(n, sum));
+        let e = Spread::default();
+        assert_eq!((e.min(), e.max(), e.std(0, 0)), (None, None, None));
+        assert_eq!(Spread::mean(0, 0), None);
     }
 }

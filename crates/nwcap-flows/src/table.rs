@@ -16,6 +16,7 @@
 use std::collections::VecDeque;
 
 use hashbrown::HashTable;
+use nwcap_pcap::prefetch::prefetch_value;
 use nwcap_pcap::{Packet, Record, TimestampNs};
 use rustc_hash::FxHashMap;
 
@@ -192,6 +193,20 @@ impl FlowTable {
         self.map.len()
     }
 
+    /// Hint: a packet whose key hash is `hash` comes soon; starts loading
+    /// its flow into the cache (the flows of a busy table do not fit it).
+    #[inline]
+    pub fn prefetch(&self, hash: u64) {
+        // The first slot with a matching tag is almost always the one.
+        if let Some(&slot) = self.map.index.find(hash, |_| true) {
+            let slot = slot as usize;
+            if let (Some(k), Some(Some(f))) = (self.map.keys.get(slot), self.map.flows.get(slot)) {
+                prefetch_value(k);
+                prefetch_value(f);
+            }
+        }
+    }
+
     /// Adds one packet summary.
     pub fn add(&mut self, p: &PacketSummary<'_>) {
         let th = p.tunnel.as_ref().map_or(0, tunnel_hash);
@@ -330,11 +345,25 @@ impl FlowTable {
 
     /// [`FlowTable::finish`] without the sort (the drivers sort once, over
     /// all shards).
-    pub(crate) fn finish_unsorted(mut self) -> (Vec<Flow>, TableStats) {
-        let rest: Vec<Flow> = self.map.drain().collect();
-        self.stats.flows += rest.len() as u64;
-        self.done.extend(rest);
-        (self.done, self.stats)
+    pub(crate) fn finish_unsorted(self) -> (Vec<Flow>, TableStats) {
+        let mut flows = Vec::with_capacity(self.held());
+        let stats = self.finish_into(&mut flows);
+        (flows, stats)
+    }
+
+    /// Flows held: finished and not yet taken, plus live ones.
+    pub(crate) fn held(&self) -> usize {
+        self.done.len() + self.map.len()
+    }
+
+    /// Ends the input, moving every flow into `out` (unsorted).
+    pub(crate) fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
+        out.append(&mut self.done);
+        drop(std::mem::take(&mut self.done));
+        let live = self.map.len();
+        self.stats.flows += live as u64;
+        out.extend(self.map.drain());
+        self.stats
     }
 }
 

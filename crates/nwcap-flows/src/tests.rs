@@ -415,9 +415,9 @@ fn icmp_echo_pairs_and_hints() {
     assert_eq!(f.len(), 3);
     assert_eq!((f[0].orig.pkts, f[0].resp.pkts), (1, 1));
     assert_eq!((f[0].orig_p(), f[0].resp_p()), (Some(8), Some(0)));
-    assert_eq!(f[1].dns_query.as_deref(), Some("example.com"));
+    assert_eq!(f[1].dns_query(), Some("example.com"));
     assert_eq!(f[1].service(), Some("dns"));
-    assert_eq!(f[2].tls_sni.as_deref(), Some("sni.example"));
+    assert_eq!(f[2].tls_sni(), Some("sni.example"));
 }
 
 #[test]
@@ -580,4 +580,19 @@ fn files_in_sequence_keep_first_file() {
     assert_eq!(out.flows.len(), 2);
     assert_eq!((out.flows[0].file, out.flows[0].resp.pkts), (0, 1));
     assert_eq!(out.flows[1].file, 1);
+}
+
+#[test]
+fn flow_records_stay_small() {
+    // Finished flows are held until the end (1 M flows = 1 M records):
+    // their size is the engine's memory per flow.
+    let size = std::mem::size_of::<crate::Flow>();
+    println!(
+        "Flow: {size} bytes; key {} dir {} tcp {} history {}",
+        std::mem::size_of::<crate::FlowKey>(),
+        std::mem::size_of::<crate::DirStats>(),
+        std::mem::size_of::<crate::tcp::TcpTracker>(),
+        std::mem::size_of::<String>()
+    );
+    assert!(size <= 600, "Flow grew to {size} bytes");
 }

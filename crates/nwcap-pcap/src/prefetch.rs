@@ -35,17 +35,33 @@ impl Prefetcher {
     }
 }
 
+/// Prefetches every cache line of `v` (a hint: it never faults).
+#[inline]
+pub fn prefetch_value<T>(v: &T) {
+    let bytes = std::mem::size_of::<T>();
+    let p = (v as *const T).cast::<u8>();
+    let mut at = 0;
+    while at < bytes {
+        prefetch_ptr(p.wrapping_add(at));
+        at += 64;
+    }
+}
+
 #[inline]
 fn prefetch(data: &[u8], at: usize) {
+    prefetch_ptr(data.as_ptr().wrapping_add(at));
+}
+
+#[inline]
+fn prefetch_ptr(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     {
-        let p = data.as_ptr().wrapping_add(at);
         // SAFETY: a prefetch is a hint; it never faults or reads into the
-        // program, whatever the address. `at` is within `data` anyway.
+        // program, whatever the address.
         unsafe { std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (data, at);
+        let _ = p;
     }
 }
