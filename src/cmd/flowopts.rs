@@ -471,11 +471,13 @@ impl<'i, 'a> Iterator for Inputs<'i, 'a> {
 }
 
 /// Rows converted to a DataFrame per batch: conversion runs in parallel
-/// and the flows' memory is released batch by batch.
-const BATCH: usize = 65_536;
+/// and the flows' memory is released batch by batch. One Parquet row group
+/// per batch, so the writer need not copy the frame to regroup it.
+const BATCH: usize = nwcap_summary::PARQUET_ROW_GROUP;
 
 /// The flow table as a DataFrame, built in parallel row batches; `flows`
-/// is consumed so each batch's memory goes as soon as it is converted.
+/// is consumed from its end, so each batch's memory goes as soon as it is
+/// converted (and no batch is copied out of the vector first).
 pub fn to_frame(mut flows: Vec<Flow>, names: &[String]) -> anyhow::Result<DataFrame> {
     let opts = ColumnOptions {
         files: Some(names),
@@ -486,23 +488,24 @@ pub fn to_frame(mut flows: Vec<Flow>, names: &[String]) -> anyhow::Result<DataFr
     }
     let threads = rayon::current_num_threads().max(1);
     let per = flows.len().div_ceil(threads * 2).clamp(4096, BATCH);
-    // Split from the end, so each split frees the tail of `flows`.
-    let mut batches: Vec<Vec<Flow>> = Vec::new();
-    while flows.len() > per {
-        let tail = flows.split_off(flows.len() - per);
+    // Batches start at multiples of `per`; each round converts the last
+    // `threads` batches in parallel, then drops those flows.
+    let mut frames: Vec<anyhow::Result<DataFrame>> = Vec::new();
+    while !flows.is_empty() {
+        let last = (flows.len() - 1) / per * per;
+        let start = last.saturating_sub((threads - 1) * per);
+        let round: Vec<anyhow::Result<DataFrame>> = flows[start..]
+            .par_chunks(per)
+            .map(|b| {
+                let cols: Vec<Column> = to_columns_with(b, opts);
+                Ok(nwcap_summary::to_dataframe(cols)?)
+            })
+            .collect();
+        frames.extend(round.into_iter().rev());
+        flows.truncate(start);
         flows.shrink_to_fit();
-        batches.push(tail);
     }
-    batches.push(flows);
-    batches.reverse();
-    let frames: Vec<anyhow::Result<DataFrame>> = batches
-        .into_par_iter()
-        .map(|b| {
-            let cols: Vec<Column> = to_columns_with(&b, opts);
-            drop(b);
-            Ok(nwcap_summary::to_dataframe(cols)?)
-        })
-        .collect();
+    frames.reverse();
     let mut it = frames.into_iter();
     let mut df = it.next().unwrap_or_else(|| Ok(DataFrame::empty()))?;
     for f in it {

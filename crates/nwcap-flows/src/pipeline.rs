@@ -22,11 +22,12 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use nwcap_pcap::prefetch::prefetch_value;
 use nwcap_pcap::{Packet, Record};
 
 use crate::FlowConfig;
 use crate::key::TunnelKey;
-use crate::packed::{PackedKey, tunnel_hash};
+use crate::packed::{PackedKey, shard_of_hash, tunnel_hash};
 use crate::parallel::{FlowOutput, finish_tables};
 use crate::reader::PacketFilter;
 use crate::summary::{FragRef, PacketSummary, Skip};
@@ -201,7 +202,7 @@ fn stage_chunk<W: Window + ?Sized>(
                     _ => (0, 0),
                 };
                 let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
-                let shard = (s.key.without_ports().hash_with(th) % shards as u64) as usize;
+                let shard = shard_of_hash(s.key.without_ports().hash_with(th), shards);
                 let mut tunnel = 0;
                 if let Some(t) = s.tunnel {
                     b.tunnels.push(t);
@@ -287,6 +288,9 @@ fn feed<W: Window>(tables: &mut [FlowTable], d: &Decoded<W>) -> Vec<Vec<crate::F
                 let chunk = d.first_chunk + c as u64;
                 let list = &b.shards[s];
                 for (i, st) in list.iter().enumerate() {
+                    if let Some(later) = list.get(i + 2 * PREFETCH_AHEAD) {
+                        prefetch_value(later);
+                    }
                     if let Some(next) = list.get(i + PREFETCH_AHEAD) {
                         t.prefetch(next.hash);
                     }

@@ -23,7 +23,8 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Ndjson,
-    /// Apache Parquet (zstd), dtypes kept exactly.
+    /// Apache Parquet (zstd level 1, row groups of 65,536 rows), dtypes
+    /// kept exactly.
     Parquet,
 }
 

@@ -71,6 +71,11 @@ pub fn render_flows(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result
     render(df, opts, out)
 }
 
+/// Rows per Parquet row group. Frames built in batches of this many rows
+/// (as `nwcap flows` builds them) are written without being copied: polars
+/// merges smaller chunks into row groups by copying the whole frame.
+pub const PARQUET_ROW_GROUP: usize = 65_536;
+
 fn write_frame(mut df: DataFrame, format: Format, width: usize, out: &Output) -> Result<()> {
     match out {
         Output::Stdout => {
@@ -120,7 +125,10 @@ fn write_to<W: Write + Send>(
                 .map_err(Error::polars("writing json"))
         }
         Format::Parquet => ParquetWriter::new(w)
-            .with_compression(ParquetCompression::Zstd(None))
+            .with_compression(ParquetCompression::Zstd(
+                polars::polars_utils::compression::ZstdLevel::try_new(1).ok(),
+            ))
+            .with_row_group_size(Some(PARQUET_ROW_GROUP))
             .finish(df)
             .map(|_| ())
             .map_err(Error::polars("writing parquet")),
