@@ -233,11 +233,16 @@ impl FlowTable {
             let next = u32::try_from(self.tunnels.len() + 1).unwrap_or(u32::MAX);
             pkey.tunnel = *self.tunnels.entry(*t).or_insert(next);
         }
-        let (key, from_a) = self.resolve_fragment(p, pkey);
-        let hash = if key == pkey {
-            hash
+        let (key, from_a, hash) = if p.frag.is_none() {
+            (pkey, p.from_a, hash)
         } else {
-            key.hash_with(p.tunnel.as_ref().map_or(0, tunnel_hash))
+            let (key, from_a) = self.resolve_fragment(p, pkey);
+            let h = if key == pkey {
+                hash
+            } else {
+                key.hash_with(p.tunnel.as_ref().map_or(0, tunnel_hash))
+            };
+            (key, from_a, h)
         };
         let hkey = HKey { hash, key };
         let timeout = self.cfg.timeout_ns(key.proto);
