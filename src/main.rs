@@ -56,9 +56,19 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `nwcap ... | head`: the reader has gone, nothing left to say.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("nwcap: error: {err:#}");
             ExitCode::from(global::EXIT_ERROR)
         }
     }
+}
+
+/// True when an error comes from writing to a pipe whose reader has exited.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

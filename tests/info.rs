@@ -162,3 +162,24 @@ fn gzip_captures_are_read_transparently() {
     assert_eq!(v["compressed"], true);
     assert_eq!(v["packets"], 1002);
 }
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    // `nwcap info ... | head -1`: the reader is gone before nwcap writes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nwcap"))
+        .arg("info")
+        .arg(testdata("sample.pcap"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn nwcap");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for nwcap");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "status {:?}, stderr {stderr}",
+        out.status
+    );
+    assert!(!stderr.to_lowercase().contains("pipe"), "{stderr}");
+}

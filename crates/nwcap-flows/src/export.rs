@@ -218,30 +218,51 @@ pub fn to_columns_with(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     cols
 }
 
+// Monomorphised per column (no indirect call per cell).
+fn u64c(flows: &[Flow], f: impl Fn(&Flow) -> u64) -> ColumnData {
+    ColumnData::U64(flows.iter().map(f).collect())
+}
+
+fn u32o(flows: &[Flow], f: impl Fn(&Flow) -> Option<u32>) -> ColumnData {
+    ColumnData::U32Opt(flows.iter().map(f).collect())
+}
+
+fn f64o(flows: &[Flow], f: impl Fn(&Flow) -> Option<f64>) -> ColumnData {
+    ColumnData::F64Opt(flows.iter().map(f).collect())
+}
+
+fn stro(flows: &[Flow], f: impl Fn(&Flow) -> Option<String>) -> ColumnData {
+    ColumnData::StrOpt(flows.iter().map(f).collect())
+}
+
+fn strc(flows: &[Flow], f: impl Fn(&Flow) -> String) -> ColumnData {
+    ColumnData::Str(flows.iter().map(f).collect())
+}
+
 /// The columns of one block of flows.
 fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     let mut cols = Vec::with_capacity(COLUMN_DOCS.len());
     let mut add = |name: &'static str, data: ColumnData| cols.push(Column { name, data });
-    let u64c = |f: &dyn Fn(&Flow) -> u64| ColumnData::U64(flows.iter().map(f).collect());
-    let u32o = |f: &dyn Fn(&Flow) -> Option<u32>| ColumnData::U32Opt(flows.iter().map(f).collect());
-    let f64o = |f: &dyn Fn(&Flow) -> Option<f64>| ColumnData::F64Opt(flows.iter().map(f).collect());
-    let stro =
-        |f: &dyn Fn(&Flow) -> Option<String>| ColumnData::StrOpt(flows.iter().map(f).collect());
-    let strc = |f: &dyn Fn(&Flow) -> String| ColumnData::Str(flows.iter().map(f).collect());
     let seed = opt.community_id_seed;
 
-    add("uid", strc(&|f| uid(&f.key, f.ts, f.orig_is_a)));
-    add("community_id", strc(&|f| community_id_of_key(seed, &f.key)));
-    add("proto", strc(&|f| proto_name(f.key.proto)));
-    add("orig_h", strc(&|f| f.orig_h().to_string()));
-    add("orig_p", u32o(&|f| f.orig_p().map(u32::from)));
-    add("resp_h", strc(&|f| f.resp_h().to_string()));
-    add("resp_p", u32o(&|f| f.resp_p().map(u32::from)));
-    add("vlan", u32o(&|f| f.key.vlan.map(u32::from)));
-    add("vlan_inner", u32o(&|f| f.key.vlan_inner.map(u32::from)));
+    add("uid", strc(flows, |f| uid(&f.key, f.ts, f.orig_is_a)));
+    add(
+        "community_id",
+        strc(flows, |f| community_id_of_key(seed, &f.key)),
+    );
+    add("proto", strc(flows, |f| proto_name(f.key.proto)));
+    add("orig_h", strc(flows, |f| f.orig_h().to_string()));
+    add("orig_p", u32o(flows, |f| f.orig_p().map(u32::from)));
+    add("resp_h", strc(flows, |f| f.resp_h().to_string()));
+    add("resp_p", u32o(flows, |f| f.resp_p().map(u32::from)));
+    add("vlan", u32o(flows, |f| f.key.vlan.map(u32::from)));
+    add(
+        "vlan_inner",
+        u32o(flows, |f| f.key.vlan_inner.map(u32::from)),
+    );
     add(
         "tunnel",
-        stro(&|f| {
+        stro(flows, |f| {
             f.tunnel().map(|(k, s, d, vni)| match vni {
                 Some(v) => format!("{} {s}->{d} vni {v}", k.name()),
                 None => format!("{} {s}->{d}", k.name()),
@@ -250,7 +271,7 @@ fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     );
     add(
         "file",
-        strc(&|f| {
+        strc(flows, |f| {
             opt.files
                 .and_then(|names| names.get(f.file as usize).cloned())
                 .unwrap_or_else(|| f.file.to_string())
@@ -268,32 +289,38 @@ fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
         "duration",
         ColumnData::DurationNs(flows.iter().map(Flow::duration).collect()),
     );
-    add("orig_pkts", u64c(&|f| f.orig.pkts));
-    add("resp_pkts", u64c(&|f| f.resp.pkts));
-    add("orig_bytes", u64c(&|f| f.orig.bytes));
-    add("resp_bytes", u64c(&|f| f.resp.bytes));
-    add("orig_ip_bytes", u64c(&|f| f.orig.ip_bytes));
-    add("resp_ip_bytes", u64c(&|f| f.resp.ip_bytes));
-    add("orig_payload", u64c(&|f| f.orig.payload));
-    add("resp_payload", u64c(&|f| f.resp.payload));
-    add("truncated_pkts", u64c(&|f| f.truncated_pkts));
-    add("conn_state", strc(&|f| f.conn_state().to_owned()));
-    add("history", strc(&|f| f.history.clone()));
+    add("orig_pkts", u64c(flows, |f| f.orig.pkts));
+    add("resp_pkts", u64c(flows, |f| f.resp.pkts));
+    add("orig_bytes", u64c(flows, |f| f.orig.bytes));
+    add("resp_bytes", u64c(flows, |f| f.resp.bytes));
+    add("orig_ip_bytes", u64c(flows, |f| f.orig.ip_bytes));
+    add("resp_ip_bytes", u64c(flows, |f| f.resp.ip_bytes));
+    add("orig_payload", u64c(flows, |f| f.orig.payload));
+    add("resp_payload", u64c(flows, |f| f.resp.payload));
+    add("truncated_pkts", u64c(flows, |f| f.truncated_pkts));
+    add("conn_state", strc(flows, |f| f.conn_state().to_owned()));
+    add("history", strc(flows, |f| f.history.clone()));
     for (i, name) in ["syn", "fin", "rst", "psh", "ack", "urg", "ece", "cwr"]
         .into_iter()
         .enumerate()
     {
-        add(name, u64c(&|f| f.flag_counts[i]));
+        add(name, u64c(flows, |f| f.flag_counts[i]));
     }
-    add("retransmits", u64c(&|f| f.retransmits));
-    add("out_of_order", u64c(&|f| f.out_of_order));
-    add("zero_window", u64c(&|f| f.zero_window));
+    add("retransmits", u64c(flows, |f| f.retransmits));
+    add("out_of_order", u64c(flows, |f| f.out_of_order));
+    add("zero_window", u64c(flows, |f| f.zero_window));
     add(
         "handshake_rtt",
-        f64o(&|f| f.handshake_rtt.map(|n| secs(n as f64))),
+        f64o(flows, |f| f.handshake_rtt.map(|n| secs(n as f64))),
     );
-    add("orig_init_win", u32o(&|f| f.orig.init_win.map(u32::from)));
-    add("resp_init_win", u32o(&|f| f.resp.init_win.map(u32::from)));
+    add(
+        "orig_init_win",
+        u32o(flows, |f| f.orig.init_win.map(u32::from)),
+    );
+    add(
+        "resp_init_win",
+        u32o(flows, |f| f.resp.init_win.map(u32::from)),
+    );
     fn side(f: &Flow, orig: bool) -> &DirStats {
         if orig { &f.orig } else { &f.resp }
     }
@@ -320,27 +347,42 @@ fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
         let d = |f: &Flow| *side(f, o);
         // Payload lengths are u32 values, so min and max fit.
         let small = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
-        add(names[0], u32o(&|f| d(f).len.min().map(small)));
-        add(names[1], u32o(&|f| d(f).len.max().map(small)));
-        add(names[2], f64o(&|f| d(f).len_mean()));
-        add(names[3], f64o(&|f| d(f).len_std()));
+        add(names[0], u32o(flows, |f| d(f).len.min().map(small)));
+        add(names[1], u32o(flows, |f| d(f).len.max().map(small)));
+        add(names[2], f64o(flows, |f| d(f).len_mean()));
+        add(names[3], f64o(flows, |f| d(f).len_std()));
     }
-    add("iat_mean", f64o(&|f| f.iat_mean().map(secs)));
-    add("iat_std", f64o(&|f| f.iat_std().map(secs)));
-    add("iat_min", f64o(&|f| f.iat.min().map(|x| secs(x as f64))));
-    add("iat_max", f64o(&|f| f.iat.max().map(|x| secs(x as f64))));
+    add("iat_mean", f64o(flows, |f| f.iat_mean().map(secs)));
+    add("iat_std", f64o(flows, |f| f.iat_std().map(secs)));
+    add(
+        "iat_min",
+        f64o(flows, |f| f.iat.min().map(|x| secs(x as f64))),
+    );
+    add(
+        "iat_max",
+        f64o(flows, |f| f.iat.max().map(|x| secs(x as f64))),
+    );
     let rate = |f: &Flow, v: u64| {
         let d = f.duration();
         (d > 0).then(|| v as f64 / secs(d as f64))
     };
     add(
         "bytes_per_s",
-        f64o(&|f| rate(f, f.orig.bytes + f.resp.bytes)),
+        f64o(flows, |f| rate(f, f.orig.bytes + f.resp.bytes)),
     );
-    add("pkts_per_s", f64o(&|f| rate(f, f.orig.pkts + f.resp.pkts)));
-    add("service", stro(&|f| f.service().map(str::to_owned)));
-    add("dns_query", stro(&|f| f.dns_query().map(str::to_owned)));
-    add("tls_sni", stro(&|f| f.tls_sni().map(str::to_owned)));
-    add("http_host", stro(&|f| f.http_host().map(str::to_owned)));
+    add(
+        "pkts_per_s",
+        f64o(flows, |f| rate(f, f.orig.pkts + f.resp.pkts)),
+    );
+    add("service", stro(flows, |f| f.service().map(str::to_owned)));
+    add(
+        "dns_query",
+        stro(flows, |f| f.dns_query().map(str::to_owned)),
+    );
+    add("tls_sni", stro(flows, |f| f.tls_sni().map(str::to_owned)));
+    add(
+        "http_host",
+        stro(flows, |f| f.http_host().map(str::to_owned)),
+    );
     cols
 }

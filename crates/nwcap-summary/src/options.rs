@@ -23,7 +23,7 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Ndjson,
-    /// Apache Parquet (zstd level 1, row groups of 65,536 rows), dtypes
+    /// Apache Parquet (zstd level 1, row groups of at most 65,536 rows), dtypes
     /// kept exactly.
     Parquet,
 }

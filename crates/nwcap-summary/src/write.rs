@@ -71,10 +71,20 @@ pub fn render_flows(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result
     render(df, opts, out)
 }
 
-/// Rows per Parquet row group. Frames built in batches of this many rows
-/// (as `nwcap flows` builds them) are written without being copied: polars
-/// merges smaller chunks into row groups by copying the whole frame.
+/// Most rows per Parquet row group. Frames built in batches of at most this
+/// many rows (as `nwcap flows` builds them) become one row group per batch.
 pub const PARQUET_ROW_GROUP: usize = 65_536;
+
+/// Row group size for `df`: its first chunk's length (so batches are
+/// written as they are: polars regroups smaller chunks by copying the whole
+/// frame), within 4,096..=[`PARQUET_ROW_GROUP`].
+fn row_group_size(df: &DataFrame) -> usize {
+    df.columns()
+        .first()
+        .and_then(|c| c.as_materialized_series().chunk_lengths().next())
+        .unwrap_or(PARQUET_ROW_GROUP)
+        .clamp(4096, PARQUET_ROW_GROUP)
+}
 
 fn write_frame(mut df: DataFrame, format: Format, width: usize, out: &Output) -> Result<()> {
     match out {
@@ -128,7 +138,7 @@ fn write_to<W: Write + Send>(
             .with_compression(ParquetCompression::Zstd(
                 polars::polars_utils::compression::ZstdLevel::try_new(1).ok(),
             ))
-            .with_row_group_size(Some(PARQUET_ROW_GROUP))
+            .with_row_group_size(Some(row_group_size(df)))
             .finish(df)
             .map(|_| ())
             .map_err(Error::polars("writing parquet")),
