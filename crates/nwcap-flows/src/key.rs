@@ -112,8 +112,9 @@ pub fn canonical(
 }
 
 impl FlowKey {
-    /// The same key with ports zeroed: what non-first IP fragments carry and
-    /// what selects a shard (so all fragments of a datagram meet their flow).
+    /// The same key with ports zeroed: what non-first IP fragments carry
+    /// (the engine's own copy of this rule is
+    /// [`crate::PackedKey::without_ports`]).
     pub fn without_ports(&self) -> FlowKey {
         let mut k = *self;
         if k.a_port != 0 || k.b_port != 0 {
@@ -125,22 +126,6 @@ impl FlowKey {
             k.b_port = 0;
         }
         k
-    }
-
-    /// Fast, well-mixed 64-bit hash for hash tables and shard selection
-    /// (Fx over the fields, then murmur3's finaliser so that every bit
-    /// depends on every input bit: the tables use the low bits for the
-    /// bucket and the high bits for the tag).
-    #[inline]
-    pub fn fast_hash(&self) -> u64 {
-        use std::hash::BuildHasher;
-        let mut h = rustc_hash::FxBuildHasher.hash_one(self);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^= h >> 33;
-        h
     }
 
     /// Stable 64-bit hash (FNV-1a over a fixed serialisation), independent

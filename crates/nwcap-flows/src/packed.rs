@@ -122,6 +122,28 @@ impl PackedKey {
         fold(h1 ^ h4, h2.rotate_left(29) ^ K[0])
     }
 
+    /// The shard of this key among `shards`: a hash of everything but the
+    /// ports, symmetric in the two endpoints, so a key and its
+    /// [`PackedKey::without_ports`] (what non-first fragments carry) always
+    /// share a shard. `tunnel_hash` as for [`PackedKey::hash_with`].
+    #[inline]
+    pub fn shard(&self, tunnel_hash: u64, shards: usize) -> usize {
+        let x = self.a ^ self.b;
+        let sum = self.a.wrapping_add(self.b);
+        let rest = u64::from(self.proto)
+            | u64::from(self.flags) << 8
+            | u64::from(self.vlan) << 16
+            | u64::from(self.vlan_inner) << 32;
+        let h = fold(
+            x as u64 ^ (x >> 64) as u64 ^ 0x243f_6a88_85a3_08d3,
+            sum as u64 ^ (sum >> 64) as u64 ^ 0x1319_8a2e_0370_7344,
+        ) ^ fold(
+            rest ^ 0xa409_3822_299f_31d0,
+            tunnel_hash ^ 0x082e_fa98_ec4e_6c89,
+        );
+        shard_of_hash(h, shards)
+    }
+
     /// The full key, given this key's tunnel context.
     pub fn to_flow_key(&self, tunnel: Option<TunnelKey>) -> FlowKey {
         FlowKey {
@@ -220,6 +242,21 @@ mod tests {
     }
 
     #[test]
+    fn a_key_and_its_portless_form_share_a_shard() {
+        for i in 0..1000u64 {
+            let k = PackedKey {
+                a: u128::from(i) << 70 | 7,
+                b: u128::from(i * 31 + 5),
+                a_port: 1000 + i as u16,
+                b_port: 443,
+                proto: 6,
+                ..PackedKey::default()
+            };
+            assert_eq!(k.shard(9, 32), k.without_ports().shard(9, 32));
+        }
+    }
+
+    #[test]
     fn shards_are_in_range_and_all_used() {
         for shards in [1, 3, 32] {
             let mut seen = vec![0u32; shards];
@@ -229,6 +266,7 @@ mod tests {
                     ..PackedKey::default()
                 };
                 seen[shard_of_hash(k.hash_with(0), shards)] += 1;
+                seen[k.shard(0, shards)] += 1;
             }
             assert!(
                 seen.iter().all(|&n| n > 10_000 / shards as u32 / 2),

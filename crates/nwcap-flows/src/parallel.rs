@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::FlowConfig;
 use crate::flow::Flow;
-use crate::packed::{shard_of_hash, tunnel_hash};
+use crate::packed::tunnel_hash;
 use crate::summary::{PacketSummary, Skip};
 use crate::table::{FlowTable, TableStats, sort_flows};
 
@@ -96,7 +96,7 @@ fn summarize<'s, C: PacketChunk>(chunk: &'s C, chunk_idx: u64, shards: usize) ->
 /// of a datagram meet their flow's table).
 fn shard_of(s: &PacketSummary<'_>, shards: usize) -> usize {
     let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
-    shard_of_hash(s.key.without_ports().hash_with(th), shards)
+    s.key.shard(th, shards)
 }
 
 /// Runs the flow engine over `chunks` on the current rayon pool.

@@ -27,7 +27,7 @@ use nwcap_pcap::{Packet, Record};
 
 use crate::FlowConfig;
 use crate::key::TunnelKey;
-use crate::packed::{PackedKey, shard_of_hash, tunnel_hash};
+use crate::packed::{PackedKey, tunnel_hash};
 use crate::parallel::{FlowOutput, finish_tables};
 use crate::reader::PacketFilter;
 use crate::summary::{FragRef, PacketSummary, Skip};
@@ -202,7 +202,7 @@ fn stage_chunk<W: Window + ?Sized>(
                     _ => (0, 0),
                 };
                 let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
-                let shard = shard_of_hash(s.key.without_ports().hash_with(th), shards);
+                let shard = s.key.shard(th, shards);
                 let mut tunnel = 0;
                 if let Some(t) = s.tunnel {
                     b.tunnels.push(t);
