@@ -4,10 +4,14 @@
 //! parallel result equals the sequential one exactly:
 //!
 //! - [`summary`]: a decoded packet reduced to a compact [`PacketSummary`]
-//!   with its canonical [`FlowKey`] ([`key`]).
-//! - [`table`]: the sequential [`FlowTable`] (timeouts, TCP SYN-after-close
-//!   splits, IP fragment attribution); [`flow`] and `tcp` hold one flow's
-//!   counters and Zeek's TCP state machine.
+//!   with its canonical key, packed to 48 bytes ([`packed`]); the full
+//!   [`FlowKey`] ([`key`]) is built once per flow.
+//! - [`table`]: the sequential [`FlowTable`] (a slab of flows with a slot
+//!   index; timeouts, TCP SYN-after-close splits, IP fragment attribution);
+//!   [`flow`] and `tcp` hold one flow's counters and Zeek's TCP state
+//!   machine, [`stats`] its exact integer shape statistics.
+//! - [`pipeline`] and [`stream`]: the pipelined driver over mapped blocks
+//!   of pcap files (reading, decoding and table updates overlap).
 //! - [`parallel`]: decode in parallel, shard by key, one table per shard.
 //! - [`reader`]: chunks of an indexed capture file as input.
 //! - [`export`]: flows as [`columns::Column`]s, and [`COLUMN_DOCS`].
