@@ -17,6 +17,9 @@ pub enum ColumnData {
     Str(Vec<String>),
     /// Optional text.
     StrOpt(Vec<Option<String>>),
+    /// Optional text in one buffer (what the flow export produces: no
+    /// allocation per cell).
+    Text(Texts),
     /// Timestamps in nanoseconds since the Unix epoch, UTC.
     TimestampNs(Vec<i64>),
     /// Durations in nanoseconds.
@@ -33,6 +36,7 @@ impl ColumnData {
             ColumnData::F64Opt(v) => v.len(),
             ColumnData::Str(v) => v.len(),
             ColumnData::StrOpt(v) => v.len(),
+            ColumnData::Text(t) => t.len(),
             ColumnData::TimestampNs(v) => v.len(),
             ColumnData::DurationNs(v) => v.len(),
         }
@@ -47,6 +51,7 @@ impl ColumnData {
             ColumnData::F64Opt(v) => v.reserve(n),
             ColumnData::Str(v) => v.reserve(n),
             ColumnData::StrOpt(v) => v.reserve(n),
+            ColumnData::Text(t) => t.reserve(n),
             ColumnData::TimestampNs(v) | ColumnData::DurationNs(v) => v.reserve(n),
         }
     }
@@ -61,6 +66,7 @@ impl ColumnData {
             (ColumnData::F64Opt(a), ColumnData::F64Opt(b)) => a.extend(b),
             (ColumnData::Str(a), ColumnData::Str(b)) => a.extend(b),
             (ColumnData::StrOpt(a), ColumnData::StrOpt(b)) => a.extend(b),
+            (ColumnData::Text(a), ColumnData::Text(b)) => a.append(&b),
             (ColumnData::TimestampNs(a), ColumnData::TimestampNs(b))
             | (ColumnData::DurationNs(a), ColumnData::DurationNs(b)) => a.extend(b),
             _ => debug_assert!(false, "append: column types differ"),
@@ -80,4 +86,119 @@ pub struct Column {
     pub name: &'static str,
     /// The values.
     pub data: ColumnData,
+}
+
+/// Optional text cells stored back to back in one buffer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Texts {
+    bytes: String,
+    /// End of each cell in `bytes`.
+    ends: Vec<usize>,
+    /// False for an absent (null) cell.
+    valid: Vec<bool>,
+}
+
+impl Texts {
+    /// Room for `cells` cells.
+    pub fn with_capacity(cells: usize) -> Self {
+        Texts {
+            bytes: String::with_capacity(cells * 16),
+            ends: Vec::with_capacity(cells),
+            valid: Vec::with_capacity(cells),
+        }
+    }
+
+    /// Adds one cell: `write` appends its text to the buffer and returns
+    /// whether the cell has a value (text written for an absent cell is
+    /// dropped).
+    pub fn push_with(&mut self, write: impl FnOnce(&mut String) -> bool) {
+        let start = self.bytes.len();
+        let present = write(&mut self.bytes);
+        if !present {
+            self.bytes.truncate(start);
+        }
+        self.ends.push(self.bytes.len());
+        self.valid.push(present);
+    }
+
+    /// Adds one cell.
+    pub fn push(&mut self, cell: Option<&str>) {
+        self.push_with(|b| match cell {
+            Some(s) => {
+                b.push_str(s);
+                true
+            }
+            None => false,
+        });
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// True when some cell is absent.
+    pub fn has_nulls(&self) -> bool {
+        self.valid.contains(&false)
+    }
+
+    /// Cell `i` (`None` when absent or out of range).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        if self.valid[i] {
+            self.bytes.get(start..end)
+        } else {
+            None
+        }
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Makes room for `n` more cells.
+    pub fn reserve(&mut self, n: usize) {
+        self.ends.reserve(n);
+        self.valid.reserve(n);
+    }
+
+    /// Appends the cells of `other`.
+    pub fn append(&mut self, other: &Texts) {
+        let base = self.bytes.len();
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+        self.valid.extend_from_slice(&other.valid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_keep_cells_nulls_and_order_across_appends() {
+        let mut a = Texts::with_capacity(2);
+        a.push(Some("tcp"));
+        a.push(None);
+        a.push_with(|b| {
+            b.push_str("dropped");
+            false
+        });
+        let mut b = Texts::default();
+        b.push(Some(""));
+        b.push(Some("10.0.0.1"));
+        a.append(&b);
+        let cells: Vec<Option<&str>> = a.iter().collect();
+        assert_eq!(cells, [Some("tcp"), None, None, Some(""), Some("10.0.0.1")]);
+        assert!(a.has_nulls());
+        assert_eq!(a.get(9), None);
+        assert!(!b.has_nulls());
+    }
 }

@@ -4,7 +4,9 @@
 //! Column order and names are stable; [`COLUMN_DOCS`] lists them in the
 //! same order as [`to_columns`] produces them (a test checks it).
 
-use crate::columns::{Column, ColumnData};
+use std::fmt::Write;
+
+use crate::columns::{Column, ColumnData, Texts};
 use crate::flow::{DirStats, Flow};
 use crate::ident::{community_id_of_key, uid};
 
@@ -180,13 +182,18 @@ pub const COLUMN_DOCS: &[(&str, &str, &str)] = &[
 
 /// Protocol name as in the `proto` column.
 pub fn proto_name(p: u8) -> String {
+    proto_static(p).map_or_else(|| p.to_string(), str::to_owned)
+}
+
+/// The name of a protocol that has one.
+fn proto_static(p: u8) -> Option<&'static str> {
     match p {
-        6 => "tcp".into(),
-        17 => "udp".into(),
-        1 => "icmp".into(),
-        58 => "icmp6".into(),
-        132 => "sctp".into(),
-        n => n.to_string(),
+        6 => Some("tcp"),
+        17 => Some("udp"),
+        1 => Some("icmp"),
+        58 => Some("icmp6"),
+        132 => Some("sctp"),
+        _ => None,
     }
 }
 
@@ -231,12 +238,22 @@ fn f64o(flows: &[Flow], f: impl Fn(&Flow) -> Option<f64>) -> ColumnData {
     ColumnData::F64Opt(flows.iter().map(f).collect())
 }
 
-fn stro(flows: &[Flow], f: impl Fn(&Flow) -> Option<String>) -> ColumnData {
-    ColumnData::StrOpt(flows.iter().map(f).collect())
+/// A text column: `f` writes a flow's cell and says whether it has one.
+fn text(flows: &[Flow], f: impl Fn(&Flow, &mut String) -> bool) -> ColumnData {
+    let mut t = Texts::with_capacity(flows.len());
+    for fl in flows {
+        t.push_with(|b| f(fl, b));
+    }
+    ColumnData::Text(t)
 }
 
-fn strc(flows: &[Flow], f: impl Fn(&Flow) -> String) -> ColumnData {
-    ColumnData::Str(flows.iter().map(f).collect())
+/// A text column from optional borrowed strings.
+fn stro<'f>(flows: &'f [Flow], f: impl Fn(&'f Flow) -> Option<&'f str>) -> ColumnData {
+    let mut t = Texts::with_capacity(flows.len());
+    for fl in flows {
+        t.push(f(fl));
+    }
+    ColumnData::Text(t)
 }
 
 /// The columns of one block of flows.
@@ -245,15 +262,41 @@ fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     let mut add = |name: &'static str, data: ColumnData| cols.push(Column { name, data });
     let seed = opt.community_id_seed;
 
-    add("uid", strc(flows, |f| uid(&f.key, f.ts, f.orig_is_a)));
+    add(
+        "uid",
+        text(flows, |f, b| {
+            b.push_str(&uid(&f.key, f.ts, f.orig_is_a));
+            true
+        }),
+    );
     add(
         "community_id",
-        strc(flows, |f| community_id_of_key(seed, &f.key)),
+        text(flows, |f, b| {
+            b.push_str(&community_id_of_key(seed, &f.key));
+            true
+        }),
     );
-    add("proto", strc(flows, |f| proto_name(f.key.proto)));
-    add("orig_h", strc(flows, |f| f.orig_h().to_string()));
+    add(
+        "proto",
+        text(flows, |f, b| {
+            match proto_static(f.key.proto) {
+                Some(name) => b.push_str(name),
+                None => {
+                    let _ = write!(b, "{}", f.key.proto);
+                }
+            }
+            true
+        }),
+    );
+    add(
+        "orig_h",
+        text(flows, |f, b| write!(b, "{}", f.orig_h()).is_ok()),
+    );
     add("orig_p", u32o(flows, |f| f.orig_p().map(u32::from)));
-    add("resp_h", strc(flows, |f| f.resp_h().to_string()));
+    add(
+        "resp_h",
+        text(flows, |f, b| write!(b, "{}", f.resp_h()).is_ok()),
+    );
     add("resp_p", u32o(flows, |f| f.resp_p().map(u32::from)));
     add("vlan", u32o(flows, |f| f.key.vlan.map(u32::from)));
     add(
@@ -262,19 +305,22 @@ fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     );
     add(
         "tunnel",
-        stro(flows, |f| {
-            f.tunnel().map(|(k, s, d, vni)| match vni {
-                Some(v) => format!("{} {s}->{d} vni {v}", k.name()),
-                None => format!("{} {s}->{d}", k.name()),
-            })
+        text(flows, |f, b| match f.tunnel() {
+            Some((k, s, d, Some(v))) => write!(b, "{} {s}->{d} vni {v}", k.name()).is_ok(),
+            Some((k, s, d, None)) => write!(b, "{} {s}->{d}", k.name()).is_ok(),
+            None => false,
         }),
     );
     add(
         "file",
-        strc(flows, |f| {
-            opt.files
-                .and_then(|names| names.get(f.file as usize).cloned())
-                .unwrap_or_else(|| f.file.to_string())
+        text(flows, |f, b| {
+            match opt.files.and_then(|names| names.get(f.file as usize)) {
+                Some(name) => b.push_str(name),
+                None => {
+                    let _ = write!(b, "{}", f.file);
+                }
+            }
+            true
         }),
     );
     add(
@@ -298,8 +344,8 @@ fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
     add("orig_payload", u64c(flows, |f| f.orig.payload));
     add("resp_payload", u64c(flows, |f| f.resp.payload));
     add("truncated_pkts", u64c(flows, |f| f.truncated_pkts));
-    add("conn_state", strc(flows, |f| f.conn_state().to_owned()));
-    add("history", strc(flows, |f| f.history.clone()));
+    add("conn_state", stro(flows, |f| Some(f.conn_state())));
+    add("history", stro(flows, |f| Some(f.history.as_str())));
     for (i, name) in ["syn", "fin", "rst", "psh", "ack", "urg", "ece", "cwr"]
         .into_iter()
         .enumerate()
@@ -374,15 +420,9 @@ fn block_columns(flows: &[Flow], opt: ColumnOptions<'_>) -> Vec<Column> {
         "pkts_per_s",
         f64o(flows, |f| rate(f, f.orig.pkts + f.resp.pkts)),
     );
-    add("service", stro(flows, |f| f.service().map(str::to_owned)));
-    add(
-        "dns_query",
-        stro(flows, |f| f.dns_query().map(str::to_owned)),
-    );
-    add("tls_sni", stro(flows, |f| f.tls_sni().map(str::to_owned)));
-    add(
-        "http_host",
-        stro(flows, |f| f.http_host().map(str::to_owned)),
-    );
+    add("service", stro(flows, |f| f.service()));
+    add("dns_query", stro(flows, Flow::dns_query));
+    add("tls_sni", stro(flows, Flow::tls_sni));
+    add("http_host", stro(flows, Flow::http_host));
     cols
 }

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 /// Build a DataFrame from the flow engine's columns.
 ///
 /// Dtypes: `U64` -> UInt64, `U32Opt` -> nullable UInt32, `F64` -> Float64,
-/// `F64Opt` -> nullable Float64, `Str` -> String, `StrOpt` -> nullable
-/// String, `TimestampNs` -> Datetime(ns, UTC), `DurationNs` -> Duration(ns).
+/// `F64Opt` -> nullable Float64, `Str` -> String, `StrOpt` and `Text` ->
+/// nullable String, `TimestampNs` -> Datetime(ns, UTC), `DurationNs` -> Duration(ns).
 /// Column order is kept. All columns must have the same length and distinct
 /// names; an empty input gives an empty frame.
 pub fn to_dataframe(columns: Vec<FlowColumn>) -> Result<DataFrame> {
@@ -58,6 +58,12 @@ fn to_series(c: FlowColumn) -> Series {
         }
         ColumnData::StrOpt(v) => {
             StringChunked::from_iter_options(name, v.iter().map(Option::as_deref)).into_series()
+        }
+        ColumnData::Text(t) if t.has_nulls() => {
+            StringChunked::from_iter_options(name, t.iter()).into_series()
+        }
+        ColumnData::Text(t) => {
+            StringChunked::from_iter_values(name, t.iter().flatten()).into_series()
         }
         ColumnData::TimestampNs(v) => Int64Chunked::from_vec(name, v)
             .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
