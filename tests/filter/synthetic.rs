@@ -127,6 +127,47 @@ fn the_output_is_the_input_header_plus_the_matching_records_verbatim() {
     }
 }
 
+/// `-o` naming a FIFO (as `/dev/null` or `/dev/stdout` would be): the bytes
+/// go through it and the FIFO stays a FIFO. Renaming a temp file over it, as
+/// for a regular file, would replace the node (as root, `-o /dev/null`
+/// once turned the machine's `/dev/null` into a plain file).
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_a_fifo_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = TempDir::new("fifo");
+    let input = dir.path("in.pcap");
+    let bytes = pcap_be(&mixed());
+    std::fs::write(&input, &bytes).expect("write");
+    let fifo = dir.path("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !matches!(made, Ok(st) if st.success()) {
+        eprintln!("skipped: mkfifo is not available here");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(std::fs::read(fifo).expect("read fifo")));
+        rx
+    };
+    ok(&[
+        s(&input),
+        "-o",
+        s(&fifo),
+        "--filter",
+        r#"{"protocol":"UDP"}"#,
+    ]);
+    let kind = std::fs::symlink_metadata(&fifo).expect("meta").file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let got = reader
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("nothing came through the FIFO");
+    assert_eq!(&got[..24], &bytes[..24], "pcap header through the FIFO");
+    assert!(got.len() > 24);
+    assert_eq!(std::fs::read_dir(&dir.0).expect("ls").count(), 2);
+}
+
 #[test]
 fn several_inputs_merge_in_time_order_and_mixed_formats_become_pcapng() {
     let dir = TempDir::new("merge");

@@ -5,10 +5,17 @@
 //! `-o` file (nor clobbers a previous good one); the temp file is removed
 //! when the guard drops on the error path. Same folder, so the rename never
 //! crosses filesystems.
+//!
+//! Only regular files are replaced that way. An OUT that exists and is not a
+//! regular file (`/dev/null`, `/dev/stdout`, a FIFO, a socket) is written in
+//! place: renaming over it would replace the device node itself (run as
+//! root, `-o /dev/null` would turn `/dev/null` into a plain file for every
+//! program on the machine). A symbolic link is followed, so the link stays
+//! and the file it points to is replaced.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -20,11 +27,52 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Erro
     }
 }
 
-/// Write `path` atomically with `fill`, which gets a buffered writer.
+/// How an output path is written: see the module documentation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// An existing non-regular file (device, FIFO, socket): written in place.
+    InPlace(PathBuf),
+    /// A regular file (existing or not): temp file beside it, then rename.
+    /// The path is the link target when OUT is a symbolic link.
+    Replace(PathBuf),
+}
+
+/// Decide how to write the output path `path`.
+pub fn destination(path: &Path) -> Destination {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Destination::InPlace(path.to_path_buf()),
+        Ok(_) => {
+            let is_link = std::fs::symlink_metadata(path)
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(false);
+            match is_link.then(|| std::fs::canonicalize(path)) {
+                Some(Ok(real)) => Destination::Replace(real),
+                _ => Destination::Replace(path.to_path_buf()),
+            }
+        }
+        Err(_) => Destination::Replace(path.to_path_buf()),
+    }
+}
+
+/// Write `path` with `fill`, which gets a buffered writer: atomically for a
+/// regular file, in place for a device or FIFO ([`destination`]).
 pub(crate) fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
 ) -> Result<()> {
+    let path = match destination(path) {
+        Destination::InPlace(p) => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&p)
+                .map_err(io_err("opening", &p))?;
+            let mut w = BufWriter::new(&mut f);
+            fill(&mut w)?;
+            return w.flush().map_err(io_err("writing", &p));
+        }
+        Destination::Replace(p) => p,
+    };
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -101,5 +149,64 @@ mod tests {
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o644);
         }
+    }
+
+    /// A FIFO stands in for `/dev/null` (renaming over the real one would
+    /// break the machine if this regressed): it must stay a FIFO and get
+    /// the bytes.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !matches!(made, Ok(s) if s.success()) {
+            eprintln!("skipped: mkfifo is not available here");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || tx.send(std::fs::read(fifo).expect("read fifo")));
+            rx
+        };
+        write_atomic(&fifo, |w| {
+            w.write_all(b"through the pipe")
+                .map_err(io_err("w", Path::new("x")))
+        })
+        .expect("write");
+        let kind = std::fs::symlink_metadata(&fifo).expect("meta").file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+        let got = reader
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("nothing came through the FIFO");
+        assert_eq!(got, b"through the pipe");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_stays_and_its_target_is_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("real.csv");
+        let link = dir.path().join("link.csv");
+        std::fs::write(&real, b"old").expect("old");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        write_atomic(&link, |w| {
+            w.write_all(b"new").map_err(io_err("w", Path::new("x")))
+        })
+        .expect("write");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).expect("read"), b"new");
+        assert_eq!(
+            destination(Path::new("/dev/null")),
+            Destination::InPlace("/dev/null".into())
+        );
     }
 }
