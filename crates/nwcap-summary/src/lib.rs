@@ -20,6 +20,7 @@ mod error;
 mod escape;
 mod frame;
 mod options;
+mod parquet;
 mod prepare;
 mod table;
 mod top;

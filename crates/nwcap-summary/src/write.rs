@@ -134,14 +134,10 @@ fn write_to<W: Write + Send>(
                 .finish(&mut text)
                 .map_err(Error::polars("writing json"))
         }
-        Format::Parquet => ParquetWriter::new(w)
-            .with_compression(ParquetCompression::Zstd(
-                polars::polars_utils::compression::ZstdLevel::try_new(1).ok(),
-            ))
-            .with_row_group_size(Some(row_group_size(df)))
-            .finish(df)
-            .map(|_| ())
-            .map_err(Error::polars("writing parquet")),
+        Format::Parquet => {
+            let rows = row_group_size(df);
+            crate::parquet::write_parquet(df, rows, w).map_err(Error::polars("writing parquet"))
+        }
     }
 }
 
