@@ -6,7 +6,8 @@
 //! output time. Here each row group is prepared on its own rayon task and
 //! every column chunk's first page (a flow table's column chunk is mostly
 //! one page) is encoded and compressed in parallel ([`Primed`]) before the
-//! row groups are written, in order. The bytes are exactly those of
+//! row groups are written, in order, one wave of as many row groups as
+//! threads at a time (so memory holds one wave's pages). The bytes are exactly those of
 //! polars' own writer with the same options (a test compares them).
 
 use std::io::Write;
@@ -39,16 +40,19 @@ pub(crate) fn write_parquet<W: Write + Send>(
     let mut df = polars::frame::chunk_df_for_writing(df, rows)?.into_owned();
     let batched = writer(w, rows).batched(df.schema())?;
     let groups: Vec<DataFrame> = df.split_chunks().collect();
-    let prepared: Vec<PolarsResult<Vec<Group>>> = groups
-        .par_iter()
-        .map(|g| {
-            batched
-                .encode_and_compress(g)
-                .map(|rg| Ok((g.height() as u64, primed(rg?))))
-                .collect()
-        })
-        .collect();
-    {
+    // Waves of one row group per thread: memory holds the encoded pages of
+    // one wave, not of the whole file (1 M flows are 16 row groups).
+    let wave = rayon::current_num_threads().max(1);
+    for groups in groups.chunks(wave) {
+        let prepared: Vec<PolarsResult<Vec<Group>>> = groups
+            .par_iter()
+            .map(|g| {
+                batched
+                    .encode_and_compress(g)
+                    .map(|rg| Ok((g.height() as u64, primed(rg?))))
+                    .collect()
+            })
+            .collect();
         let mut file = batched
             .get_writer()
             .lock()
