@@ -9,37 +9,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
+
+use nwcap_testsupport::{corpus, tsv};
 
 use super::{TempDir, nwcap, read, s, tshark, tshark_agrees};
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("NWCAP_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if dir.join("MANIFEST.tsv").exists() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIPPED: corpus not found at {} (set NWCAP_CORPUS)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn tsv(text: &str) -> Vec<HashMap<String, String>> {
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-    lines
-        .map(|l| {
-            head.iter()
-                .zip(l.split('\t').chain(std::iter::repeat("")))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
 
 /// What tshark shows of a packet's innermost IP layer and its transport.
 #[derive(Debug, Default)]

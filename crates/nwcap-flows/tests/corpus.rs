@@ -8,19 +8,10 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use nwcap_flows::{FlowConfig, capture_chunks, run_flows_in_pool, to_columns};
 use nwcap_pcap::Capture;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("NWCAP_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    dir.join("files").is_dir().then_some(dir)
-}
+use nwcap_testsupport::corpus;
 
 struct Expect {
     ip_packets: u64,
@@ -54,12 +45,7 @@ fn expected(dir: &std::path::Path, name: &str) -> Expect {
 
 #[test]
 fn flows_match_tshark_on_corpus_files() {
-    let Some(dir) = corpus() else {
-        println!(
-            "SKIPPED: corpus not found (set NWCAP_CORPUS or put shared/corpus beside the repository)"
-        );
-        return;
-    };
+    let Some(dir) = corpus() else { return };
     let pool1 = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()

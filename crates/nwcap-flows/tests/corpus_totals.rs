@@ -20,41 +20,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use nwcap_flows::{FlowConfig, capture_chunks, run_flows};
 use nwcap_pcap::Capture;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("NWCAP_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("MANIFEST.tsv").exists() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: corpus not found at {} (set NWCAP_CORPUS)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn tsv(path: &PathBuf) -> Vec<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    lines
-        .map(|l| {
-            head.iter()
-                .zip(l.split('\t').chain(std::iter::repeat("")))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
+use nwcap_testsupport::{corpus, read_tsv as tsv};
 
 type Key = (u8, (IpAddr, u16), (IpAddr, u16));
 

@@ -7,13 +7,10 @@
 
 use std::path::PathBuf;
 
+use nwcap_testsupport::corpus;
+
 use super::NetmonFile;
 use crate::record::LinkType;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    dir.is_dir().then_some(dir)
-}
 
 /// "1470649439.059683900" -> ns.
 fn epoch_ns(s: &str) -> i64 {
@@ -36,10 +33,7 @@ fn csv(line: &str) -> Vec<String> {
 
 #[test]
 fn corpus_netmon_files_match_tshark() {
-    let Some(dir) = corpus() else {
-        println!("skipped: shared corpus not found next to the repository");
-        return;
-    };
+    let Some(dir) = corpus() else { return };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("files"))
         .unwrap()
         .map(|e| e.unwrap().path())

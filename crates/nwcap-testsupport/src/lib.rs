@@ -1,0 +1,77 @@
+//! Helpers shared by the tests that compare nwcap against the shared corpus
+//! (`../shared/corpus`: real captures from other open-source projects with
+//! tshark/capinfos reference outputs). A dev-dependency only: nothing here
+//! is part of nwcap itself.
+//!
+//! Test code: the helpers panic, with the path, when a reference file that
+//! the corpus lists cannot be read.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// One row of a tab-separated reference file: column name -> value.
+pub type Row = HashMap<String, String>;
+
+/// The corpus directory: `NWCAP_CORPUS` if set, else `shared/corpus` beside
+/// the repository. `None`, after printing a `SKIPPED:` line that says where
+/// it looked, when it holds no `MANIFEST.tsv` (a user's fresh clone); the
+/// caller's test then returns without checking anything.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("NWCAP_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+        });
+    if dir.join("MANIFEST.tsv").is_file() {
+        Some(dir)
+    } else {
+        println!(
+            "SKIPPED: corpus not found at {} (set NWCAP_CORPUS); corpus test not run",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Parses tab-separated text with a header line; short lines get empty
+/// values for their missing columns.
+pub fn tsv(text: &str) -> Vec<Row> {
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    lines
+        .map(|l| {
+            head.iter()
+                .zip(l.split('\t').chain(std::iter::repeat("")))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Reads and parses a tab-separated file (see [`tsv`]); panics with the
+/// path when it cannot be read.
+pub fn read_tsv(path: &Path) -> Vec<Row> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => tsv(&text),
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_lines_get_empty_values() {
+        let rows = tsv("a\tb\tc\n1\t2\t3\n4\n");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["c"], "3");
+        assert_eq!(rows[1]["a"], "4");
+        assert_eq!(rows[1]["b"], "");
+    }
+
+    #[test]
+    fn no_header_no_rows() {
+        assert!(tsv("").is_empty());
+    }
+}
