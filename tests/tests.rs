@@ -8,4 +8,5 @@ mod filter;
 mod flows;
 mod info;
 mod mutation;
+mod readme;
 mod support;
