@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cmd::fetch::{self, capture::WaitArgs};
-use crate::cmd::flowopts::{OutputArgs, analyse, to_frame};
+use crate::cmd::flowopts::{OutputArgs, Timeouts, analyse, to_frame};
 use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
 
 /// Arguments of `nwcap analyze`.
@@ -64,30 +64,6 @@ pub struct Args {
     /// Keep the first N rows (after sorting).
     #[arg(long, value_name = "N", help_heading = "Flow table output")]
     pub top: Option<usize>,
-}
-
-/// Flow engine timeouts (as `nwcap flows`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct Timeouts {
-    /// TCP inactivity timeout, seconds.
-    #[arg(long, value_name = "S", default_value_t = 300.0)]
-    pub tcp_timeout: f64,
-    /// UDP inactivity timeout, seconds.
-    #[arg(long, value_name = "S", default_value_t = 60.0)]
-    pub udp_timeout: f64,
-    /// ICMP (and other protocols') inactivity timeout, seconds.
-    #[arg(long, value_name = "S", default_value_t = 60.0)]
-    pub icmp_timeout: f64,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            tcp_timeout: 300.0,
-            udp_timeout: 60.0,
-            icmp_timeout: 60.0,
-        }
-    }
 }
 
 /// Run `nwcap analyze`.

@@ -38,30 +38,82 @@ pub struct InputArgs {
     /// files are one capture, read in order of their first timestamp.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    #[command(flatten, next_help_heading = "Filters")]
+    pub filters: FilterFlagArgs,
+    // The heading above would carry over to every later flag: reset it.
+    #[command(flatten, next_help_heading = None::<&str>)]
+    pub timeouts: Timeouts,
+}
+
+/// The capture filter flags (Network Watcher's filter fields), shared by
+/// `flows`, `top` and `analyze`; each command gives them its help heading.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterFlagArgs {
     /// Transport protocol: TCP, UDP or Any.
-    #[arg(long, value_name = "PROTO", help_heading = "Filters")]
+    #[arg(long, value_name = "PROTO")]
     pub protocol: Option<String>,
     /// Addresses of the capture target (`10.0.0.4`, `10.0.0.0/24`,
     /// `10.0.0.1-10.0.0.9`, `;`-separated).
-    #[arg(long, value_name = "ADDRS", help_heading = "Filters")]
+    #[arg(long, value_name = "ADDRS")]
     pub local_ip: Option<String>,
     /// Ports of the capture target end (`80;443`, `1024-65535`).
-    #[arg(long, value_name = "PORTS", help_heading = "Filters")]
+    #[arg(long, value_name = "PORTS")]
     pub local_port: Option<String>,
     /// Addresses of the other end.
-    #[arg(long, value_name = "ADDRS", help_heading = "Filters")]
+    #[arg(long, value_name = "ADDRS")]
     pub remote_ip: Option<String>,
     /// Ports of the other end.
-    #[arg(long, value_name = "PORTS", help_heading = "Filters")]
+    #[arg(long, value_name = "PORTS")]
     pub remote_port: Option<String>,
     /// Network Watcher filters as JSON: one filter object or an array
     /// (repeatable). All filters are OR-ed.
-    #[arg(long, value_name = "JSON", help_heading = "Filters")]
+    #[arg(long, value_name = "JSON")]
     pub filter: Vec<String>,
     /// Read filters from a file: a packet capture resource (REST API or
     /// `nwcap capture show --output json`), or a filters array.
-    #[arg(long, value_name = "FILE", help_heading = "Filters")]
+    #[arg(long, value_name = "FILE")]
     pub filters_from: Option<PathBuf>,
+}
+
+impl FilterFlagArgs {
+    fn flags(&self) -> FilterFlags<'_> {
+        FilterFlags {
+            protocol: self.protocol.as_deref(),
+            local_ip: self.local_ip.as_deref(),
+            local_port: self.local_port.as_deref(),
+            remote_ip: self.remote_ip.as_deref(),
+            remote_port: self.remote_port.as_deref(),
+        }
+    }
+
+    /// Whether any filter was given.
+    pub fn given(&self) -> bool {
+        !self.flags().is_empty() || !self.filter.is_empty() || self.filters_from.is_some()
+    }
+
+    /// The filters, parsed (flags, `--filter` JSON and `--filters-from`
+    /// OR-ed; the local end from `--local-ip`).
+    pub fn filter_set(&self) -> anyhow::Result<FilterSet> {
+        let flags = self.flags();
+        let mut filters: Vec<PacketFilter> = flags.filter()?.into_iter().collect();
+        for text in &self.filter {
+            filters.extend(nwcap_filter::from_filter_json(text).context("--filter")?);
+        }
+        if let Some(path) = &self.filters_from {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--filters-from {}", path.display()))?;
+            filters.extend(
+                from_capture_json(&text)
+                    .with_context(|| format!("--filters-from {}", path.display()))?,
+            );
+        }
+        Ok(FilterSet::new(filters, flags.local_ips()?))
+    }
+}
+
+/// Flow engine timeouts (Zeek's defaults).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Timeouts {
     /// TCP inactivity timeout, seconds.
     #[arg(long, value_name = "S", default_value_t = 300.0)]
     pub tcp_timeout: f64,
@@ -71,6 +123,16 @@ pub struct InputArgs {
     /// ICMP (and other protocols') inactivity timeout, seconds.
     #[arg(long, value_name = "S", default_value_t = 60.0)]
     pub icmp_timeout: f64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            tcp_timeout: 300.0,
+            udp_timeout: 60.0,
+            icmp_timeout: 60.0,
+        }
+    }
 }
 
 /// Output options shared by `flows` and `top`.
@@ -138,30 +200,12 @@ pub struct Settings {
 impl InputArgs {
     /// Parses filters and timeouts.
     pub fn resolve(&self) -> anyhow::Result<Settings> {
-        let flags = FilterFlags {
-            protocol: self.protocol.as_deref(),
-            local_ip: self.local_ip.as_deref(),
-            local_port: self.local_port.as_deref(),
-            remote_ip: self.remote_ip.as_deref(),
-            remote_port: self.remote_port.as_deref(),
-        };
-        let mut filters: Vec<PacketFilter> = flags.filter()?.into_iter().collect();
-        for text in &self.filter {
-            filters.extend(nwcap_filter::from_filter_json(text).context("--filter")?);
-        }
-        if let Some(path) = &self.filters_from {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--filters-from {}", path.display()))?;
-            filters.extend(
-                from_capture_json(&text)
-                    .with_context(|| format!("--filters-from {}", path.display()))?,
-            );
-        }
-        let set = FilterSet::new(filters, flags.local_ips()?);
+        let set = self.filters.filter_set()?;
+        let t = &self.timeouts;
         let cfg = FlowConfig {
-            tcp_timeout_ns: seconds("--tcp-timeout", self.tcp_timeout)?,
-            udp_timeout_ns: seconds("--udp-timeout", self.udp_timeout)?,
-            other_timeout_ns: seconds("--icmp-timeout", self.icmp_timeout)?,
+            tcp_timeout_ns: seconds("--tcp-timeout", t.tcp_timeout)?,
+            udp_timeout_ns: seconds("--udp-timeout", t.udp_timeout)?,
+            other_timeout_ns: seconds("--icmp-timeout", t.icmp_timeout)?,
             ..FlowConfig::default()
         };
         Ok(Settings {

@@ -15,65 +15,16 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use nwcap_arm::types::CaptureFilter;
-use nwcap_filter::{FilterFlags, FilterSet, PacketFilter, from_capture_json, from_filter_json};
+use nwcap_filter::FilterSet;
 
-use crate::cmd::flowopts::InputArgs;
+use crate::cmd::flowopts::{FilterFlagArgs, InputArgs, Timeouts};
 
-/// Filter flags of `nwcap analyze` (as `nwcap flows`'s).
+/// Filter flags of `nwcap analyze` (as `nwcap flows`'s, and a switch to
+/// ignore the capture's own).
 #[derive(Debug, Clone, clap::Args)]
 pub struct FilterArgs {
-    /// Transport protocol: TCP, UDP or Any.
-    #[arg(
-        long,
-        value_name = "PROTO",
-        help_heading = "Filters (replace the capture's)"
-    )]
-    pub protocol: Option<String>,
-    /// Addresses of the capture target (`10.0.0.4`, `10.0.0.0/24`,
-    /// `10.0.0.1-10.0.0.9`, `;`-separated).
-    #[arg(
-        long,
-        value_name = "ADDRS",
-        help_heading = "Filters (replace the capture's)"
-    )]
-    pub local_ip: Option<String>,
-    /// Ports of the capture target end (`80;443`, `1024-65535`).
-    #[arg(
-        long,
-        value_name = "PORTS",
-        help_heading = "Filters (replace the capture's)"
-    )]
-    pub local_port: Option<String>,
-    /// Addresses of the other end.
-    #[arg(
-        long,
-        value_name = "ADDRS",
-        help_heading = "Filters (replace the capture's)"
-    )]
-    pub remote_ip: Option<String>,
-    /// Ports of the other end.
-    #[arg(
-        long,
-        value_name = "PORTS",
-        help_heading = "Filters (replace the capture's)"
-    )]
-    pub remote_port: Option<String>,
-    /// Network Watcher filters as JSON: one filter object or an array
-    /// (repeatable). All filters are OR-ed.
-    #[arg(
-        long,
-        value_name = "JSON",
-        help_heading = "Filters (replace the capture's)"
-    )]
-    pub filter: Vec<String>,
-    /// Read filters from a file: a packet capture resource (REST API or
-    /// `nwcap capture show --output json`), or a filters array.
-    #[arg(
-        long,
-        value_name = "FILE",
-        help_heading = "Filters (replace the capture's)"
-    )]
-    pub filters_from: Option<PathBuf>,
+    #[command(flatten, next_help_heading = "Filters (replace the capture's)")]
+    pub flags: FilterFlagArgs,
     /// Analyse every packet: do not re-apply the capture's own filters.
     #[arg(
         long,
@@ -119,46 +70,18 @@ pub struct Plan {
 #[derive(Debug, Clone)]
 enum FlowsFilter {
     None,
-    Flags(FilterArgs),
+    Flags(FilterFlagArgs),
     Json(String),
 }
 
 impl FilterArgs {
-    fn flags(&self) -> FilterFlags<'_> {
-        FilterFlags {
-            protocol: self.protocol.as_deref(),
-            local_ip: self.local_ip.as_deref(),
-            local_port: self.local_port.as_deref(),
-            remote_ip: self.remote_ip.as_deref(),
-            remote_port: self.remote_port.as_deref(),
-        }
-    }
-
-    /// Whether any filter was given on the command line.
-    pub fn given(&self) -> bool {
-        !self.flags().is_empty() || !self.filter.is_empty() || self.filters_from.is_some()
-    }
-
     /// The command line's filters (checked before any download, so a typo
     /// does not wait for a capture to stop first).
     pub fn explicit(&self) -> anyhow::Result<Option<FilterSet>> {
-        if !self.given() {
+        if !self.flags.given() {
             return Ok(None);
         }
-        let flags = self.flags();
-        let mut filters: Vec<PacketFilter> = flags.filter()?.into_iter().collect();
-        for text in &self.filter {
-            filters.extend(from_filter_json(text).context("--filter")?);
-        }
-        if let Some(path) = &self.filters_from {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--filters-from {}", path.display()))?;
-            filters.extend(
-                from_capture_json(&text)
-                    .with_context(|| format!("--filters-from {}", path.display()))?,
-            );
-        }
-        Ok(Some(FilterSet::new(filters, flags.local_ips()?)))
+        self.flags.filter_set().map(Some)
     }
 }
 
@@ -173,7 +96,7 @@ pub fn choose(
         return Ok(Plan {
             origin: Origin::Flags,
             set,
-            flows: FlowsFilter::Flags(args.clone()),
+            flows: FlowsFilter::Flags(args.flags.clone()),
         });
     }
     let none = |why| Plan {
@@ -209,34 +132,20 @@ pub fn choose(
 
 impl Plan {
     /// `nwcap flows`'s input flags for `files` with these filters.
-    pub fn input_args(&self, files: Vec<PathBuf>, timeouts: &super::Timeouts) -> InputArgs {
-        let mut input = InputArgs {
-            files,
-            protocol: None,
-            local_ip: None,
-            local_port: None,
-            remote_ip: None,
-            remote_port: None,
-            filter: Vec::new(),
-            filters_from: None,
-            tcp_timeout: timeouts.tcp_timeout,
-            udp_timeout: timeouts.udp_timeout,
-            icmp_timeout: timeouts.icmp_timeout,
+    pub fn input_args(&self, files: Vec<PathBuf>, timeouts: &Timeouts) -> InputArgs {
+        let filters = match &self.flows {
+            FlowsFilter::None => FilterFlagArgs::default(),
+            FlowsFilter::Json(json) => FilterFlagArgs {
+                filter: vec![json.clone()],
+                ..FilterFlagArgs::default()
+            },
+            FlowsFilter::Flags(a) => a.clone(),
         };
-        match &self.flows {
-            FlowsFilter::None => {}
-            FlowsFilter::Json(json) => input.filter.push(json.clone()),
-            FlowsFilter::Flags(a) => {
-                input.protocol = a.protocol.clone();
-                input.local_ip = a.local_ip.clone();
-                input.local_port = a.local_port.clone();
-                input.remote_ip = a.remote_ip.clone();
-                input.remote_port = a.remote_port.clone();
-                input.filter = a.filter.clone();
-                input.filters_from = a.filters_from.clone();
-            }
+        InputArgs {
+            files,
+            filters,
+            timeouts: timeouts.clone(),
         }
-        input
     }
 }
 
@@ -244,6 +153,7 @@ impl Plan {
 mod tests {
     use super::*;
     use clap::Parser;
+    use nwcap_filter::from_filter_json;
 
     #[derive(Parser)]
     struct Cli {
@@ -274,15 +184,15 @@ mod tests {
         assert_eq!(p.set.filters().len(), 1);
         let t = Timeouts::default();
         let input = p.input_args(vec![], &t);
-        let back = from_filter_json(&input.filter[0]).expect("json");
+        let back = from_filter_json(&input.filters.filter[0]).expect("json");
         assert_eq!(back, p.set.filters());
 
         let flags = args(&["--protocol", "UDP", "--remote-port", "53"]);
         let p = choose(&flags, flags.explicit().expect("ok"), Some(("c1", &caps))).expect("plan");
         assert_eq!(p.origin, Origin::Flags);
         let input = p.input_args(vec![], &t);
-        assert_eq!(input.protocol.as_deref(), Some("UDP"));
-        assert!(input.filter.is_empty());
+        assert_eq!(input.filters.protocol.as_deref(), Some("UDP"));
+        assert!(input.filters.filter.is_empty());
 
         let off = args(&["--no-capture-filters"]);
         let p = choose(&off, None, Some(("c1", &caps))).expect("plan");
@@ -308,6 +218,4 @@ mod tests {
         assert!(args(&["--filter", "{"]).explicit().is_err());
         assert!(Cli::try_parse_from(["x", "--no-capture-filters", "--protocol", "TCP"]).is_err());
     }
-
-    use super::super::Timeouts;
 }
