@@ -94,21 +94,31 @@ impl FilterFlagArgs {
     /// The filters, parsed (flags, `--filter` JSON and `--filters-from`
     /// OR-ed; the local end from `--local-ip`).
     pub fn filter_set(&self) -> anyhow::Result<FilterSet> {
-        let flags = self.flags();
-        let mut filters: Vec<PacketFilter> = flags.filter()?.into_iter().collect();
-        for text in &self.filter {
-            filters.extend(nwcap_filter::from_filter_json(text).context("--filter")?);
-        }
-        if let Some(path) = &self.filters_from {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--filters-from {}", path.display()))?;
-            filters.extend(
-                from_capture_json(&text)
-                    .with_context(|| format!("--filters-from {}", path.display()))?,
-            );
-        }
-        Ok(FilterSet::new(filters, flags.local_ips()?))
+        filter_set(self.flags(), &self.filter, self.filters_from.as_deref())
     }
+}
+
+/// The filters of the filter flags (`flows`, `top`, `analyze`, `filter`):
+/// the flags' filter, each `--filter` JSON and the `--filters-from` file,
+/// OR-ed; the local end from `--local-ip`.
+pub fn filter_set(
+    flags: FilterFlags<'_>,
+    json: &[String],
+    from_file: Option<&Path>,
+) -> anyhow::Result<FilterSet> {
+    let mut filters: Vec<PacketFilter> = flags.filter()?.into_iter().collect();
+    for text in json {
+        filters.extend(nwcap_filter::from_filter_json(text).context("--filter")?);
+    }
+    if let Some(path) = from_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--filters-from {}", path.display()))?;
+        filters.extend(
+            from_capture_json(&text)
+                .with_context(|| format!("--filters-from {}", path.display()))?,
+        );
+    }
+    Ok(FilterSet::new(filters, flags.local_ips()?))
 }
 
 /// Flow engine timeouts (Zeek's defaults).

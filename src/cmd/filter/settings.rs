@@ -1,7 +1,8 @@
 //! The flags resolved once into the objects the command runs with.
 
-use anyhow::Context;
-use nwcap_filter::{FilterFlags, FilterSet, PacketFilter, from_capture_json, from_filter_json};
+use nwcap_filter::{FilterFlags, FilterSet};
+
+use crate::cmd::flowopts::filter_set;
 
 use super::Args;
 use super::output::Target;
@@ -42,18 +43,7 @@ impl Settings {
             remote_ip: args.remote_ip.as_deref(),
             remote_port: args.remote_port.as_deref(),
         };
-        let mut filters: Vec<PacketFilter> = flags.filter()?.into_iter().collect();
-        for text in &args.filter {
-            filters.extend(from_filter_json(text).context("--filter")?);
-        }
-        if let Some(path) = &args.filters_from {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--filters-from {}", path.display()))?;
-            filters.extend(
-                from_capture_json(&text)
-                    .with_context(|| format!("--filters-from {}", path.display()))?,
-            );
-        }
+        let filters = filter_set(flags, &args.filter, args.filters_from.as_deref())?;
         let window = Window {
             from: args
                 .from
@@ -91,7 +81,7 @@ impl Settings {
             Some(ids)
         };
         Ok(Settings {
-            filters: FilterSet::new(filters, flags.local_ips()?),
+            filters,
             window,
             flows,
             community_id_seed: args.community_id_seed,
