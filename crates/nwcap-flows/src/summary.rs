@@ -129,7 +129,9 @@ impl<'a> PacketSummary<'a> {
             payload: &pkt.payload[..pkt.payload.len().min(HINT_BYTES)],
         };
         if let Some(l4) = pkt.l4.filter(|l| l.proto == proto) {
-            s.has_l4 = true;
+            // A header cut after its ports keys the flow but says nothing
+            // of flags, sequence numbers or the payload length.
+            s.has_l4 = !l4.partial;
             s.payload_len = l4.payload_len;
             s.tcp_flags = l4.tcp_flags;
             s.seq = l4.seq;

@@ -168,6 +168,7 @@ impl Pb {
                 icmp_type: self.icmp.0,
                 icmp_code: self.icmp.1,
                 payload_len: self.len,
+                partial: false,
             }),
             payload,
             issue: None,

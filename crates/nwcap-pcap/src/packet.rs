@@ -199,6 +199,11 @@ pub struct L4 {
     pub icmp_code: u8,
     /// Payload length in bytes as the headers state it (not cut by snaplen).
     pub payload_len: u32,
+    /// Only the ports are known: the header was cut after them (by the
+    /// snap length or the IP length) or states an impossible length. As
+    /// tshark, nwcap still names the protocol and the ports; the other
+    /// fields are zero and must not be read as the sender's.
+    pub partial: bool,
 }
 
 /// One decoded packet. Fields that could not be decoded are `None`.

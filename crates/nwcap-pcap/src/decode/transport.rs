@@ -23,23 +23,24 @@ pub(crate) fn dispatch(d: &mut Decoder<'_>, proto: u8, off: usize, end: usize, l
     };
     match proto {
         ipproto::TCP => {
-            let (Some(sp), Some(dp), Some(seq), Some(ack), Some(&doff), Some(&flags), Some(win)) = (
-                be16(b, off),
-                be16(b, off + 2),
+            let (Some(sp), Some(dp)) = (be16(b, off), be16(b, off + 2)) else {
+                return d.issue(Layer::Tcp, off, IssueKind::Truncated);
+            };
+            l4.src_port = sp;
+            l4.dst_port = dp;
+            let (Some(seq), Some(ack), Some(&doff), Some(&flags), Some(win)) = (
                 be32(b, off + 4),
                 be32(b, off + 8),
                 b.get(off + 12),
                 b.get(off + 13),
                 be16(b, off + 14),
             ) else {
-                return d.issue(Layer::Tcp, off, IssueKind::Truncated);
+                return partial(d, l4, Layer::Tcp, off, IssueKind::Truncated);
             };
             let hlen = usize::from(doff >> 4) * 4;
             if hlen < 20 {
-                return d.issue(Layer::Tcp, off, IssueKind::Malformed);
+                return partial(d, l4, Layer::Tcp, off, IssueKind::Malformed);
             }
-            l4.src_port = sp;
-            l4.dst_port = dp;
             l4.seq = seq;
             l4.ack = ack;
             l4.tcp_flags = flags;
@@ -52,13 +53,15 @@ pub(crate) fn dispatch(d: &mut Decoder<'_>, proto: u8, off: usize, end: usize, l
             }
         }
         ipproto::UDP => {
-            let (Some(sp), Some(dp), Some(ulen)) =
-                (be16(b, off), be16(b, off + 2), be16(b, off + 4))
-            else {
+            let (Some(sp), Some(dp)) = (be16(b, off), be16(b, off + 2)) else {
                 return d.issue(Layer::Udp, off, IssueKind::Truncated);
             };
             l4.src_port = sp;
             l4.dst_port = dp;
+            let Some(ulen) = be16(b, off + 4) else {
+                l4.payload_len = len.saturating_sub(8);
+                return partial(d, l4, Layer::Udp, off, IssueKind::Truncated);
+            };
             let ulen = u32::from(ulen);
             l4.payload_len = if ulen >= 8 {
                 ulen - 8
@@ -95,6 +98,13 @@ pub(crate) fn dispatch(d: &mut Decoder<'_>, proto: u8, off: usize, end: usize, l
         ipproto::IPV6 => d.tunnel(TunnelKind::IpInIp, None, off, ip::ipv6),
         _ => {}
     }
+}
+
+/// A transport header of which only the ports are known.
+fn partial(d: &mut Decoder<'_>, mut l4: L4, layer: Layer, off: usize, kind: IssueKind) {
+    l4.partial = true;
+    d.pkt.l4 = Some(l4);
+    d.issue(layer, off, kind);
 }
 
 /// VXLAN, Geneve and Teredo inside UDP.

@@ -112,8 +112,23 @@ fn corpus_netmon_files_match_tshark() {
         let last = nm.frame(nm.frame_count() - 1).unwrap().ts;
         assert_eq!(first, epoch_ns(&get("Start time")), "{name}: first packet");
         assert_eq!(last, epoch_ns(&get("End time")), "{name}: last packet");
-        // The extended-info start is the first frame's UTC time here.
-        assert_eq!(nm.start_time_ns(), first, "{name}: capture start");
+        // The capture start (2.3 extended info) is the origin of every
+        // frame's time offset: start + offset is the frame's UTC time, to
+        // the offset's microsecond. It is not always the first frame's
+        // time: in the CePark capture the first frames carry offsets of
+        // -0.27 s (NetMon buffered them before the start it recorded), and
+        // tshark, like nwcap, dates them by their UTC FILETIME.
+        for i in 0..nm.frame_count() {
+            let info = nm.frame_info(i).unwrap();
+            let offset_ns = (info.time_offset_us as i64) * 1000;
+            let ts = nm.frame(i).unwrap().ts;
+            assert!(
+                (nm.start_time_ns() + offset_ns - ts).abs() < 1000,
+                "{name}: frame {} at {ts}, start {} + offset {offset_ns} ns",
+                i + 1,
+                nm.start_time_ns()
+            );
+        }
 
         // capinfos -M: "Network Monitor Header (N)" = frames with a comment.
         let info = reference("capinfos.txt");
