@@ -368,15 +368,10 @@ impl Flow {
         self.iat.std(n, self.duration().unsigned_abs())
     }
 
-    /// Service: from content when recognised, else from the port.
+    /// Service recognised from content (Zeek's `service`: set only when
+    /// the payload confirmed it; the port alone says nothing).
     pub fn service(&self) -> Option<&'static str> {
-        self.service_hint().or_else(|| {
-            hints::service_from_port(
-                self.key.proto,
-                self.resp_p().unwrap_or(0),
-                self.orig_p().unwrap_or(0),
-            )
-        })
+        self.service_hint()
     }
 
     /// Duration in ns.
