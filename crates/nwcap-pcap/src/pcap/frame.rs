@@ -228,7 +228,7 @@ mod tests {
             let s = serial(&h, buf, 24, 0);
             let p = pool.install(|| frame(&h, buf, 24, 0));
             assert_eq!(p, s, "cut {cut}");
-            assert!(s.chunks.len() > 1);
+            assert!(s.chunks.len() > 1 || cut < 2 << 20);
             // Chunks tile the records: each starts where the last ended.
             let mut at = 24;
             for &(a, b) in &s.chunks {
