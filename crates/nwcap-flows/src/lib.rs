@@ -10,16 +10,12 @@
 //!   index; timeouts, TCP SYN-after-close splits, IP fragment attribution);
 //!   [`flow`] and `tcp` hold one flow's counters and Zeek's TCP state
 //!   machine, [`stats`] its exact integer shape statistics.
-//! - [`pipeline`] and [`stream`]: the pipelined driver over mapped blocks
-//!   of pcap files (reading, decoding and table updates overlap).
-//! - [`parallel`]: decode in parallel, shard by key, one table per shard.
-//! - [`reader`]: chunks of an indexed capture file as input.
 //! - [`schema`]: the column table ([`COLUMNS`]): names, types, units,
 //!   sources and builders of every flow column.
 //!
-//! Several files of one capture are fed in sequence into the same tables
-//! (the caller orders them by first timestamp); a flow's `file` is the
-//! file of its first packet.
+//! The driver that runs these tables over inputs (reading, decoding,
+//! filtering, sharding, handing finished flows to a sink) is the
+//! `nwcap-engine` crate; a flow's `file` is the input of its first packet.
 
 pub mod columns;
 pub mod flow;
@@ -27,12 +23,8 @@ pub mod hints;
 pub mod ident;
 pub mod key;
 pub mod packed;
-pub mod parallel;
-pub mod pipeline;
-pub mod reader;
 pub mod schema;
 pub mod stats;
-pub mod stream;
 pub mod summary;
 pub mod table;
 mod tcp;
@@ -43,13 +35,7 @@ mod tests;
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
 pub use packed::PackedKey;
-pub use parallel::{DecodedChunk, FlowOutput, PacketChunk, run_flows, run_flows_in_pool};
-pub use pipeline::{Progress, Window, run_pipeline};
-pub use reader::{
-    CaptureChunk, DecodeFn, IndexWindow, PacketFilter, capture_chunks, index_windows,
-};
 pub use schema::{COLUMNS, ColumnOptions, ColumnSpec, Kind, Source, all_columns, to_columns};
-pub use stream::{Block, PcapStream, StreamError, Streams};
 pub use summary::PacketSummary;
 pub use table::{FlowTable, TableStats};
 
@@ -74,8 +60,6 @@ pub struct FlowConfig {
     /// Number of shards (fixed, so results do not depend on threads;
     /// default 32).
     pub shards: usize,
-    /// Chunks decoded per window; 0 = twice the thread count.
-    pub window_chunks: usize,
 }
 
 impl Default for FlowConfig {
@@ -87,7 +71,6 @@ impl Default for FlowConfig {
             sweep_interval_ns: 10 * SEC,
             frag_capacity: 4096,
             shards: 32,
-            window_chunks: 0,
         }
     }
 }

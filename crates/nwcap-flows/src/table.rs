@@ -356,13 +356,18 @@ impl FlowTable {
         (flows, stats)
     }
 
+    /// Counters so far.
+    pub fn stats(&self) -> TableStats {
+        self.stats
+    }
+
     /// Flows held: finished and not yet taken, plus live ones.
-    pub(crate) fn held(&self) -> usize {
+    pub fn held(&self) -> usize {
         self.done.len() + self.map.len()
     }
 
     /// Ends the input, moving every flow into `out` (unsorted).
-    pub(crate) fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
+    pub fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
         out.append(&mut self.done);
         drop(std::mem::take(&mut self.done));
         let live = self.map.len();
