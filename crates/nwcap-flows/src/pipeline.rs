@@ -91,6 +91,7 @@ const OUTER_LO: u8 = 8;
 const FRAG: u8 = 16;
 const FRAG_FIRST: u8 = 32;
 const FRAG_SRC_LO: u8 = 64;
+const PAYLOAD_CAPTURED: u8 = 128;
 
 impl Staged {
     fn summary<'w>(
@@ -115,6 +116,7 @@ impl Staged {
             ip_len: self.ip_len,
             payload_len: self.payload_len,
             truncated: bit(TRUNCATED),
+            payload_captured: bit(PAYLOAD_CAPTURED),
             has_l4: bit(HAS_L4),
             tcp_flags: self.tcp_flags,
             seq: self.seq,
@@ -238,7 +240,8 @@ fn stage_chunk<W: Window + ?Sized>(
                         | flag(s.outer_src_is_lo, OUTER_LO)
                         | flag(s.frag.is_some(), FRAG)
                         | flag(frag.first, FRAG_FIRST)
-                        | flag(frag.src_is_lo, FRAG_SRC_LO),
+                        | flag(frag.src_is_lo, FRAG_SRC_LO)
+                        | flag(s.payload_captured, PAYLOAD_CAPTURED),
                 });
             }
             Err(Skip::NonIp) => b.non_ip += 1,

@@ -51,6 +51,8 @@ pub struct PacketSummary<'a> {
     pub payload_len: u32,
     /// Cut by the snap length.
     pub truncated: bool,
+    /// The transport payload was captured in full (`payload_len` bytes).
+    pub payload_captured: bool,
     /// A transport header was decoded.
     pub has_l4: bool,
     /// TCP flags.
@@ -117,6 +119,7 @@ impl<'a> PacketSummary<'a> {
             ip_len: ip.total_len,
             payload_len: u32::try_from(pkt.payload.len()).unwrap_or(u32::MAX),
             truncated: rec.truncated(),
+            payload_captured: true,
             has_l4: false,
             tcp_flags: 0,
             seq: 0,
@@ -133,6 +136,7 @@ impl<'a> PacketSummary<'a> {
             // of flags, sequence numbers or the payload length.
             s.has_l4 = !l4.partial;
             s.payload_len = l4.payload_len;
+            s.payload_captured = pkt.payload.len() >= l4.payload_len as usize;
             s.tcp_flags = l4.tcp_flags;
             s.seq = l4.seq;
             s.ack = l4.ack;
