@@ -35,7 +35,7 @@ pub const COLUMN_DOCS: &[(&str, &str, &str)] = &[
     (
         "orig_h",
         "",
-        "originator address (SYN sender for TCP, else first sender)",
+        "originator address, as Zeek decides it: the first sender, unless it used a likely server port and the other end did not (TCP: unless the first packet was a SYN), or a first SYN-ACK's peer once it answers",
     ),
     (
         "orig_p",
@@ -46,7 +46,7 @@ pub const COLUMN_DOCS: &[(&str, &str, &str)] = &[
     (
         "resp_p",
         "",
-        "responder port; ICMP: code of the first packet",
+        "responder port; ICMP: the counterpart type of the first packet's (echo request 8 -> 0, ICMPv6 128 -> 129), the code for one-way messages (as Zeek)",
     ),
     ("vlan", "", "outer VLAN id"),
     ("vlan_inner", "", "inner VLAN id (QinQ)"),
@@ -60,9 +60,13 @@ pub const COLUMN_DOCS: &[(&str, &str, &str)] = &[
         "",
         "file where the flow started (name, or index in input order)",
     ),
-    ("ts", "ns UTC", "first packet time"),
-    ("last_ts", "ns UTC", "last packet time"),
-    ("duration", "ns", "last_ts - ts"),
+    ("ts", "ns UTC", "earliest packet time"),
+    ("last_ts", "ns UTC", "latest packet time"),
+    (
+        "duration",
+        "ns",
+        "as Zeek's: from ts to the last packet, leaving out TCP packets sent after both sides closed",
+    ),
     ("orig_pkts", "packets", "packets from the originator"),
     ("resp_pkts", "packets", "packets from the responder"),
     (

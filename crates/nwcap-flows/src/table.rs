@@ -245,27 +245,27 @@ impl FlowTable {
             (key, from_a, h)
         };
         let hkey = HKey { hash, key };
-        let timeout = self.cfg.timeout_ns(key.proto);
+        let cfg = &self.cfg;
         match self.map.find(&hkey) {
             Some(slot) => {
                 let Some(flow) = self.map.flows[slot].as_mut() else {
                     return;
                 };
-                if flow.ends_before(p, timeout) {
-                    let mut fresh = Flow::start(key.to_flow_key(p.tunnel), p, from_a);
-                    fresh.update(p, from_a);
+                if flow.ends_before(p, cfg) {
+                    let mut fresh = Flow::start(key.to_flow_key(p.tunnel), p, from_a, cfg);
+                    fresh.update(p, from_a, cfg);
                     let old = std::mem::replace(flow, fresh);
-                    self.map.deadline[slot] = deadline_of(&self.map.flows[slot], timeout);
+                    self.map.deadline[slot] = flow.ends_at(cfg);
                     self.emit(old);
                 } else {
-                    flow.update(p, from_a);
-                    self.map.deadline[slot] = flow.last_ts.saturating_add(timeout);
+                    flow.update(p, from_a, cfg);
+                    self.map.deadline[slot] = flow.ends_at(cfg);
                 }
             }
             None => {
-                let mut f = Flow::start(key.to_flow_key(p.tunnel), p, from_a);
-                f.update(p, from_a);
-                let deadline = f.last_ts.saturating_add(timeout);
+                let mut f = Flow::start(key.to_flow_key(p.tunnel), p, from_a, cfg);
+                f.update(p, from_a, cfg);
+                let deadline = f.ends_at(cfg);
                 self.map.insert(hkey, f, deadline);
             }
         }
@@ -325,7 +325,7 @@ impl FlowTable {
     pub fn sweep(&mut self) {
         let now = self.now;
         for slot in 0..self.map.deadline.len() {
-            if now > self.map.deadline[slot]
+            if now >= self.map.deadline[slot]
                 && let Some(f) = self.map.remove(slot)
             {
                 self.emit(f);
@@ -370,12 +370,6 @@ impl FlowTable {
         out.extend(self.map.drain());
         self.stats
     }
-}
-
-/// The expiry deadline of the flow in a slot.
-fn deadline_of(f: &Option<Flow>, timeout: i64) -> TimestampNs {
-    f.as_ref()
-        .map_or(TimestampNs::MAX, |f| f.last_ts.saturating_add(timeout))
 }
 
 /// The output order: first packet time, then position in the input.
