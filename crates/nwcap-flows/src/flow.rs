@@ -114,7 +114,29 @@ pub struct Flow {
     udp_hist: u8,
     /// Zeek's DNS analyzer ends this UDP flow after a short idle time.
     dns: bool,
+    /// Packets of this (outer UDP) flow that carried a decapsulated
+    /// tunnelled packet (they count in the inner flow too).
+    pub carried: u64,
+    /// Wire bytes of those packets.
+    pub carried_bytes: u64,
+    /// The outer UDP connections this flow was tunnelled in (Zeek's
+    /// `tunnel_parents`).
+    parents: Vec<Parent>,
 }
+
+/// A tunnel parent: what identifies a flow's uid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parent {
+    /// The parent flow's key.
+    pub key: FlowKey,
+    /// Its first packet time.
+    pub ts: TimestampNs,
+    /// Its originator is `key.a`.
+    pub orig_is_a: bool,
+}
+
+/// Most tunnel parents kept per flow.
+const MAX_PARENTS: usize = 8;
 
 /// True when Zeek takes the sender of a connection's first packet as the
 /// responder (`WantConnection` of its TCP and UDP analyzers): the sender
@@ -200,7 +222,31 @@ impl Flow {
             hint_budget: HINT_PACKETS,
             udp_hist: 0,
             dns: key.proto == ipproto::UDP && dns_port(ports.1),
+            carried: 0,
+            carried_bytes: 0,
+            parents: Vec::new(),
         }
+    }
+
+    /// This flow as a tunnel parent.
+    pub(crate) fn as_parent(&self) -> Parent {
+        Parent {
+            key: self.key,
+            ts: self.ts,
+            orig_is_a: self.orig_is_a,
+        }
+    }
+
+    /// Records a tunnel parent (each once).
+    pub(crate) fn add_parent(&mut self, p: Parent) {
+        if self.parents.len() < MAX_PARENTS && !self.parents.contains(&p) {
+            self.parents.push(p);
+        }
+    }
+
+    /// The outer UDP connections this flow was tunnelled in.
+    pub fn tunnel_parents(&self) -> &[Parent] {
+        &self.parents
     }
 
     /// When Zeek would end this flow if none of its packets came again

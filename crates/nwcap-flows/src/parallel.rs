@@ -17,7 +17,6 @@ use rayon::prelude::*;
 
 use crate::FlowConfig;
 use crate::flow::Flow;
-use crate::packed::tunnel_hash;
 use crate::summary::{PacketSummary, Skip};
 use crate::table::{FlowTable, TableStats, sort_flows};
 
@@ -92,11 +91,9 @@ fn summarize<'s, C: PacketChunk>(chunk: &'s C, chunk_idx: u64, shards: usize) ->
     b
 }
 
-/// The shard of a packet: the hash of its port-less key (so all fragments
-/// of a datagram meet their flow's table).
+/// The shard of a packet (see [`PacketSummary::shard`]).
 fn shard_of(s: &PacketSummary<'_>, shards: usize) -> usize {
-    let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
-    s.key.shard(th, shards)
+    s.shard(shards)
 }
 
 /// Runs the flow engine over `chunks` on the current rayon pool.

@@ -22,6 +22,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use nwcap_pcap::packet::OuterUdp;
 use nwcap_pcap::prefetch::prefetch_value;
 use nwcap_pcap::{Packet, Record};
 
@@ -99,15 +100,17 @@ impl Staged {
         file: u32,
         chunk: u64,
         payload: &'w [u8],
-        tunnels: &[TunnelKey],
+        tunnels: &[(TunnelKey, Option<OuterUdp>)],
     ) -> PacketSummary<'w> {
         let bit = |b: u8| self.bits & b != 0;
+        let tunnel = (self.tunnel as usize)
+            .checked_sub(1)
+            .and_then(|i| tunnels.get(i))
+            .copied();
         PacketSummary {
             key: self.key,
-            tunnel: (self.tunnel as usize)
-                .checked_sub(1)
-                .and_then(|i| tunnels.get(i))
-                .copied(),
+            tunnel: tunnel.map(|t| t.0),
+            outer_udp: tunnel.and_then(|t| t.1),
             from_a: bit(FROM_A),
             ord: chunk << 32 | u64::from(self.rec),
             file,
@@ -137,8 +140,9 @@ impl Staged {
 
 struct Buckets {
     shards: Vec<Vec<Staged>>,
-    /// Tunnel contexts of this chunk's tunnelled packets.
-    tunnels: Vec<TunnelKey>,
+    /// Tunnel contexts (and outer UDP headers) of this chunk's tunnelled
+    /// packets.
+    tunnels: Vec<(TunnelKey, Option<OuterUdp>)>,
     non_ip: u64,
     undecodable: u64,
 }
@@ -204,10 +208,10 @@ fn stage_chunk<W: Window + ?Sized>(
                     _ => (0, 0),
                 };
                 let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
-                let shard = s.key.shard(th, shards);
+                let shard = s.shard(shards);
                 let mut tunnel = 0;
                 if let Some(t) = s.tunnel {
-                    b.tunnels.push(t);
+                    b.tunnels.push((t, s.outer_udp));
                     tunnel = u32::try_from(b.tunnels.len()).unwrap_or(0);
                 }
                 let frag = s.frag.unwrap_or(FragRef {

@@ -103,6 +103,7 @@ impl Pb {
             outer_dst: ip(dst),
             vni: Some(vni),
             depth: 1,
+            outer_udp: None,
         });
         self
     }

@@ -1,6 +1,9 @@
-//! Decode a packet to layer 4: link layer by link type, VLAN and MPLS,
-//! IPv4/IPv6 (options, extension headers, fragments), tunnels (GRE, VXLAN,
-//! Geneve, Teredo, IP-in-IP) and the transport header.
+//! Decode a packet to layer 4: link layer by link type (Ethernet with
+//! Cisco FabricPath, raw IP, loopback, Linux cooked, 802.11 with or without
+//! radiotap, PPP, NFLOG), VLAN, MPLS and PPPoE, IPv4/IPv6 (options,
+//! extension headers, fragments), tunnels (GRE, ERSPAN I/II/III, VXLAN,
+//! Geneve, Teredo, AYIYA, GTP-U, GRE in UDP, IP-in-IP) and the transport
+//! header.
 //!
 //! Zero-copy and allocation-free: the result is a [`Packet`] whose only
 //! borrow is the transport payload. Every read is bounds-checked; a packet
@@ -21,7 +24,8 @@
 //! layer; the flow engine attributes them by fragment id).
 //!
 //! Tunnels: the innermost IP packet is what `ip`/`l4` describe; `tunnel`
-//! keeps the outermost tunnel's kind and outer endpoints.
+//! keeps the outermost tunnel's kind, outer endpoints and (when it rides on
+//! UDP) outer UDP header, and how many tunnels were crossed.
 
 mod ip;
 mod link;
@@ -29,7 +33,7 @@ mod numbers;
 mod transport;
 mod tunnel;
 
-use crate::packet::{DecodeIssue, IssueKind, Layer, Packet, Tunnel, TunnelKind};
+use crate::packet::{DecodeIssue, IssueKind, Layer, OuterUdp, Packet, Tunnel, TunnelKind, ipproto};
 use crate::record::LinkType;
 
 /// Most encapsulation layers (VLAN tags, MPLS labels, tunnels) followed
@@ -106,8 +110,8 @@ pub(crate) enum Inner {
     Ipv6,
     /// A PPP frame.
     PppFrame,
-    /// An ERSPAN Type II header, then an Ethernet frame.
-    Erspan2,
+    /// IPv4 or IPv6, by the version nibble.
+    Ip,
 }
 
 impl Inner {
@@ -118,7 +122,7 @@ impl Inner {
             Inner::Ipv4 => Step::Ipv4(off),
             Inner::Ipv6 => Step::Ipv6(off),
             Inner::PppFrame => Step::PppFrame(off),
-            Inner::Erspan2 => Step::Ethernet(tunnel::erspan2_frame(off)),
+            Inner::Ip => Step::Ip(off),
         }
     }
 }
@@ -204,18 +208,25 @@ impl<'a> Decoder<'a> {
         self.pkt.payload = &[];
         self.run(inner.at(at));
         if self.pkt.ip.is_some() {
-            self.pkt.tunnel = Some(match saved.tunnel {
-                Some(mut t) => {
-                    t.depth = t.depth.saturating_add(1);
-                    t
-                }
-                None => Tunnel {
-                    kind,
-                    outer_src: outer_ip.src,
-                    outer_dst: outer_ip.dst,
-                    vni,
-                    depth: 1,
-                },
+            // This tunnel is the outermost one so far; a tunnel found
+            // inside it only adds to the depth.
+            let inner_depth = self.pkt.tunnel.map_or(0, |t| t.depth);
+            self.pkt.tunnel = Some(Tunnel {
+                kind,
+                outer_src: outer_ip.src,
+                outer_dst: outer_ip.dst,
+                vni,
+                depth: inner_depth.saturating_add(1),
+                outer_udp: saved
+                    .l4
+                    .filter(|l| l.proto == ipproto::UDP && !l.partial)
+                    .map(|l| OuterUdp {
+                        src_port: l.src_port,
+                        dst_port: l.dst_port,
+                        ip_len: outer_ip.total_len,
+                        payload_len: l.payload_len,
+                        fragment: outer_ip.fragment,
+                    }),
             });
         } else {
             let issue = self.pkt.issue;
@@ -227,3 +238,5 @@ impl<'a> Decoder<'a> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_links;

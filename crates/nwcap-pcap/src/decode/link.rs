@@ -1,6 +1,6 @@
 //! Link layers and the ethertype chain (VLAN, MPLS, PPPoE, PPP).
 
-use super::numbers::{ethertype, family, ppp};
+use super::numbers::{ethertype, family, linktype, ppp};
 use super::{Decoder, Step};
 use crate::bytes::{Endian, be16, be32};
 use crate::packet::{IssueKind, Layer};
@@ -88,6 +88,15 @@ mod nflog {
     pub const INET6: u8 = 10;
 }
 
+/// Radiotap: version, pad, then the header's length (little-endian).
+mod radiotap {
+    pub const LEN: usize = 2;
+}
+
+/// Cisco FabricPath: the inner Ethernet frame starts 16 bytes into the
+/// frame, 2 bytes after the outer ethertype.
+const FABRICPATH_REST: usize = 2;
+
 /// PPP in HDLC-like framing: address 0xFF, control 0x03.
 const PPP_ADDRESS_CONTROL: [u8; 2] = [0xFF, 0x03];
 
@@ -107,7 +116,7 @@ pub(crate) fn supported(lt: LinkType) -> bool {
             | LinkType::IPV6
             | LinkType::LINUX_SLL2
             | LinkType::NFLOG
-    )
+    ) || matches!(lt, linktype::PPP | linktype::PPP_HDLC | linktype::RADIOTAP)
 }
 
 /// The first layer of a record of link type `lt`.
@@ -127,8 +136,13 @@ pub(crate) fn link(d: &mut Decoder<'_>, lt: LinkType) -> Step {
             Some(p) if d.data.len() >= sll2::HEADER_LEN => Step::EtherType(p, sll2::HEADER_LEN),
             _ => d.stop(Layer::Link, 0, IssueKind::Truncated),
         },
-        LinkType::IEEE802_11 => wifi(d),
+        LinkType::IEEE802_11 => wifi(d, 0),
         LinkType::NFLOG => nflog(d),
+        linktype::PPP | linktype::PPP_HDLC => Step::PppFrame(0),
+        linktype::RADIOTAP => match Endian::Little.u16(d.data, radiotap::LEN) {
+            Some(len) => wifi(d, usize::from(len)),
+            None => d.stop(Layer::Link, 0, IssueKind::Truncated),
+        },
         _ => Step::Done,
     }
 }
@@ -194,6 +208,7 @@ pub(crate) fn ether_payload(d: &mut Decoder<'_>, t: u16, off: usize) -> Step {
             Step::EtherType(next, off + vlan::LEN)
         }
         ethertype::MPLS | ethertype::MPLS_MC => Step::Mpls(off),
+        ethertype::FABRICPATH => Step::Ethernet(off + FABRICPATH_REST),
         ethertype::CISCO_METADATA => {
             // In GRE (tcpdump's various_gre.pcap) the next ethertype comes
             // first instead of last; take whichever position names IP.
@@ -274,10 +289,11 @@ pub(crate) fn mpls(d: &mut Decoder<'_>, mut off: usize) -> Step {
     }
 }
 
-/// IEEE 802.11 data frames with an LLC/SNAP header; other frames are not IP.
-fn wifi(d: &mut Decoder<'_>) -> Step {
-    let (Some(&fc0), Some(&fc1)) = (d.data.first(), d.data.get(1)) else {
-        return d.stop(Layer::Link, 0, IssueKind::Truncated);
+/// IEEE 802.11 data frames (at `off`) with an LLC/SNAP header; other
+/// frames are not IP.
+fn wifi(d: &mut Decoder<'_>, off: usize) -> Step {
+    let (Some(&fc0), Some(&fc1)) = (d.data.get(off), d.data.get(off + 1)) else {
+        return d.stop(Layer::Link, off, IssueKind::Truncated);
     };
     let frame_type = (fc0 >> 2) & 0x3;
     let subtype = fc0 >> 4;
@@ -287,7 +303,7 @@ fn wifi(d: &mut Decoder<'_>) -> Step {
     if fc1 & wifi::FC1_PROTECTED != 0 {
         return d.non_ip(0); // protected: payload is encrypted
     }
-    let mut hdr = wifi::HEADER_LEN;
+    let mut hdr = off + wifi::HEADER_LEN;
     if fc1 & wifi::FC1_TO_FROM_DS == wifi::FC1_TO_FROM_DS {
         hdr += wifi::ADDR4_LEN;
     }
@@ -300,7 +316,7 @@ fn wifi(d: &mut Decoder<'_>) -> Step {
     match (d.data.get(hdr..hdr + 6), be16(d.data, hdr + 6)) {
         (Some(snap), Some(t)) if snap == wifi::SNAP => Step::EtherType(t, hdr + wifi::SNAP_LEN),
         (Some(_), _) => d.non_ip(0),
-        (None, _) => d.stop(Layer::Link, 0, IssueKind::Truncated),
+        (None, _) => d.stop(Layer::Link, off, IssueKind::Truncated),
     }
 }
 

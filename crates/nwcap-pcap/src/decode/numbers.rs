@@ -22,6 +22,21 @@ pub(crate) mod ethertype {
     /// PPP (GRE protocol, PPTP).
     pub const PPP: u16 = 0x880B;
     pub const CISCO_METADATA: u16 = 0x8909;
+    /// Cisco FabricPath: a 16-byte header before the inner Ethernet frame.
+    pub const FABRICPATH: u16 = 0x8903;
+    /// ERSPAN Type III (GRE protocol).
+    pub const ERSPAN3: u16 = 0x22EB;
+}
+
+/// Link types decoded here that [`crate::record::LinkType`] does not name.
+pub(crate) mod linktype {
+    use crate::record::LinkType;
+    /// PPP (RFC 1661), with or without HDLC-like framing.
+    pub const PPP: LinkType = LinkType(9);
+    /// PPP in HDLC-like framing (RFC 1662).
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    /// Radiotap header, then an IEEE 802.11 frame.
+    pub const RADIOTAP: LinkType = LinkType(127);
 }
 
 /// PPP protocol numbers.
@@ -55,9 +70,15 @@ pub(crate) mod ext {
     pub const SHIM6: u8 = 140;
 }
 
-/// UDP ports that carry tunnels.
+/// UDP ports that carry tunnels (Teredo is also recognised on others).
 pub(crate) mod port {
     pub const VXLAN: u16 = 4789;
     pub const GENEVE: u16 = 6081;
     pub const TEREDO: u16 = 3544;
+    pub const AYIYA: u16 = 5072;
+    /// GTP-U (user plane) and GTP-C.
+    pub const GTP_U: u16 = 2152;
+    pub const GTP_C: u16 = 2123;
+    /// GRE in UDP (RFC 8086).
+    pub const GRE: u16 = 4754;
 }

@@ -27,12 +27,12 @@ mod udpf {
 }
 
 /// ICMP and ICMPv6 header fields (type, code, checksum, then 4 bytes
-/// that depend on the type).
+/// that depend on the type: identifier and sequence number, pointer,
+/// MTU...). The payload follows the 8 bytes, as Zeek and tshark count it.
 mod icmpf {
     pub const TYPE: usize = 0;
     pub const CODE: usize = 1;
-    /// What nwcap counts as the header: type, code, checksum.
-    pub const HEADER_LEN: usize = 4;
+    pub const HEADER_LEN: usize = 8;
 }
 
 /// SCTP common header fields.
@@ -141,7 +141,7 @@ pub(crate) fn transport(d: &mut Decoder<'_>, t: Transport) -> Step {
             d.pkt.l4 = Some(l4);
             Step::Done
         }
-        ipproto::GRE => tunnel::gre(d, off),
+        ipproto::GRE => tunnel::gre(d, off, false),
         ipproto::IPIP => Step::Tunnel(TunnelKind::IpInIp, None, Inner::Ipv4, off),
         ipproto::IPV6 => Step::Tunnel(TunnelKind::IpInIp, None, Inner::Ipv6, off),
         _ => Step::Done,
