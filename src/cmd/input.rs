@@ -113,6 +113,22 @@ pub struct Timeouts {
     /// ICMP (and other protocols') inactivity timeout, seconds.
     #[arg(long, value_name = "S", default_value_t = 60.0)]
     pub icmp_timeout: f64,
+    /// An unanswered TCP SYN ends its connection this long after it,
+    /// seconds (Zeek's tcp_attempt_delay; 0: never).
+    #[arg(long, value_name = "S", default_value_t = 5.0)]
+    pub tcp_attempt_delay: f64,
+    /// A closed or reset TCP connection ends this long after its last
+    /// packet, seconds (Zeek's tcp_close_delay).
+    #[arg(long, value_name = "S", default_value_t = 5.0)]
+    pub tcp_close_delay: f64,
+    /// Inactivity timeout of interactive TCP services (ports 21, 22, 23,
+    /// 513), seconds (Zeek's port_inactivity_timeouts).
+    #[arg(long, value_name = "S", default_value_t = 3600.0)]
+    pub tcp_interactive_timeout: f64,
+    /// A UDP flow on a DNS port (53, 137, 5353, 5355) ends once idle this
+    /// long less a second, seconds (Zeek's dns_session_timeout).
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    pub dns_timeout: f64,
 }
 
 impl Default for Timeouts {
@@ -121,6 +137,10 @@ impl Default for Timeouts {
             tcp_timeout: 300.0,
             udp_timeout: 60.0,
             icmp_timeout: 60.0,
+            tcp_attempt_delay: 5.0,
+            tcp_close_delay: 5.0,
+            tcp_interactive_timeout: 3600.0,
+            dns_timeout: 10.0,
         }
     }
 }
@@ -139,9 +159,24 @@ impl Timeouts {
             tcp_timeout_ns: seconds("--tcp-timeout", self.tcp_timeout)?,
             udp_timeout_ns: seconds("--udp-timeout", self.udp_timeout)?,
             other_timeout_ns: seconds("--icmp-timeout", self.icmp_timeout)?,
+            tcp_attempt_delay_ns: delay("--tcp-attempt-delay", self.tcp_attempt_delay)?,
+            tcp_close_delay_ns: delay("--tcp-close-delay", self.tcp_close_delay)?,
+            interactive_timeout_ns: seconds(
+                "--tcp-interactive-timeout",
+                self.tcp_interactive_timeout,
+            )?,
+            dns_timeout_ns: seconds("--dns-timeout", self.dns_timeout)?,
             ..FlowConfig::default()
         })
     }
+}
+
+/// A delay in seconds that may be 0.
+fn delay(flag: &str, s: f64) -> anyhow::Result<i64> {
+    if s == 0.0 {
+        return Ok(0);
+    }
+    seconds(flag, s)
 }
 
 /// What the engine runs on: the groups of inputs and its settings.

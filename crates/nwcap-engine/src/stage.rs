@@ -17,6 +17,7 @@ use nwcap_flows::packed::{PackedKey, tunnel_hash};
 use nwcap_flows::summary::{FragRef, PacketSummary, Skip};
 use nwcap_pcap::Block;
 use nwcap_pcap::decode::decode;
+use nwcap_pcap::packet::OuterUdp;
 
 use crate::report::Counts;
 use crate::select;
@@ -56,6 +57,7 @@ const OUTER_LO: u8 = 8;
 const FRAG: u8 = 16;
 const FRAG_FIRST: u8 = 32;
 const FRAG_SRC_LO: u8 = 64;
+const PAYLOAD_CAPTURED: u8 = 128;
 
 impl Staged {
     pub(crate) fn summary<'w>(
@@ -63,15 +65,17 @@ impl Staged {
         file: u32,
         chunk: u64,
         payload: &'w [u8],
-        tunnels: &[TunnelKey],
+        tunnels: &[(TunnelKey, Option<OuterUdp>)],
     ) -> PacketSummary<'w> {
         let bit = |b: u8| self.bits & b != 0;
+        let tunnel = (self.tunnel as usize)
+            .checked_sub(1)
+            .and_then(|i| tunnels.get(i))
+            .copied();
         PacketSummary {
             key: self.key,
-            tunnel: (self.tunnel as usize)
-                .checked_sub(1)
-                .and_then(|i| tunnels.get(i))
-                .copied(),
+            tunnel: tunnel.map(|t| t.0),
+            outer_udp: tunnel.and_then(|t| t.1),
             from_a: bit(FROM_A),
             ord: chunk << 32 | u64::from(self.rec),
             file,
@@ -80,6 +84,7 @@ impl Staged {
             ip_len: self.ip_len,
             payload_len: self.payload_len,
             truncated: bit(TRUNCATED),
+            payload_captured: bit(PAYLOAD_CAPTURED),
             has_l4: bit(HAS_L4),
             tcp_flags: self.tcp_flags,
             seq: self.seq,
@@ -100,8 +105,9 @@ impl Staged {
 
 pub(crate) struct Buckets {
     pub(crate) shards: Vec<Vec<Staged>>,
-    /// Tunnel contexts of this chunk's tunnelled packets.
-    pub(crate) tunnels: Vec<TunnelKey>,
+    /// Tunnel contexts (and outer UDP headers) of this chunk's tunnelled
+    /// packets.
+    pub(crate) tunnels: Vec<(TunnelKey, Option<OuterUdp>)>,
     /// What the chunk's packets did at each stage.
     pub(crate) counts: Counts,
 }
@@ -169,10 +175,10 @@ pub(crate) fn stage_chunk(
                     _ => (0, 0),
                 };
                 let th = s.tunnel.as_ref().map_or(0, tunnel_hash);
-                let shard = s.key.shard(th, shards);
+                let shard = s.shard(shards);
                 let mut tunnel = 0;
                 if let Some(t) = s.tunnel {
-                    b.tunnels.push(t);
+                    b.tunnels.push((t, s.outer_udp));
                     tunnel = u32::try_from(b.tunnels.len()).unwrap_or(0);
                 }
                 let frag = s.frag.unwrap_or(FragRef {
@@ -205,7 +211,8 @@ pub(crate) fn stage_chunk(
                         | flag(s.outer_src_is_lo, OUTER_LO)
                         | flag(s.frag.is_some(), FRAG)
                         | flag(frag.first, FRAG_FIRST)
-                        | flag(frag.src_is_lo, FRAG_SRC_LO),
+                        | flag(frag.src_is_lo, FRAG_SRC_LO)
+                        | flag(s.payload_captured, PAYLOAD_CAPTURED),
                 });
             }
             // Counted by the filter stage (no five-tuple).

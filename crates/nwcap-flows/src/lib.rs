@@ -23,6 +23,7 @@ pub mod hints;
 pub mod ident;
 pub mod key;
 pub mod packed;
+pub mod ports;
 pub mod schema;
 pub mod stats;
 pub mod summary;
@@ -31,6 +32,8 @@ mod tcp;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_zeek;
 
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
@@ -41,7 +44,7 @@ pub use table::{FlowTable, TableStats};
 
 use nwcap_pcap::packet::ipproto;
 
-const SEC: i64 = 1_000_000_000;
+pub(crate) const SEC: i64 = 1_000_000_000;
 
 /// Flow engine settings. The defaults are Zeek's timeouts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,19 @@ pub struct FlowConfig {
     pub udp_timeout_ns: i64,
     /// ICMP and other protocols' inactivity timeout, ns (default 1 min).
     pub other_timeout_ns: i64,
+    /// An unanswered TCP SYN ends its connection this long after it, ns
+    /// (Zeek's `tcp_attempt_delay`, default 5 s).
+    pub tcp_attempt_delay_ns: i64,
+    /// A closed or reset TCP connection ends this long after its last
+    /// packet, ns (Zeek's `tcp_close_delay`, default 5 s).
+    pub tcp_close_delay_ns: i64,
+    /// Inactivity timeout of interactive TCP services (ports 21, 22, 23,
+    /// 513), ns (Zeek's `port_inactivity_timeouts`, default 1 h).
+    pub interactive_timeout_ns: i64,
+    /// A UDP flow on a DNS port ends once idle this long (less a second),
+    /// checked every this long from its start, ns (Zeek's
+    /// `dns_session_timeout`, default 10 s).
+    pub dns_timeout_ns: i64,
     /// Expired flows are swept each time a table's clock advances this
     /// much, ns (default 10 s).
     pub sweep_interval_ns: i64,
@@ -68,6 +84,10 @@ impl Default for FlowConfig {
             tcp_timeout_ns: 300 * SEC,
             udp_timeout_ns: 60 * SEC,
             other_timeout_ns: 60 * SEC,
+            tcp_attempt_delay_ns: 5 * SEC,
+            tcp_close_delay_ns: 5 * SEC,
+            interactive_timeout_ns: 3600 * SEC,
+            dns_timeout_ns: 10 * SEC,
             sweep_interval_ns: 10 * SEC,
             frag_capacity: 4096,
             shards: 32,
@@ -76,6 +96,19 @@ impl Default for FlowConfig {
 }
 
 impl FlowConfig {
+    /// The TCP delays and timeouts.
+    pub(crate) fn tcp_timers(&self) -> tcp::TcpTimers {
+        tcp::TcpTimers {
+            attempt_delay: self.tcp_attempt_delay_ns,
+            close_delay: self.tcp_close_delay_ns,
+            // Zeek times out a TCP connection with its UDP timeout until
+            // the handshake is over.
+            handshake_timeout: self.udp_timeout_ns,
+            timeout: self.tcp_timeout_ns,
+            interactive_timeout: self.interactive_timeout_ns,
+        }
+    }
+
     /// Inactivity timeout of a protocol, ns.
     pub fn timeout_ns(&self, proto: u8) -> i64 {
         match proto {

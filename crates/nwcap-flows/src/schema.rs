@@ -238,7 +238,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Timestamp,
         "UTC",
         Zeek,
-        "time of the first packet",
+        "time of the earliest packet",
         |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.ts).collect()),
     )),
     col(
@@ -259,7 +259,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Text,
         "",
         Zeek,
-        "originator address (id.orig_h): the SYN sender for TCP, else the first sender",
+        "originator address (id.orig_h), as Zeek decides it: the first sender, unless it used a likely server port and the other end did not (TCP: unless the first packet was a SYN), or a first SYN-ACK's peer once it answers",
         |fl, _| text(fl, |f, b| write!(b, "{}", f.orig_h()).is_ok()),
     )),
     shown(col(
@@ -283,7 +283,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Int,
         "",
         Zeek,
-        "responder port (id.resp_p); ICMP: code of the first packet",
+        "responder port (id.resp_p); ICMP: the counterpart type of the first packet's (echo request 8 -> 0, ICMPv6 128 -> 129), the code for one-way messages (as Zeek)",
         |fl, _| int(fl, |f| f.resp_p().map(u32::from)),
     )),
     shown(col(
@@ -312,7 +312,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Float,
         "s",
         Zeek,
-        "last packet time - first packet time",
+        "as Zeek's: from ts to the last packet, leaving out TCP packets sent after both sides closed",
         |fl, _| float(fl, |f| Some(secs(f.duration() as f64))),
     )),
     shown(col(
@@ -320,16 +320,16 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Count,
         "bytes",
         Zeek,
-        "originator payload bytes (transport payload as the headers state it)",
-        |fl, _| count(fl, |f| f.orig.payload),
+        "originator payload bytes as Zeek counts them: TCP sequence space (retransmitted bytes once, content gaps included, see missed_bytes), UDP and ICMP the sum of the payloads",
+        |fl, _| count(fl, |f| f.zeek_bytes().0),
     )),
     shown(col(
         "resp_bytes",
         Count,
         "bytes",
         Zeek,
-        "responder payload bytes",
-        |fl, _| count(fl, |f| f.resp.payload),
+        "responder payload bytes (as orig_bytes)",
+        |fl, _| count(fl, |f| f.zeek_bytes().1),
     )),
     shown(col(
         "conn_state",
@@ -422,7 +422,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Timestamp,
         "UTC",
         Nwcap,
-        "time of the last packet",
+        "time of the latest packet",
         |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.last_ts).collect()),
     ),
     col(

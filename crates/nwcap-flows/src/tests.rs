@@ -14,7 +14,7 @@ use crate::{COLUMNS, Flow, FlowConfig, FlowTable, all_columns};
 const MS: i64 = 1_000_000;
 const T0: i64 = 1_700_000_000_000 * MS;
 
-fn ip(s: &str) -> IpAddr {
+pub(crate) fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
@@ -84,7 +84,7 @@ pub(crate) fn tcp(
 }
 
 impl Pb {
-    fn payload(mut self, b: &[u8]) -> Self {
+    pub(crate) fn payload(mut self, b: &[u8]) -> Self {
         self.payload = b.to_vec();
         self.len = b.len() as u32;
         self
@@ -100,6 +100,7 @@ impl Pb {
             outer_dst: ip(dst),
             vni: Some(vni),
             depth: 1,
+            outer_udp: None,
         });
         self
     }
@@ -131,7 +132,13 @@ impl Pb {
         let origlen = 14 + total_len;
         let caplen = if self.cut { 34 } else { origlen };
         let data: &'static [u8] = Box::leak(vec![0u8; caplen as usize].into_boxed_slice());
-        let payload: &'static [u8] = Box::leak(self.payload.into_boxed_slice());
+        let bytes = if self.payload.is_empty() && !self.cut {
+            // A payload given by length only was captured (as zeros).
+            vec![0u8; self.len as usize]
+        } else {
+            self.payload
+        };
+        let payload: &'static [u8] = Box::leak(bytes.into_boxed_slice());
         let rec = Record {
             ts: self.ts,
             origlen,
@@ -175,7 +182,7 @@ impl Pb {
     }
 }
 
-fn flows_of(pkts: Vec<Pb>) -> Vec<Flow> {
+pub(crate) fn flows_of(pkts: Vec<Pb>) -> Vec<Flow> {
     flows_cfg(pkts, FlowConfig::default())
 }
 
@@ -223,7 +230,10 @@ fn handshake_and_close_is_sf() {
     assert_eq!(f.flag_counts[0], 2); // SYN
     assert_eq!(f.flag_counts[1], 2); // FIN
     assert_eq!(f.flag_counts[4], 7); // ACK
-    assert_eq!(f.duration(), 70 * MS);
+    // Zeek's duration stops at the second FIN: the last ACK is not part of
+    // it (it is of the flow's last packet time).
+    assert_eq!(f.duration(), 60 * MS);
+    assert_eq!(f.last_ts - f.ts, 70 * MS);
     assert_eq!(f.orig.init_win, Some(1000));
 }
 
@@ -317,7 +327,7 @@ fn zero_window_counted() {
 
 #[test]
 fn timeouts_split_flows() {
-    let u = |ms| pb(ms, ipproto::UDP, C, 5000, S, 53);
+    let u = |ms| pb(ms, ipproto::UDP, C, 5000, S, 9999);
     let f = flows_of(vec![u(0), u(30_000), u(30_000 + 60_001)]);
     assert_eq!(f.len(), 2);
     assert_eq!(f[0].orig.pkts, 2);
@@ -349,13 +359,22 @@ fn syn_after_close_starts_a_new_flow() {
     assert_eq!(f[1].conn_state(), "S1");
     assert_eq!(f[1].ts, T0 + 1000 * MS);
 
-    // A retransmitted SYN (same sequence number) after a reject stays.
+    // A retransmitted SYN (same sequence number) before an answer stays;
+    // after a reject it is a new attempt (Zeek's `IsReuse`), as is a SYN
+    // with a new sequence number at any time.
     let f = flows_of(vec![
         tcp(0, C, 1, S, 23, SYN, 5, 0, 0),
-        tcp(1, S, 23, C, 1, RST | ACK, 0, 6, 0),
+        tcp(500, C, 1, S, 23, SYN, 5, 0, 0),
+        tcp(501, S, 23, C, 1, RST | ACK, 0, 6, 0),
         tcp(1000, C, 1, S, 23, SYN, 5, 0, 0),
+        tcp(1001, S, 23, C, 1, RST | ACK, 0, 6, 0),
+        tcp(1100, C, 1, S, 23, SYN, 99, 0, 0),
     ]);
-    assert_eq!(f.len(), 1);
+    let summary: Vec<(&str, &str)> = f
+        .iter()
+        .map(|f| (f.conn_state(), f.history.as_str()))
+        .collect();
+    assert_eq!(summary, [("REJ", "Sr"), ("REJ", "Sr"), ("S0", "S")]);
 }
 
 #[test]
@@ -464,7 +483,7 @@ fn flow_records_stay_small() {
         "Flow: {size} bytes; key {} dir {} tcp {} history {}",
         std::mem::size_of::<crate::FlowKey>(),
         std::mem::size_of::<crate::DirStats>(),
-        std::mem::size_of::<crate::tcp::TcpTracker>(),
+        std::mem::size_of::<crate::tcp::TcpConn>(),
         std::mem::size_of::<String>()
     );
     assert!(size <= 600, "Flow grew to {size} bytes");
