@@ -98,8 +98,10 @@ impl ArmClient {
                 Some(state @ (ProvisioningState::Failed | ProvisioningState::Canceled)) => {
                     return Err(ArmError::OperationFailed {
                         status: state.to_string(),
-                        code: "ProvisioningFailed".to_owned(),
-                        message: format!("capture {name} is in provisioning state {state}"),
+                        error: Box::new(crate::error::ErrorInfo::new(
+                            "ProvisioningFailed",
+                            format!("capture {name} is in provisioning state {state}"),
+                        )),
                         ids: crate::error::RequestIds::default(),
                     });
                 }

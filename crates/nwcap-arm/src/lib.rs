@@ -29,5 +29,5 @@ pub use client::{
     ArmClient, COMPUTE_API_VERSION, ClientOptions, DEFAULT_API_VERSION, DEFAULT_ENDPOINT,
     PollOptions, Raw, RequestLog, RequestObserver, RetryPolicy,
 };
-pub use error::{ArmError, RequestIds};
-pub use secret::{Secret, redact_url};
+pub use error::{ArmError, ErrorInfo, RequestIds};
+pub use secret::{Secret, redact_text, redact_url};
