@@ -512,7 +512,7 @@ fn limits_are_checked_before_sending_and_name_the_flag() {
     let cases: [(&[&str], &str); 6] = [
         (
             &["--time-limit", "18001", "--storage-account", &sa],
-            "--time-limit: at most 18000 seconds (got 18001)",
+            "--time-limit: 18001 is out of range: the API's timeLimitInSeconds takes 0 to 18000 seconds",
         ),
         (
             &["--file-path", "/var/captures/x.pcap"],

@@ -15,6 +15,7 @@ use crate::error::ArmError;
 use crate::types::{
     PacketCapture, PacketCaptureProperties, PacketCaptureStatus, ProvisioningState,
 };
+use crate::validate::version::ApiVersion;
 use crate::validate::{validate_name, validate_properties};
 
 /// Resource group of the watchers Azure creates by itself.
@@ -76,7 +77,8 @@ impl ArmClient {
         properties: &PacketCaptureProperties,
     ) -> Result<Raw<PacketCapture>, ArmError> {
         validate_name(name)?;
-        validate_properties(properties)?;
+        let version = ApiVersion::parse(self.api_version())?;
+        validate_properties(properties, &version)?;
         let url = self.url(&watcher.capture_path(name), self.api_version());
         let body = create_body(properties);
         let resp = self.send(Method::PUT, &url, Some(&body)).await?;

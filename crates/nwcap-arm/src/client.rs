@@ -19,9 +19,8 @@ use serde_json::Value;
 use crate::auth::{Credential, scope_for_endpoint};
 use crate::error::{ArmError, ErrorInfo, RequestIds};
 use crate::secret::redact_url;
+use crate::validate::version::DEFAULT_API_VERSION;
 
-/// Default api-version of Microsoft.Network calls (has continuousCapture and captureSettings).
-pub const DEFAULT_API_VERSION: &str = "2025-07-01";
 /// api-version of the Microsoft.Compute look-ups.
 pub const COMPUTE_API_VERSION: &str = "2024-07-01";
 /// Public cloud ARM endpoint.

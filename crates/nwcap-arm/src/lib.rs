@@ -26,8 +26,9 @@ pub mod validate;
 
 pub use captures::{DEFAULT_WATCHER_RESOURCE_GROUP, WatcherRef, create_body};
 pub use client::{
-    ArmClient, COMPUTE_API_VERSION, ClientOptions, DEFAULT_API_VERSION, DEFAULT_ENDPOINT,
-    PollOptions, Raw, RequestLog, RequestObserver, RetryPolicy,
+    ArmClient, COMPUTE_API_VERSION, ClientOptions, DEFAULT_ENDPOINT, PollOptions, Raw, RequestLog,
+    RequestObserver, RetryPolicy,
 };
 pub use error::{ArmError, ErrorInfo, RequestIds};
 pub use secret::{Secret, redact_text, redact_url};
+pub use validate::version::{ApiVersion, DEFAULT_API_VERSION, Feature};

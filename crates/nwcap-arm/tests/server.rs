@@ -319,7 +319,7 @@ async fn invalid_parameters_never_reach_the_server() {
     let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "--time-limit: at most 18000 seconds (got 18001)"
+        "--time-limit: 18001 is out of range: the API's timeLimitInSeconds takes 0 to 18000 seconds"
     );
     let err = c
         .create_capture(&watcher(), "-bad", &example_properties())
