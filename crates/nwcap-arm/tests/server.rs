@@ -48,14 +48,15 @@ fn example(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// The example Create request's properties, retargeted at the server's seeds.
+/// The example Create request's properties, retargeted at the server's
+/// seeds: `win1`, a Windows VM in westus (the example saves to `D:\capture`).
 fn example_properties() -> PacketCaptureProperties {
     let create = example("NetworkWatcherPacketCaptureCreate.json");
     let pc: PacketCapture =
         serde_json::from_value(create["parameters"]["parameters"].clone()).unwrap();
     let mut p = pc.properties;
     p.target = format!(
-        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/virtualMachines/vm1"
+        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/virtualMachines/win1"
     );
     p
 }
@@ -298,16 +299,63 @@ async fn malformed_bodies_are_errors_not_panics() {
 async fn failed_operations_report_the_arm_error() {
     let server = ArmTestServer::start().unwrap();
     let c = client(&server);
+    // winbare1 has no Network Watcher agent: the create operation fails.
     let mut p = example_properties();
-    p.target = p.target.replace("vm1", "ghost");
+    p.target = p.target.replace("win1", "winbare1");
     let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
     assert!(matches!(err, ArmError::OperationFailed { .. }), "{err}");
-    assert!(err.to_string().contains("TargetNotFound"), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "operation Failed: NetworkWatcherAgentNotInstalled: Packet capture requires"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("NetworkWatcherAgentWindows"), "{text}");
     let pc = c.get_capture(&watcher(), "pc1").await.unwrap();
     assert_eq!(
         pc.value.properties.provisioning_state,
         Some(ProvisioningState::Failed)
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn bad_requests_carry_details_that_name_the_property() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let mut p = example_properties();
+    p.target = p.target.replace("win1", "ghost");
+    let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    let info = err.info().unwrap();
+    assert_eq!(info.code, "InvalidResourceReference");
+    assert_eq!(info.details[0].code, "ResourceNotFound");
+    assert_eq!(info.details[0].target.as_deref(), Some("properties.target"));
+    let text = err.to_string();
+    assert!(
+        text.contains("\n  - ResourceNotFound: The Resource '/subscriptions/"),
+        "{text}"
+    );
+    // vm2 is in eastus: not the westus watcher's region.
+    let mut p = example_properties();
+    p.target = p.target.replace("win1", "vm2");
+    p.storage_location.file_path = None;
+    let err = c.create_capture(&watcher(), "pc2", &p).await.unwrap_err();
+    assert_eq!(
+        err.info().unwrap().details[0].code,
+        "TargetNotInWatcherRegion"
+    );
+    // A name in use: 409.
+    c.create_capture(&watcher(), "pc3", &example_properties())
+        .await
+        .unwrap();
+    let err = c
+        .create_capture(&watcher(), "pc3", &example_properties())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert_eq!(err.info().unwrap().code, "PacketCaptureAlreadyExists");
+    assert_eq!(server.capture_names(), ["pc3"]);
 }
 
 #[tokio::test(flavor = "current_thread")]
