@@ -45,6 +45,21 @@ impl WatcherRef {
         }
     }
 
+    /// A watcher from its resource id
+    /// (`/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkWatchers/NAME`).
+    pub fn from_id(id: &str) -> Option<Self> {
+        let name = crate::types::id_segment(id, "networkWatchers")?;
+        let is_network = id
+            .to_ascii_lowercase()
+            .contains("/providers/microsoft.network/");
+        Some(Self {
+            subscription: crate::types::id_segment(id, "subscriptions")?.to_owned(),
+            resource_group: crate::types::id_segment(id, "resourceGroups")?.to_owned(),
+            name: name.to_owned(),
+        })
+        .filter(|_| is_network)
+    }
+
     /// The watcher's resource path.
     pub fn path(&self) -> String {
         format!(
@@ -145,8 +160,9 @@ impl ArmClient {
             self.api_version(),
         );
         let resp = self.send(Method::POST, &url, None).await?;
-        if resp.status == 202 && resp.body.iter().all(u8::is_ascii_whitespace) {
-            // Status computed asynchronously: the final body comes from the poll.
+        if resp.status == 202 && (resp.location.is_some() || resp.async_operation.is_some()) {
+            // Computed asynchronously (final-state-via: location): the
+            // answer is at the end of the poll, whatever the 202 carried.
             if let Some(body) = self.wait_lro(&url, &resp).await? {
                 let done = crate::client::Response { body, ..resp };
                 return decode(&Method::POST, &url, &done);

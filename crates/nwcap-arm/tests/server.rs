@@ -529,3 +529,116 @@ async fn connection_failures_are_retried_then_reported() {
     assert!(matches!(err, ArmError::Transport { .. }), "{err}");
     assert!(!format!("{err:?}").contains(TOKEN));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_agent_is_read_and_installed() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let id = |kind: &str, name: &str| {
+        format!(
+            "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/{kind}/{name}"
+        )
+    };
+    let vm1 = c
+        .describe_target(&id("virtualMachines", "vm1"))
+        .await
+        .unwrap();
+    assert_eq!(vm1.location, "westus");
+    assert_eq!(vm1.os, Some(nwcap_arm::types::OsType::Linux));
+    assert!(
+        matches!(vm1.agent, nwcap_arm::AgentState::Installed { .. }),
+        "{vm1:?}"
+    );
+    let bare = c
+        .describe_target(&id("virtualMachines", "winbare1"))
+        .await
+        .unwrap();
+    assert_eq!(bare.os, Some(nwcap_arm::types::OsType::Windows));
+    assert_eq!(bare.agent, nwcap_arm::AgentState::Missing);
+    c.install_agent(&bare).await.unwrap();
+    assert!(server.agent_installed("winbare1"));
+    let put = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .unwrap();
+    assert!(
+        put.path
+            .ends_with("/virtualMachines/winbare1/extensions/AzureNetworkWatcherExtension")
+    );
+    assert_eq!(
+        put.body.unwrap()["properties"]["type"],
+        "NetworkWatcherAgentWindows"
+    );
+    let after = c
+        .describe_target(&id("virtualMachines", "winbare1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        after.agent,
+        nwcap_arm::AgentState::Installed { .. }
+    ));
+
+    let ss = c
+        .describe_target(&id("virtualMachineScaleSets", "vmssbare"))
+        .await
+        .unwrap();
+    assert_eq!(ss.agent, nwcap_arm::AgentState::Missing);
+    c.install_agent(&ss).await.unwrap();
+    let ss = c
+        .describe_target(&id("virtualMachineScaleSets", "vmssbare"))
+        .await
+        .unwrap();
+    assert!(matches!(ss.agent, nwcap_arm::AgentState::Installed { .. }));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn storage_accounts_and_watchers_are_found_by_name() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let sa = c
+        .find_storage_account(TEST_SUBSCRIPTION, "PCSTORE")
+        .await
+        .unwrap();
+    assert!(
+        sa.id
+            .ends_with("/providers/Microsoft.Storage/storageAccounts/pcstore")
+    );
+    assert!(
+        c.find_storage_account(TEST_SUBSCRIPTION, "nope")
+            .await
+            .is_err()
+    );
+    let ws = c.watchers(TEST_SUBSCRIPTION).await.unwrap();
+    assert_eq!(ws.len(), 2);
+    assert_eq!(ws[1].1, "eastus");
+    let w = WatcherRef::from_id(&format!(
+        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westus"
+    ))
+    .unwrap();
+    assert_eq!(w, watcher());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn query_status_202_is_followed_to_its_location() {
+    let server = ArmTestServer::with_config(ServerConfig {
+        query_status_async: true,
+        lro_polls: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let c = client(&server);
+    c.create_capture(&watcher(), "pc1", &example_properties())
+        .await
+        .unwrap();
+    server.clear_requests();
+    server.advance_clock(100);
+    let st = c.capture_status(&watcher(), "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Stopped));
+    let polls = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/operationResults/"))
+        .count();
+    assert_eq!(polls, 3, "two 202 answers, then the result");
+}
