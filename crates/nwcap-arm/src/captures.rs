@@ -83,20 +83,44 @@ pub fn create_body(properties: &PacketCaptureProperties) -> Value {
 }
 
 impl ArmClient {
+    /// Sends the PUT that creates (starts) a capture and returns ARM's
+    /// first answer (`provisioningState` usually `Updating`) without
+    /// waiting for the operation. The parameters are checked against the
+    /// API's rules first.
+    pub async fn begin_create_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+        properties: &PacketCaptureProperties,
+    ) -> Result<Raw<PacketCapture>, ArmError> {
+        let url = self.url(&watcher.capture_path(name), self.api_version());
+        let resp = self.put_capture(&url, name, properties).await?;
+        decode(&Method::PUT, &url, &resp)
+    }
+
+    async fn put_capture(
+        &self,
+        url: &str,
+        name: &str,
+        properties: &PacketCaptureProperties,
+    ) -> Result<crate::client::Response, ArmError> {
+        validate_name(name)?;
+        let version = ApiVersion::parse(self.api_version())?;
+        validate_properties(properties, &version)?;
+        let body = create_body(properties);
+        self.send(Method::PUT, url, Some(&body)).await
+    }
+
     /// Creates (starts) a capture and waits until ARM has provisioned it.
-    /// The parameters are checked against the API's limits first.
+    /// The parameters are checked against the API's rules first.
     pub async fn create_capture(
         &self,
         watcher: &WatcherRef,
         name: &str,
         properties: &PacketCaptureProperties,
     ) -> Result<Raw<PacketCapture>, ArmError> {
-        validate_name(name)?;
-        let version = ApiVersion::parse(self.api_version())?;
-        validate_properties(properties, &version)?;
         let url = self.url(&watcher.capture_path(name), self.api_version());
-        let body = create_body(properties);
-        let resp = self.send(Method::PUT, &url, Some(&body)).await?;
+        let resp = self.put_capture(&url, name, properties).await?;
         self.wait_lro(&url, &resp).await?;
         // Without an operation header the resource itself says when it is done.
         let deadline = Instant::now() + self.poll.timeout;
@@ -173,20 +197,52 @@ impl ArmClient {
 
     /// Stops a running capture and waits for the stop to complete.
     pub async fn stop_capture(&self, watcher: &WatcherRef, name: &str) -> Result<(), ArmError> {
-        let url = self.url(
-            &format!("{}/stop", watcher.capture_path(name)),
-            self.api_version(),
-        );
-        let resp = self.send(Method::POST, &url, None).await?;
-        self.wait_lro(&url, &resp).await?;
-        Ok(())
+        self.stop_or_delete(Method::POST, watcher, name, true).await
+    }
+
+    /// Asks for a capture to stop without waiting for the operation.
+    pub async fn begin_stop_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+    ) -> Result<(), ArmError> {
+        self.stop_or_delete(Method::POST, watcher, name, false)
+            .await
     }
 
     /// Deletes a capture resource (the files in storage stay) and waits.
     pub async fn delete_capture(&self, watcher: &WatcherRef, name: &str) -> Result<(), ArmError> {
-        let url = self.url(&watcher.capture_path(name), self.api_version());
-        let resp = self.send(Method::DELETE, &url, None).await?;
-        self.wait_lro(&url, &resp).await?;
+        self.stop_or_delete(Method::DELETE, watcher, name, true)
+            .await
+    }
+
+    /// Asks for a capture resource to be deleted without waiting.
+    pub async fn begin_delete_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+    ) -> Result<(), ArmError> {
+        self.stop_or_delete(Method::DELETE, watcher, name, false)
+            .await
+    }
+
+    async fn stop_or_delete(
+        &self,
+        method: Method,
+        watcher: &WatcherRef,
+        name: &str,
+        wait: bool,
+    ) -> Result<(), ArmError> {
+        let path = if method == Method::POST {
+            format!("{}/stop", watcher.capture_path(name))
+        } else {
+            watcher.capture_path(name)
+        };
+        let url = self.url(&path, self.api_version());
+        let resp = self.send(method, &url, None).await?;
+        if wait {
+            self.wait_lro(&url, &resp).await?;
+        }
         Ok(())
     }
 

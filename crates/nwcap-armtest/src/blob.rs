@@ -3,11 +3,22 @@
 //! `azure_storage_blob` client and an account SAS signed by
 //! `nwcap-fetch`'s signer (the key never travels).
 
-use azure_core::http::RequestContent;
-use azure_storage_blob::{BlobClient, BlobContainerClient};
+use azure_core::http::{ClientOptions, RequestContent, RetryOptions};
+use azure_storage_blob::{
+    BlobClient, BlobClientOptions, BlobContainerClient, BlobContainerClientOptions,
+};
 use nwcap_fetch::sas::{AccountKey, SasRequest, SasScope};
 
 use crate::lifecycle::UploadJob;
+
+/// No retries: an unreachable service is `StorageFailed` at once, as the
+/// agent reports it, rather than a request that hangs in backoff.
+fn client_options() -> ClientOptions {
+    ClientOptions {
+        retry: RetryOptions::none(),
+        ..Default::default()
+    }
+}
 
 /// Uploads every file of `job`, creating its container when missing.
 pub(crate) async fn upload(job: &UploadJob) -> Result<(), String> {
@@ -35,7 +46,12 @@ pub(crate) async fn upload(job: &UploadJob) -> Result<(), String> {
         let container = rest.split('/').next().unwrap_or_default();
         let curl =
             url::Url::parse(&format!("{endpoint}/{container}?{sas}")).map_err(|e| e.to_string())?;
-        let client = BlobContainerClient::new(curl, None, None).map_err(|e| e.to_string())?;
+        let options = BlobContainerClientOptions {
+            client_options: client_options(),
+            ..Default::default()
+        };
+        let client =
+            BlobContainerClient::new(curl, None, Some(options)).map_err(|e| e.to_string())?;
         if let Err(e) = client.create(None).await
             && e.http_status().map(u16::from) != Some(409)
         {
@@ -43,7 +59,11 @@ pub(crate) async fn upload(job: &UploadJob) -> Result<(), String> {
         }
         let mut burl = url::Url::parse(url).map_err(|e| e.to_string())?;
         burl.set_query(Some(&sas));
-        let blob = BlobClient::new(burl, None, None).map_err(|e| e.to_string())?;
+        let options = BlobClientOptions {
+            client_options: client_options(),
+            ..Default::default()
+        };
+        let blob = BlobClient::new(burl, None, Some(options)).map_err(|e| e.to_string())?;
         blob.upload(RequestContent::from(bytes.clone()), None)
             .await
             .map_err(|e| format!("upload {url}: {e}"))?;

@@ -200,7 +200,11 @@ impl Default for ServerConfig {
                 SeedResource::new("NetworkWatcherRG", "NetworkWatcher_westus", "westus"),
                 SeedResource::new("NetworkWatcherRG", "NetworkWatcher_eastus", "eastus"),
             ],
-            storage_accounts: vec![SeedResource::new("rg2", "pcstore", "westus")],
+            storage_accounts: vec![
+                SeedResource::new("rg2", "pcstore", "westus"),
+                // Azurite's development account.
+                SeedResource::new("rg2", "devstoreaccount1", "westus"),
+            ],
             resource_groups: Vec::new(),
             on_existing_name: OnExistingName::Conflict,
             session_limit: 10,

@@ -225,6 +225,7 @@ fn answer(
                 code,
                 message,
             } => arm_error(status, &code, &message),
+            FaultKind::Json { status, body } => Reply::json(status, body),
         };
     }
     let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();

@@ -89,11 +89,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => None,
     };
-    if let Some(s) = &storage {
+    if let Some(s) = &storage
+        && !config
+            .storage_accounts
+            .iter()
+            .any(|a| a.name.eq_ignore_ascii_case(&s.account))
+    {
         config
             .storage_accounts
             .push(SeedResource::new("rg2", &s.account, "westus"));
     }
+    config.storage = storage.clone();
     let server = ArmTestServer::bind(config.clone(), args.listen)?;
     println!("ARM emulator listening on {}", server.endpoint());
     println!();

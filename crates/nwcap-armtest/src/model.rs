@@ -24,6 +24,14 @@ pub enum FaultKind {
     ServerError,
     /// 200 with a truncated JSON body.
     MalformedBody,
+    /// Any status with any JSON body (an ARM error with `details`, a
+    /// failed operation status...).
+    Json {
+        /// HTTP status.
+        status: u16,
+        /// The body.
+        body: Value,
+    },
     /// Any status with an ARM error body.
     Error {
         /// HTTP status.
