@@ -124,16 +124,24 @@ fn no_wait_returns_once_arm_has_accepted() {
     // The suggested status command runs as printed.
     let hints = hinted(&text(&out).1);
     assert_eq!(hints.len(), 1, "{}", text(&out).1);
+    // The operation ran in the service meanwhile: the capture is running.
     let status = ok(&nwcap_env(&server, h, &hints[0]));
-    assert!(status.contains("name     pc1"), "{status}");
+    assert!(status.contains("status   Running (capturing)"), "{status}");
     // stop and delete --no-wait.
     assert_eq!(
         ok(&run(&server, h, &["stop", "pc1", "--no-wait"])),
         "stopping pc1\n"
     );
+    assert!(ok(&run(&server, h, &["status", "pc1"])).contains("stop reason  Manual"));
     assert_eq!(
         ok(&run(&server, h, &["delete", "pc1", "--no-wait"])),
         "deleting pc1 (files in storage are kept)\n"
+    );
+    assert!(
+        ok(&run(&server, h, &["list", "-l", "westus"]))
+            .lines()
+            .count()
+            == 1
     );
 }
 
@@ -146,7 +154,7 @@ fn deleting_a_capture_that_does_not_exist_is_an_error_unless_if_exists() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out).1.starts_with(
-            "nwcap: error: no capture ghost on network watcher NetworkWatcherRG/NetworkWatcher_westus to delete (--if-exists makes this not an error): ResourceNotFound:"
+            "nwcap: error: no capture ghost on network watcher NetworkWatcherRG/NetworkWatcher_westus: nothing to delete (--if-exists makes a missing capture not an error): ResourceNotFound:"
         ),
         "{}",
         text(&out).1
@@ -162,6 +170,14 @@ fn deleting_a_capture_that_does_not_exist_is_an_error_unless_if_exists() {
     assert_eq!(
         ok(&run(&server, h, &["delete", "ghost", "--if-exists"])),
         "no capture ghost: nothing to delete\n"
+    );
+    let out = run(&server, h, &["delete", "ghost"]);
+    assert!(
+        text(&out).1.starts_with(
+            "nwcap: error: nothing to delete (--if-exists makes a missing capture not an error): no capture named ghost in the 2 network watcher(s)"
+        ),
+        "{}",
+        text(&out).1
     );
     assert!(
         !server.requests().iter().any(|r| r.method == "DELETE"),

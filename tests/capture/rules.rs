@@ -38,7 +38,7 @@ fn each_rule_names_its_flag_and_nothing_is_sent() {
         ),
         (
             vec!["--storage-account", &sa, "--local-port", "80-85;90-95"],
-            "--local-port: --local-port \"80-85;90-95\" has 2 ranges (80-85, 90-95); the API's localPort takes one: \"Multiple ranges not currently supported\"",
+            "--local-port: \"80-85;90-95\" has 2 ranges (80-85, 90-95); the API's localPort takes one: \"Multiple ranges not currently supported\"",
         ),
         (
             vec![
@@ -47,7 +47,7 @@ fn each_rule_names_its_flag_and_nothing_is_sent() {
                 "--remote-ip",
                 "10.0.0.1;10.0.0.5-10.0.0.9",
             ],
-            "--remote-ip: --remote-ip \"10.0.0.1;10.0.0.5-10.0.0.9\" mixes the range 10.0.0.5-10.0.0.9 with other entries; the API's remoteIPAddress does not: \"Mixing ranges with multiple entries not currently supported\"",
+            "--remote-ip: \"10.0.0.1;10.0.0.5-10.0.0.9\" mixes the range 10.0.0.5-10.0.0.9 with other entries; the API's remoteIPAddress does not: \"Mixing ranges with multiple entries not currently supported\"",
         ),
         (
             vec!["--storage-account", &sa, "--time-limit", "99999999999"],

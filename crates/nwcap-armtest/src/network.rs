@@ -96,6 +96,14 @@ fn captures(
 ) -> Reply {
     let name = req.seg.get(9).copied().unwrap_or("");
     let k = key(sub, rg, nw, name);
+    // Reading captures shows the effect of operations nobody polled.
+    match (req.method, rest) {
+        ("GET", ["packetcaptures"]) => ops::settle(state, &k, true),
+        ("GET", ["packetcaptures", _]) | ("POST", ["packetcaptures", _, "querystatus"]) => {
+            ops::settle(state, &k, false)
+        }
+        _ => {}
+    }
     match (req.method, rest) {
         ("GET", []) => Reply::json(200, watcher_body(sub, watcher)),
         ("GET", ["packetcaptures"]) => lifecycle::list_captures(state, &k, req),

@@ -71,6 +71,32 @@ enum Step {
     Failed(String, String),
 }
 
+/// Completes the operations on the captures of watcher `k` (its name part
+/// ignored when `whole_watcher`) that nobody polled: an operation runs by
+/// itself in the service, so a client that did not wait (`--no-wait`)
+/// sees its effect when it next reads the capture.
+pub(crate) fn settle(state: &mut State, k: &crate::model::CaptureKey, whole_watcher: bool) {
+    let same = |c: &crate::model::CaptureKey| {
+        c.0 == k.0 && c.1 == k.1 && c.2 == k.2 && (whole_watcher || c.3 == k.3)
+    };
+    let pending: Vec<String> = state
+        .operations
+        .iter()
+        .filter(|(_, op)| !op.done)
+        .filter(|(_, op)| match &op.kind {
+            OpKind::Create(c) | OpKind::Stop(c) | OpKind::Delete(c) => same(c),
+            _ => false,
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in pending {
+        if let Some(op) = state.operations.get_mut(&id) {
+            op.polls_left = 0;
+        }
+        let _ = step(state, &id);
+    }
+}
+
 /// Advances an operation by one poll.
 fn step(state: &mut State, id: &str) -> Option<Step> {
     let op = state.operations.get_mut(id)?;

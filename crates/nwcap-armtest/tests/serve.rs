@@ -17,7 +17,15 @@ fn capture_url(endpoint: &str, name: &str, version: &str) -> String {
 #[test]
 fn serve_listens_and_answers() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nwcap-armtest"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--time-scale", "10"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--time-scale",
+            "10",
+            "--azurite",
+            "10999",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -35,8 +43,9 @@ fn serve_listens_and_answers() {
         .enable_all()
         .build()
         .unwrap();
-    let body: Value = rt.block_on(async {
-        reqwest::Client::new()
+    let (watchers, created): (Value, Value) = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let watchers = http
             .get(format!(
                 "{endpoint}/subscriptions/{TEST_SUBSCRIPTION}/providers/Microsoft.Network/networkWatchers?api-version=2025-07-01"
             ))
@@ -46,11 +55,39 @@ fn serve_listens_and_answers() {
             .unwrap()
             .json()
             .await
+            .unwrap();
+        let body = json!({"properties": {
+            "target": format!("/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/virtualMachines/vm1"),
+            "storageLocation": {"storageId": format!("/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Storage/storageAccounts/devstoreaccount1")},
+        }});
+        let created = http
+            .put(capture_url(&endpoint, "pc1", "2025-07-01"))
+            .bearer_auth("anything")
+            .json(&body)
+            .send()
+            .await
             .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (watchers, created)
     });
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(body["value"].as_array().map(Vec::len), Some(2), "{body}");
+    assert_eq!(
+        watchers["value"].as_array().map(Vec::len),
+        Some(2),
+        "{watchers}"
+    );
+    let path = created["properties"]["storageLocation"]["storagePath"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        path.starts_with(
+            "http://127.0.0.1:10999/devstoreaccount1/network-watcher-logs/subscriptions/"
+        ),
+        "captures to Azurite's account are written there: {created}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -64,10 +64,10 @@ pub struct StartArgs {
     #[arg(long, help_heading = "Target")]
     pub install_agent: bool,
     /// Bytes kept of each packet, 0-4294967295 (0 = whole packet) [service default: 0].
-    #[arg(long, value_name = "BYTES", value_parser = int, allow_negative_numbers = true, help_heading = "Limits")]
+    #[arg(long, visible_alias = "capture-size", value_name = "BYTES", value_parser = int, allow_negative_numbers = true, help_heading = "Limits")]
     pub bytes_per_packet: Option<i128>,
     /// Session size limit, 0-4294967295 [service default: 1073741824 (1 GiB)].
-    #[arg(long, value_name = "BYTES", value_parser = int, allow_negative_numbers = true, help_heading = "Limits")]
+    #[arg(long, visible_alias = "capture-limit", value_name = "BYTES", value_parser = int, allow_negative_numbers = true, help_heading = "Limits")]
     pub bytes_per_session: Option<i128>,
     /// Session time limit, 0-18000 [service default: 18000].
     #[arg(long, value_name = "SECONDS", value_parser = int, allow_negative_numbers = true, help_heading = "Limits")]
@@ -99,7 +99,7 @@ pub struct StartArgs {
     pub session_time_limit: Option<i128>,
     /// Filters as JSON: one object or an array (ARM names: protocol,
     /// localIPAddress, localPort, remoteIPAddress, remotePort).
-    #[arg(long, value_name = "JSON", help_heading = "Filters", conflicts_with_all = ["protocol", "local_ip", "local_port", "remote_ip", "remote_port"])]
+    #[arg(long, visible_alias = "filters", value_name = "JSON", help_heading = "Filters", conflicts_with_all = ["protocol", "local_ip", "local_port", "remote_ip", "remote_port"])]
     pub filter: Option<String>,
     /// Filter: TCP, UDP or Any.
     #[arg(long, help_heading = "Filters")]

@@ -27,11 +27,11 @@ pub(super) async fn run(verb: Verb, mut conn: Conn, global: &Global) -> anyhow::
             let target = start.target(&conn, global.quiet).await?;
             let props = start.properties(&conn, &target).await?;
             let warnings = nwcap_arm::validate::check_properties(&props, &conn.arm.api_version)?;
-            if let Some(os) = &target.os {
-                nwcap_arm::validate::check_paths_for_os(&props, os)?;
-            }
             for w in warnings {
                 eprintln!("nwcap: warning: {w}");
+            }
+            if let Some(os) = &target.os {
+                nwcap_arm::validate::check_paths_for_os(&props, os)?;
             }
             let watcher = conn
                 .arm
@@ -164,7 +164,12 @@ async fn delete(
     // The API answers 204 for a name that does not exist: look first.
     let watcher = match conn.arm.watcher_for_capture(name).await {
         Ok(w) => w,
-        Err(_) if if_exists && conn_has_no_capture(conn, name).await => {
+        Err(e) if conn_has_no_capture(conn, name).await => {
+            if !if_exists {
+                return Err(e.context(
+                    "nothing to delete (--if-exists makes a missing capture not an error)",
+                ));
+            }
             if conn.output == Output::Table {
                 print(&format!("no capture {name}: nothing to delete\n"))?;
             }
@@ -182,7 +187,8 @@ async fn delete(
         }
         Err(e) if e.status() == Some(404) => {
             return Err(anyhow::Error::new(e).context(format!(
-                "no capture {name} on network watcher {}/{} to delete (--if-exists makes this not an error)",
+                "no capture {name} on network watcher {}/{}: nothing to delete \
+                 (--if-exists makes a missing capture not an error)",
                 watcher.resource_group, watcher.name
             )));
         }

@@ -80,11 +80,17 @@ pub fn check_field(
 ) -> Result<Vec<String>, ValidationError> {
     let all = entries(text);
     let ranges: Vec<&str> = all.iter().filter(|e| e.range).map(|e| e.text).collect();
+    // The error is printed as `FLAG: MESSAGE`: name the field only when it is not the flag.
+    let subject = if label == flag {
+        format!("{text:?}")
+    } else {
+        format!("{label} {text:?}")
+    };
     if ranges.len() > 1 {
         return Err(bad(
             flag,
             format!(
-                "{label} {text:?} has {} ranges ({}); the API's {json_field} takes one: {MULTIPLE_RANGES}",
+                "{subject} has {} ranges ({}); the API's {json_field} takes one: {MULTIPLE_RANGES}",
                 ranges.len(),
                 ranges.join(", ")
             ),
@@ -94,7 +100,7 @@ pub fn check_field(
         return Err(bad(
             flag,
             format!(
-                "{label} {text:?} mixes the range {} with other entries; the API's {json_field} does not: {MIXING}",
+                "{subject} mixes the range {} with other entries; the API's {json_field} does not: {MIXING}",
                 ranges[0]
             ),
         ));
@@ -157,7 +163,10 @@ mod tests {
     fn several_ranges_and_mixes_are_refused_citing_the_rule() {
         let e = check("80-85;90-95").expect_err("two ranges");
         assert_eq!(e.flag, "--local-port");
-        assert!(e.message.contains("has 2 ranges (80-85, 90-95)"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "--local-port: \"80-85;90-95\" has 2 ranges (80-85, 90-95); the API's localPort takes one: \"Multiple ranges not currently supported\""
+        );
         assert!(e.message.contains(MULTIPLE_RANGES), "{e}");
         let e = check_ip("10.0.0.1;10.0.0.5-10.0.0.9").expect_err("mix");
         assert!(
