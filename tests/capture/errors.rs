@@ -5,7 +5,9 @@
 //! storage account that does not exist; an api-version the service does
 //! not know.
 
-use nwcap_armtest::{ArmTestServer, Fault, FaultKind, ServerConfig, TEST_SUBSCRIPTION};
+use nwcap_armtest::{
+    ArmTestServer, Fault, FaultKind, OnExistingName, ServerConfig, TEST_SUBSCRIPTION,
+};
 use serde_json::json;
 
 use super::{hinted, nwcap_env, ok, run, start_pc1_named, storage_id, text};
@@ -236,4 +238,45 @@ fn the_session_limit_is_the_services() {
         "{}",
         text(&out).1
     );
+}
+
+#[test]
+fn a_service_that_replaces_on_an_existing_name_is_followed() {
+    let server = ArmTestServer::with_config(ServerConfig {
+        on_existing_name: OnExistingName::Replace,
+        ..Default::default()
+    })
+    .expect("server");
+    let home = tempfile::tempdir().expect("tempdir");
+    super::start_pc1(&server, home.path(), "100");
+    server.advance_clock(100);
+    assert!(ok(&run(&server, home.path(), &["status", "pc1"])).contains("TimeExceeded"));
+    // The same name again: a new session replaces the old one.
+    super::start_pc1(&server, home.path(), "600");
+    let status = ok(&run(&server, home.path(), &["status", "pc1"]));
+    assert!(status.contains("status   Running (capturing)"), "{status}");
+    assert!(status.contains("started  2025-07-01T12:01:40Z"), "{status}");
+    assert_eq!(server.capture_names(), ["pc1"]);
+}
+
+#[test]
+fn a_target_in_a_missing_resource_group_is_an_error() {
+    let server = ArmTestServer::start().expect("server");
+    let home = tempfile::tempdir().expect("tempdir");
+    let vm = format!(
+        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/nope/providers/Microsoft.Compute/virtualMachines/vm1"
+    );
+    let out = run(
+        &server,
+        home.path(),
+        &["start", "pc1", "--vm", &vm, "--storage-account", "pcstore"],
+    );
+    assert!(
+        text(&out).1.starts_with(&format!(
+            "nwcap: error: --vm {vm}: ResourceGroupNotFound: Resource group 'nope' could not be found. (http 404"
+        )),
+        "{}",
+        text(&out).1
+    );
+    assert!(server.capture_names().is_empty());
 }

@@ -121,6 +121,15 @@ fn capture_fetch_and_analyze_find_the_same_watcher() {
         );
     }
 
+    // analyze's hints when its wait timed out: kept for after the stop.
+    let out = with_profile(
+        &server,
+        h,
+        &["analyze", "pc1", "--timeout", "0", "--interval", "0.01"],
+    );
+    let analyze_hints = hinted(&text(&out).1);
+    assert_eq!(analyze_hints.len(), 2, "{}", text(&out).1);
+
     // fetch's hint runs as printed: it stops the capture.
     let out = with_profile(&server, h, &["fetch", "pc1", "-l", "westus"]);
     let hints = hinted(&text(&out).1);
@@ -139,6 +148,16 @@ fn capture_fetch_and_analyze_find_the_same_watcher() {
         text(&out).1
     );
     assert_eq!(ok(&nwcap_env(&server, h, &hints[0])), "stopped pc1\n");
+    // analyze's: wait (the capture has stopped: it returns), stop (a no-op now).
+    let waited = ok(&nwcap_env(&server, h, &analyze_hints[0]));
+    assert!(
+        waited.contains("stop reason  Manual (stopped by a user)"),
+        "{waited}"
+    );
+    assert_eq!(
+        ok(&nwcap_env(&server, h, &analyze_hints[1])),
+        "stopped pc1\n"
+    );
 }
 
 #[test]

@@ -642,3 +642,20 @@ async fn query_status_202_is_followed_to_its_location() {
         .count();
     assert_eq!(polls, 3, "two 202 answers, then the result");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_service_fails_a_linux_capture_outside_var_captures() {
+    // The library does not know the OS: the service's rule applies.
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let mut p = example_properties();
+    p.target = p.target.replace("win1", "vm1");
+    p.storage_location.file_path = Some("/tmp/pc1.cap".into());
+    c.create_capture(&watcher(), "pc1", &p).await.unwrap();
+    let st = c.capture_status(&watcher(), "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Error));
+    assert_eq!(
+        st.value.packet_capture_error,
+        [nwcap_arm::types::CaptureError::LocalFileFailed]
+    );
+}
