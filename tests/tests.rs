@@ -10,3 +10,4 @@ mod info;
 mod mutation;
 mod readme;
 mod support;
+mod zeek;
