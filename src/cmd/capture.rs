@@ -16,6 +16,7 @@
 
 mod conn;
 mod output;
+mod preflight;
 mod start;
 mod verbs;
 

@@ -18,11 +18,11 @@
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
-use nwcap_filter::{AddrSet, FilterSet, FiveTuple};
+use nwcap_filter::{AddrSet, FilterSet};
 use nwcap_pcap::decode::decode;
 use nwcap_pcap::source::Bytes;
 use nwcap_pcap::write::{CaptureWriter, Plan};
-use nwcap_pcap::{Capture, Packet, Record};
+use nwcap_pcap::{Capture, Record};
 use serde_json::Value;
 
 /// The bundled source capture (3000 packets, 601 s; see testdata/README.md).
@@ -109,25 +109,6 @@ pub fn instances(scope: &Value, n: u32) -> Vec<Option<u32>> {
         .collect()
 }
 
-/// What the filters see of a packet (as `nwcap flows` reads it): the
-/// innermost IP header and, for TCP and UDP, its ports.
-fn tuple(p: &Packet<'_>) -> Option<FiveTuple> {
-    let ip = p.ip?;
-    let ports = match p.l4 {
-        Some(l) if l.proto == ip.proto && matches!(l.proto, 6 | 17) => {
-            (Some(l.src_port), Some(l.dst_port))
-        }
-        _ => (None, None),
-    };
-    Some(FiveTuple {
-        proto: ip.proto,
-        src: ip.src,
-        dst: ip.dst,
-        src_port: ports.0,
-        dst_port: ports.1,
-    })
-}
-
 /// The files of one session: one, or the rolling files of a continuous capture.
 pub fn shape(source: &[u8], spec: &ShapeSpec) -> Result<Vec<Vec<u8>>, String> {
     let cap = Capture::from_bytes("capture-source", Bytes::Owned(source.to_vec()))
@@ -155,7 +136,8 @@ pub fn shape(source: &[u8], spec: &ShapeSpec) -> Result<Vec<Vec<u8>>, String> {
             break;
         }
         if !set.is_match_all() {
-            let keep = tuple(&decode(rec.linktype, rec.data)).is_some_and(|t| set.matches(&t));
+            let keep = nwcap_engine::five_tuple(&decode(rec.linktype, rec.data))
+                .is_some_and(|t| set.matches(&t));
             if !keep {
                 continue;
             }

@@ -45,6 +45,7 @@ mod lifecycle;
 mod model;
 mod network;
 mod ops;
+mod rules;
 mod storage;
 
 use std::net::{SocketAddr, TcpListener};
