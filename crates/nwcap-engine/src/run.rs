@@ -157,6 +157,7 @@ fn decode_unit(
                 shards,
                 settings.filter.as_ref(),
                 settings.count_per_filter,
+                settings.observer.as_deref(),
                 pool,
             )
         })
@@ -285,9 +286,12 @@ pub(crate) fn run_group(
                 break;
             }
         }
-        if let Some((flows, d)) = fed {
-            for b in &d.buckets {
+        if let Some((flows, mut d)) = fed {
+            for b in &mut d.buckets {
                 counts.add(&b.counts);
+                if let (Some(o), Some(t)) = (settings.observer.as_deref(), b.tally.take()) {
+                    o.merge(t);
+                }
             }
             if let Some(p) = progress {
                 p.advance(d.unit.block.input_bytes());
