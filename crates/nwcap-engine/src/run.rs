@@ -155,9 +155,7 @@ fn decode_unit(
                 unit.file,
                 c,
                 shards,
-                settings.filter.as_ref(),
-                settings.count_per_filter,
-                settings.observer.as_deref(),
+                settings,
                 pool,
             )
         })

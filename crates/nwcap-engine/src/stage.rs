@@ -11,7 +11,6 @@
 
 use std::sync::Mutex;
 
-use nwcap_filter::FilterSet;
 use nwcap_flows::key::TunnelKey;
 use nwcap_flows::packed::{PackedKey, tunnel_hash};
 use nwcap_flows::summary::{FragRef, PacketSummary, Skip};
@@ -20,7 +19,7 @@ use nwcap_pcap::decode::decode;
 use nwcap_pcap::packet::OuterUdp;
 
 use crate::report::Counts;
-use crate::{Observer, Tally, select};
+use crate::{Observer, Settings, Tally, select};
 
 /// A packet summary detached from its window, packed to 112 bytes (every
 /// packet is written once and read once through these): the payload prefix
@@ -152,13 +151,12 @@ pub(crate) fn stage_chunk(
     file: u32,
     chunk: usize,
     shards: usize,
-    filter: Option<&FilterSet>,
-    per_filter: bool,
-    observer: Option<&dyn Observer>,
+    settings: &Settings,
     pool: &BucketPool,
 ) -> Buckets {
+    let (filter, per_filter) = (settings.filter.as_ref(), settings.count_per_filter);
     let mut b = fresh_buckets(pool, shards);
-    let mut tally = observer.map(Observer::tally);
+    let mut tally = settings.observer.as_deref().map(Observer::tally);
     let base = block.bytes().as_ptr().addr();
     let base_len = block.bytes().len();
     let mut i: u64 = 0;
