@@ -149,16 +149,7 @@ fn decode_unit(
 ) -> Decoded {
     let buckets = (0..unit.block.chunks())
         .into_par_iter()
-        .map(|c| {
-            stage_chunk(
-                &unit.block,
-                unit.file,
-                c,
-                shards,
-                settings,
-                pool,
-            )
-        })
+        .map(|c| stage_chunk(&unit.block, unit.file, c, shards, settings, pool))
         .collect();
     Decoded {
         unit,

@@ -360,8 +360,16 @@ impl nwcap_engine::Observer for CountObserver {
 #[test]
 fn an_observer_sees_every_record_once_in_the_same_pass() {
     let dir = tempfile::tempdir().unwrap();
-    let a = write(dir.path(), "a.pcap", &pcap_bytes(1500, 50, 1000, 1_700_000_000, 0));
-    let b = write(dir.path(), "b.pcap", &pcap_bytes(1500, 50, 1000, 1_700_000_000, 1500));
+    let a = write(
+        dir.path(),
+        "a.pcap",
+        &pcap_bytes(1500, 50, 1000, 1_700_000_000, 0),
+    );
+    let b = write(
+        dir.path(),
+        "b.pcap",
+        &pcap_bytes(1500, 50, 1000, 1_700_000_000, 1500),
+    );
     let obs = std::sync::Arc::new(CountObserver::default());
     let flags = nwcap_filter::FilterFlags {
         remote_ip: Some("10.2.0.3"),
