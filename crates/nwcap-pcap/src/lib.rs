@@ -32,6 +32,7 @@ pub mod record;
 pub mod sniff;
 pub mod source;
 pub mod stats;
+pub mod timefmt;
 pub mod write;
 
 pub use capture::{Capture, Chunk, ChunkRecords, Format, Index};

@@ -6,7 +6,7 @@ use nwcap_pcap::write::WriteStats;
 
 use super::select::Selection;
 use super::settings::Settings;
-use crate::timefmt;
+use nwcap_pcap::timefmt;
 
 pub(super) fn counts(
     err: &mut impl Write,
