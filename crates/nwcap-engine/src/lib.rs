@@ -28,6 +28,7 @@
 //! # Ok::<(), nwcap_engine::EngineError>(())
 //! ```
 
+pub mod extract;
 pub mod group;
 pub mod report;
 mod run;

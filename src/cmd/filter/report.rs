@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use nwcap_pcap::write::WriteStats;
 
-use super::select::Selection;
 use super::settings::Settings;
+use nwcap_engine::extract::Selection;
 use nwcap_pcap::timefmt;
 
 pub(super) fn counts(
