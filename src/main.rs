@@ -41,6 +41,8 @@ enum Command {
     Flows(cmd::flows::Args),
     /// Top talkers, ports, services, protocols or conversations of the flow table.
     Top(cmd::top::Args),
+    /// Which capture source each file belongs to (Network Watcher's storage layout), without opening it.
+    Sources(cmd::sources::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(*args, &global),
         Command::Flows(args) => cmd::flows::run(args, &global),
         Command::Top(args) => cmd::top::run(args, &global),
+        Command::Sources(args) => cmd::sources::run(args, &global),
     };
     match result {
         Ok(code) => code,

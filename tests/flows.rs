@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 /// One frame: Ethernet + IPv4 + TCP (flags) or UDP, with a payload.
-fn frame(
+pub(crate) fn frame(
     src: [u8; 4],
     sport: u16,
     dst: [u8; 4],
@@ -42,7 +42,7 @@ fn frame(
 }
 
 /// A classic pcap file (microseconds, Ethernet) of `(time in ms, frame)`.
-fn pcap(frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn pcap(frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
     let mut out = vec![
         0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
     ];
@@ -64,7 +64,7 @@ const FIN: u8 = 0x01;
 
 /// `n` TCP connections and `n` UDP exchanges starting at `t0` ms, from
 /// clients 10.0.<c>.x to servers 10.9.0.<k>.
-fn traffic(n: u16, t0: u64, c: u8) -> Vec<(u64, Vec<u8>)> {
+pub(crate) fn traffic(n: u16, t0: u64, c: u8) -> Vec<(u64, Vec<u8>)> {
     let mut v = Vec::new();
     for i in 0..n {
         let cli = [10, 0, c, (i % 250) as u8 + 1];

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod capture;
+mod dataset;
 mod engine;
 mod fetch;
 mod filter;
@@ -10,5 +11,6 @@ mod flows;
 mod info;
 mod mutation;
 mod readme;
+mod spark;
 mod support;
 mod zeek;

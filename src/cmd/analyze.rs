@@ -63,6 +63,8 @@ pub struct Args {
     pub filters: filters::FilterArgs,
     #[command(flatten, next_help_heading = "Flows")]
     pub timeouts: Timeouts,
+    #[command(flatten)]
+    pub sources: crate::cmd::sources::SourceArgs,
     #[command(flatten, next_help_heading = "Flow table output")]
     pub output: OutputArgs,
     /// Keep the first N rows (after sorting).
@@ -78,6 +80,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     nwcap_summary::check_flows_output(&opts)?;
     let explicit = args.filters.explicit()?;
     args.timeouts.flow_config()?;
+    let rule = args.sources.rule()?;
 
     let settings = fetch::Settings::resolve(&args.source, args.dir, args.storage, Some(wait))?;
     let done = fetch::runtime()?.block_on(fetch::download(settings, global))?;
@@ -104,7 +107,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|c| (c.name.as_str(), c.filters.as_slice()));
     let plan = filters::choose(&args.filters, explicit, capture)?;
-    let mut run = engine_run(&files, Some(plan.set.clone()), &args.timeouts)?;
+    let mut run = engine_run(&files, &rule, Some(plan.set.clone()), &args.timeouts)?;
     run.settings.count_per_filter = true;
     let mut sink = nwcap_summary::flows_sink(&opts, &out)?;
     let bar = Bar::new(global);

@@ -123,7 +123,12 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let flow_sel = match &settings.flows {
         Some(ids) => {
-            let run = crate::cmd::input::engine_run(&args.files, None, &args.timeouts)?;
+            let run = crate::cmd::input::engine_run(
+                &args.files,
+                &nwcap_engine::SourceRule::Layout,
+                None,
+                &args.timeouts,
+            )?;
             let sel =
                 extract::find_flows(&run.groups, &run.settings, ids, settings.community_id_seed)
                     .map_err(crate::messages::engine_error)?;

@@ -31,13 +31,54 @@ pub struct Args {
     /// Keep the first N rows (after sorting).
     #[arg(long, value_name = "N")]
     top: Option<usize>,
+    #[command(flatten, next_help_heading = "Dataset")]
+    dataset: DatasetArgs,
+}
+
+/// `--dataset DIR`: a Hive-partitioned Parquet dataset instead of one
+/// output.
+#[derive(Debug, clap::Args)]
+pub struct DatasetArgs {
+    /// Write a Hive-partitioned Parquet dataset below DIR
+    /// (`source=NAME/date=YYYY-MM-DD/hour=HH/part-N-TAG.parquet`). A run
+    /// replaces the part files of its sources, and only them.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["output", "format", "sort", "sql", "top"]
+    )]
+    pub dataset: Option<std::path::PathBuf>,
+    /// Partition columns of --dataset, outermost first: any of source,
+    /// date, hour (UTC, of the flow's ts), or none.
+    #[arg(
+        long,
+        value_name = "COLS",
+        default_value = "source,date,hour",
+        requires = "dataset"
+    )]
+    pub partition_by: String,
 }
 
 /// Run `nwcap flows`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let run = args.input.resolve()?;
-    let (opts, out) = args.output.resolve(args.top)?;
-    let mut sink = nwcap_summary::flows_sink(&opts, &out)?;
+    let mut sink: Box<dyn nwcap_engine::FlowSink> = match &args.dataset.dataset {
+        Some(dir) => Box::new(nwcap_summary::DatasetWriter::new(
+            &nwcap_summary::DatasetOptions {
+                dir: dir.clone(),
+                partition_by: nwcap_summary::Partition::parse_list(&args.dataset.partition_by)?,
+                columns: args
+                    .output
+                    .columns
+                    .as_deref()
+                    .map(nwcap_summary::OutputOptions::parse_columns),
+            },
+        )?),
+        None => {
+            let (opts, out) = args.output.resolve(args.top)?;
+            nwcap_summary::flows_sink(&opts, &out)?
+        }
+    };
     let start = Instant::now();
     let bar = Bar::new(global);
     let result = nwcap_engine::run(&run.groups, &run.settings, Some(&bar), sink.as_mut());

@@ -1,12 +1,12 @@
 //! The input side shared by `flows`, `top`, `report`, `filter --flow` and
-//! `analyze`: input files, filter flags and flow timeouts, resolved into
-//! the engine's groups and settings (the engine, `nwcap-engine`, does the
+//! `analyze`: input files, capture sources, filter flags and flow
+//! timeouts, resolved into the engine's groups and settings (the engine, `nwcap-engine`, does the
 //! rest: opening, ordering, decoding, filtering, flows).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use nwcap_engine::{Group, Input, Settings};
+use nwcap_engine::{Group, Input, Settings, SourceRule};
 use nwcap_filter::{FilterFlags, FilterSet, PacketFilter, from_capture_json};
 use nwcap_flows::FlowConfig;
 
@@ -14,10 +14,12 @@ use nwcap_flows::FlowConfig;
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
     /// Capture files (pcap, pcapng, gzip-compressed, NetMon 2.x; `-` for
-    /// standard input, FIFOs and pipes work too). Several files are one
-    /// capture, read in order of their first record's time.
+    /// standard input, FIFOs and pipes work too). The files of one capture
+    /// source are one capture, read in order of their first record's time.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sources: crate::cmd::sources::SourceArgs,
     #[command(flatten, next_help_heading = "Filters")]
     pub filters: FilterFlagArgs,
     // The heading above would carry over to every later flag: reset it.
@@ -181,15 +183,17 @@ fn delay(flag: &str, s: f64) -> anyhow::Result<i64> {
 
 /// What the engine runs on: the groups of inputs and its settings.
 pub struct EngineRun {
-    /// One group: every file of the command line is one capture.
+    /// One group per capture source ([`nwcap_engine::sources`]).
     pub groups: Vec<Group>,
     /// Filters and flow settings.
     pub settings: Settings,
 }
 
-/// The engine run over `files` with `filters` and `timeouts`.
+/// The engine run over `files`, put into sources by `rule`, with `filters`
+/// and `timeouts`.
 pub fn engine_run(
     files: &[PathBuf],
+    rule: &SourceRule,
     filters: Option<FilterSet>,
     timeouts: &Timeouts,
 ) -> anyhow::Result<EngineRun> {
@@ -203,7 +207,7 @@ pub fn engine_run(
         );
     }
     Ok(EngineRun {
-        groups: vec![Group { name: None, inputs }],
+        groups: nwcap_engine::by_source(&inputs, rule),
         settings: Settings {
             flow: timeouts.flow_config()?,
             filter: filters.filter(|s| !s.is_match_all()),
@@ -217,6 +221,7 @@ impl InputArgs {
     pub fn resolve(&self) -> anyhow::Result<EngineRun> {
         engine_run(
             &self.files,
+            &self.sources.rule()?,
             Some(self.filters.filter_set()?),
             &self.timeouts,
         )

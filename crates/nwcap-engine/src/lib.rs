@@ -11,6 +11,9 @@
 //! A [`Group`] is one capture source: its inputs are put in capture order
 //! (see [`group`] for the rule) and read as one stream, so a flow crossing
 //! from one file to the next stays one flow; groups never share flows.
+//! [`by_source`] puts input files into groups (see [`sources`] for the
+//! rule: Network Watcher's storage layout, one named source, or one per
+//! file).
 //! Finished flows go to a [`FlowSink`] as soon as they end (see [`run`] for
 //! the order), so memory follows the active flows, not the total. The
 //! [`RunReport`] says what each input held, what was damaged, and how many
@@ -34,6 +37,7 @@ pub mod report;
 mod run;
 pub mod select;
 pub mod sink;
+pub mod sources;
 mod stage;
 
 pub use group::Group;
@@ -44,6 +48,7 @@ pub use report::{Counts, FileReport, RunReport};
 pub use run::EngineError;
 pub use select::five_tuple;
 pub use sink::{Collect, FlowSink, GroupInfo, SinkError};
+pub use sources::{SourceRule, by_source};
 
 /// Sees every record the engine reads, on the workers, chunk by chunk:
 /// what a caller needs of the packets themselves (a throughput timeline,

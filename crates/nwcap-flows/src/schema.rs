@@ -89,6 +89,9 @@ pub struct ColumnOptions<'a> {
     pub community_id_seed: u16,
     /// File names by file index; without them `file` holds the index.
     pub files: Option<&'a [String]>,
+    /// Name of the capture source the flows belong to (the `source`
+    /// column); null without one.
+    pub source: Option<&'a str>,
 }
 
 type Build = fn(&[Flow], &ColumnOptions<'_>) -> ColumnData;
@@ -424,6 +427,20 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Nwcap,
         "time of the latest packet",
         |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.last_ts).collect()),
+    ),
+    col(
+        "source",
+        Text,
+        "",
+        Nwcap,
+        "capture source (a VM or scale-set instance) the flow was seen from: from Network Watcher's storage path, --source, or the file names (see Capture sources); the two ends of one conversation captured on two VMs are two rows with one community_id",
+        |fl, o| {
+            let mut t = Texts::with_capacity(fl.len());
+            for _ in fl {
+                t.push(o.source);
+            }
+            ColumnData::Text(t)
+        },
     ),
     col(
         "file",

@@ -64,6 +64,10 @@ pub enum Error {
         #[source]
         source: PolarsError,
     },
+    /// A bad `--partition-by` (or nothing left to write besides the
+    /// partition columns).
+    #[error("{0}")]
+    InvalidPartition(String),
     /// Reading or writing a file (or stdout) failed.
     #[error("{action} {}", path.display())]
     Io {

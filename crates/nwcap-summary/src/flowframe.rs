@@ -2,6 +2,7 @@
 //! each block's columns are built on its own worker (the column table's
 //! builders), and the blocks' frames are stacked in order.
 
+use nwcap_engine::GroupInfo;
 use nwcap_flows::schema::{ColumnOptions, ColumnSpec};
 use nwcap_flows::{Flow, to_columns};
 use polars::prelude::DataFrame;
@@ -13,17 +14,44 @@ use crate::frame::to_dataframe;
 /// Flows per block converted by one worker.
 const BLOCK: usize = 4096;
 
-/// The columns `specs` of `flows` as a DataFrame; `files` names the inputs
-/// of the flows' group (the `file` column).
+/// What the columns take from the flows' group: the names of its inputs
+/// (the `file` column) and its capture source (the `source` column).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupNames {
+    /// Input names in capture order (a flow's file index points here).
+    pub files: Vec<String>,
+    /// The group's source name.
+    pub source: Option<String>,
+}
+
+impl From<&GroupInfo> for GroupNames {
+    fn from(g: &GroupInfo) -> GroupNames {
+        GroupNames {
+            files: g.files.clone(),
+            source: g.name.clone(),
+        }
+    }
+}
+
+impl GroupNames {
+    /// The column options of this group.
+    pub fn options(&self) -> ColumnOptions<'_> {
+        ColumnOptions {
+            files: Some(&self.files),
+            source: self.source.as_deref(),
+            ..ColumnOptions::default()
+        }
+    }
+}
+
+/// The columns `specs` of `flows` as a DataFrame; `group` names the
+/// inputs and the source of the flows' group (`file`, `source`).
 pub fn flow_frame(
     flows: &[Flow],
     specs: &[&'static ColumnSpec],
-    files: &[String],
+    group: &GroupNames,
 ) -> Result<DataFrame> {
-    let opts = ColumnOptions {
-        files: Some(files),
-        ..ColumnOptions::default()
-    };
+    let opts = group.options();
     if flows.len() <= BLOCK {
         return to_dataframe(to_columns(flows, specs, &opts));
     }

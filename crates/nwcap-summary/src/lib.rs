@@ -30,13 +30,14 @@ mod write;
 
 pub use error::{Error, Result};
 pub use escape::{escape_csv_cell, escape_terminal};
-pub use flowframe::flow_frame;
+pub use flowframe::{GroupNames, flow_frame};
 pub use frame::to_dataframe;
 pub use options::{Format, OutputOptions, SortKey, SortOrder};
 pub use output::{Destination, Output, OutputFile, destination};
 pub use prepare::prepare;
 pub use sink::{
-    FlowWriter, FullTable, TopAgg, TopN, check_flows_output, flows_sink, sql_columns, top_sink,
+    DatasetOptions, DatasetWriter, FlowWriter, FullTable, Partition, TopAgg, TopN,
+    check_flows_output, dataset, flows_sink, sql_columns, top_sink,
 };
 pub use table::{DEFAULT_WIDTH, render_table};
 pub use top::{TopBy, top};

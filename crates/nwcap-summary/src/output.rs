@@ -185,7 +185,7 @@ impl Write for OutputFile {
 
 /// A temporary file in `dest`'s folder, with the mode `dest` has (or the
 /// usual 0644: tempfile creates 0600 files).
-fn temp_beside(dest: &Path) -> Result<(File, tempfile::TempPath)> {
+pub(crate) fn temp_beside(dest: &Path) -> Result<(File, tempfile::TempPath)> {
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

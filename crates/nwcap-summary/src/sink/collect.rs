@@ -9,11 +9,11 @@ use nwcap_flows::schema::{COLUMNS, ColumnSpec};
 use polars::prelude::DataFrame;
 
 use crate::error::{Error, Result};
-use crate::flowframe::flow_frame;
+use crate::flowframe::{GroupNames, flow_frame};
 
 /// Collects every flow as a DataFrame, then hands it to `finish`.
 pub struct FullTable<F> {
-    files: Vec<String>,
+    group: GroupNames,
     frame: Option<DataFrame>,
     finish: Option<F>,
 }
@@ -22,7 +22,7 @@ impl<F: FnOnce(DataFrame) -> Result<()> + Send> FullTable<F> {
     /// A table whose rows go to `finish` at the end.
     pub fn new(finish: F) -> Self {
         FullTable {
-            files: Vec::new(),
+            group: GroupNames::default(),
             frame: None,
             finish: Some(finish),
         }
@@ -33,7 +33,7 @@ impl<F: FnOnce(DataFrame) -> Result<()> + Send> FullTable<F> {
     }
 
     fn add(&mut self, batch: &[Flow]) -> Result<()> {
-        let df = flow_frame(batch, &Self::specs(), &self.files)?;
+        let df = flow_frame(batch, &Self::specs(), &self.group)?;
         match &mut self.frame {
             Some(f) => {
                 f.vstack_mut(&df)
@@ -47,7 +47,7 @@ impl<F: FnOnce(DataFrame) -> Result<()> + Send> FullTable<F> {
 
 impl<F: FnOnce(DataFrame) -> Result<()> + Send> FlowSink for FullTable<F> {
     fn begin(&mut self, group: &GroupInfo) -> std::result::Result<(), SinkError> {
-        self.files.clone_from(&group.files);
+        self.group = group.into();
         Ok(())
     }
 
@@ -58,7 +58,7 @@ impl<F: FnOnce(DataFrame) -> Result<()> + Send> FlowSink for FullTable<F> {
     fn end(&mut self) -> std::result::Result<(), SinkError> {
         let df = match self.frame.take() {
             Some(df) => df,
-            None => flow_frame(&[], &Self::specs(), &[])?,
+            None => flow_frame(&[], &Self::specs(), &GroupNames::default())?,
         };
         match self.finish.take() {
             Some(f) => Ok(f(df)?),

@@ -6,11 +6,13 @@
 
 mod aggregate;
 mod collect;
+pub mod dataset;
 mod topn;
 mod writer;
 
 pub use aggregate::TopAgg;
 pub use collect::FullTable;
+pub use dataset::{DatasetOptions, DatasetWriter, Partition};
 pub use topn::TopN;
 pub use writer::FlowWriter;
 
@@ -21,7 +23,7 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::error::{Error, Result};
-use crate::flowframe::flow_frame;
+use crate::flowframe::{GroupNames, flow_frame};
 use crate::options::{Format, OutputOptions};
 use crate::output::Output;
 use crate::table::terminal_width;
@@ -62,7 +64,7 @@ fn flow_names() -> Vec<String> {
 /// reported before the capture is read.
 pub fn sql_columns(query: &str) -> Result<Vec<String>> {
     let specs: Vec<&ColumnSpec> = COLUMNS.iter().collect();
-    let empty = flow_frame(&[], &specs, &[])?;
+    let empty = flow_frame(&[], &specs, &GroupNames::default())?;
     let mut ctx = SQLContext::new();
     ctx.register("flows", empty.lazy());
     let schema = ctx

@@ -7,10 +7,11 @@ use std::collections::BinaryHeap;
 
 use nwcap_engine::{FlowSink, GroupInfo, SinkError};
 use nwcap_flows::columns::ColumnData;
-use nwcap_flows::schema::{ColumnOptions, ColumnSpec, Kind};
+use nwcap_flows::schema::{ColumnSpec, Kind};
 use nwcap_flows::{Flow, to_columns};
 
 use crate::error::Result;
+use crate::flowframe::GroupNames;
 use crate::options::{SortKey, SortOrder};
 use crate::sink::writer::FlowWriter;
 
@@ -42,7 +43,7 @@ struct Entry {
     seq: u64,
     desc: std::sync::Arc<Vec<bool>>,
     flow: Flow,
-    files: std::sync::Arc<Vec<String>>,
+    group: std::sync::Arc<GroupNames>,
 }
 
 impl Entry {
@@ -81,7 +82,7 @@ pub struct TopN {
     desc: std::sync::Arc<Vec<bool>>,
     heap: BinaryHeap<Entry>,
     seq: u64,
-    files: std::sync::Arc<Vec<String>>,
+    group: std::sync::Arc<GroupNames>,
     writer: FlowWriter,
 }
 
@@ -108,16 +109,13 @@ impl TopN {
             desc: std::sync::Arc::new(desc),
             heap: BinaryHeap::new(),
             seq: 0,
-            files: std::sync::Arc::new(Vec::new()),
+            group: std::sync::Arc::new(GroupNames::default()),
             writer,
         }
     }
 
     fn values(&self, flows: &[Flow]) -> Vec<Vec<Val>> {
-        let opts = ColumnOptions {
-            files: Some(&self.files),
-            ..ColumnOptions::default()
-        };
+        let opts = self.group.options();
         let cols = to_columns(flows, &self.specs, &opts);
         let mut rows: Vec<Vec<Val>> = (0..flows.len())
             .map(|_| Vec::with_capacity(cols.len()))
@@ -151,23 +149,23 @@ impl TopN {
 
     fn write(&mut self) -> Result<()> {
         let kept = std::mem::take(&mut self.heap).into_sorted_vec();
-        // The file column names each flow's own group's files: flows of
-        // one group are written with that group's names.
+        // The file and source columns name each flow's own group's files
+        // and source: flows of one group are written with that group's.
         let mut batch: Vec<Flow> = Vec::new();
-        let mut files: Option<std::sync::Arc<Vec<String>>> = None;
+        let mut group: Option<std::sync::Arc<GroupNames>> = None;
         for e in kept {
-            if files
+            if group
                 .as_ref()
-                .is_some_and(|f| !std::sync::Arc::ptr_eq(f, &e.files))
+                .is_some_and(|g| !std::sync::Arc::ptr_eq(g, &e.group))
             {
                 self.writer.push(std::mem::take(&mut batch))?;
             }
-            if !files
+            if !group
                 .as_ref()
-                .is_some_and(|f| std::sync::Arc::ptr_eq(f, &e.files))
+                .is_some_and(|g| std::sync::Arc::ptr_eq(g, &e.group))
             {
-                self.writer.set_files(e.files.as_ref().clone())?;
-                files = Some(std::sync::Arc::clone(&e.files));
+                self.writer.set_group(e.group.as_ref().clone())?;
+                group = Some(std::sync::Arc::clone(&e.group));
             }
             batch.push(e.flow);
         }
@@ -178,7 +176,7 @@ impl TopN {
 
 impl FlowSink for TopN {
     fn begin(&mut self, group: &GroupInfo) -> std::result::Result<(), SinkError> {
-        self.files = std::sync::Arc::new(group.files.clone());
+        self.group = std::sync::Arc::new(group.into());
         Ok(())
     }
 
@@ -193,7 +191,7 @@ impl FlowSink for TopN {
                 seq: self.seq,
                 desc: std::sync::Arc::clone(&self.desc),
                 flow,
-                files: std::sync::Arc::clone(&self.files),
+                group: std::sync::Arc::clone(&self.group),
             };
             self.seq += 1;
             if self.heap.len() < self.n {

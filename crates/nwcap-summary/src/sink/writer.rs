@@ -18,7 +18,7 @@ use nwcap_flows::schema::ColumnSpec;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::flowframe::flow_frame;
+use crate::flowframe::{GroupNames, flow_frame};
 use crate::options::Format;
 use crate::output::{Output, OutputFile};
 use crate::parquet::{encode_row_group, writer};
@@ -72,7 +72,7 @@ enum Encoder {
 /// Writes flows as they come.
 pub struct FlowWriter {
     specs: Vec<&'static ColumnSpec>,
-    files: Vec<String>,
+    group: GroupNames,
     pending: Vec<Flow>,
     /// Rows still to write (`--top N` without a sort); `None`: all.
     left: Option<usize>,
@@ -103,7 +103,7 @@ impl FlowWriter {
             },
             Format::Parquet => {
                 let shared = Shared(Arc::new(Mutex::new(Some(file))));
-                let empty = flow_frame(&[], &specs, &[])?;
+                let empty = flow_frame(&[], &specs, &GroupNames::default())?;
                 let batched = writer(shared.clone(), PARQUET_ROW_GROUP)
                     .batched(empty.schema())
                     .map_err(Error::polars("starting the parquet file"))?;
@@ -115,7 +115,7 @@ impl FlowWriter {
         };
         Ok(FlowWriter {
             specs,
-            files: Vec::new(),
+            group: GroupNames::default(),
             pending: Vec::new(),
             left: limit,
             enc: Some(enc),
@@ -129,7 +129,7 @@ impl FlowWriter {
             return Ok(());
         }
         let flows = std::mem::take(&mut self.pending);
-        let df = flow_frame(&flows, &self.specs, &self.files)?;
+        let df = flow_frame(&flows, &self.specs, &self.group)?;
         drop(flows);
         let Some(enc) = self.enc.as_mut() else {
             return Ok(());
@@ -234,11 +234,11 @@ impl FlowWriter {
         }
     }
 
-    /// Flushes what is pending and names the inputs of the flows to come
-    /// (the `file` column).
-    pub fn set_files(&mut self, files: Vec<String>) -> Result<()> {
+    /// Flushes what is pending and names the inputs and the source of the
+    /// flows to come (the `file` and `source` columns).
+    pub fn set_group(&mut self, group: GroupNames) -> Result<()> {
         self.flush(false)?;
-        self.files = files;
+        self.group = group;
         Ok(())
     }
 
@@ -267,8 +267,8 @@ impl FlowWriter {
 
 impl FlowSink for FlowWriter {
     fn begin(&mut self, group: &GroupInfo) -> std::result::Result<(), SinkError> {
-        // The `file` column names the group's inputs.
-        Ok(self.set_files(group.files.clone())?)
+        // The `file` and `source` columns name the group's inputs and source.
+        Ok(self.set_group(group.into())?)
     }
 
     fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
