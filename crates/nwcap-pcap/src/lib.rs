@@ -12,6 +12,7 @@ pub mod census;
 pub mod damage;
 pub mod decode;
 pub mod error;
+pub mod escape;
 mod index;
 pub mod netmon;
 pub mod packet;
