@@ -9,4 +9,5 @@ mod flows;
 mod info;
 mod mutation;
 mod readme;
+mod report;
 mod support;

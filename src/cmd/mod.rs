@@ -8,4 +8,5 @@ pub mod filter;
 pub mod flowopts;
 pub mod flows;
 pub mod info;
+pub mod report;
 pub mod top;

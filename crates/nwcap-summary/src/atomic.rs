@@ -59,7 +59,7 @@ pub fn destination(path: &Path) -> Destination {
 
 /// Write `path` with `fill`, which gets a buffered writer: atomically for a
 /// regular file, in place for a device or FIFO ([`destination`]).
-pub(crate) fn write_atomic(
+pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<&mut File>) -> Result<()>,
 ) -> Result<()> {

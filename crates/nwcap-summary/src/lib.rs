@@ -26,7 +26,7 @@ mod table;
 mod top;
 mod write;
 
-pub use atomic::{Destination, destination};
+pub use atomic::{Destination, destination, write_atomic};
 pub use error::{Error, Result};
 pub use escape::{escape_csv_cell, escape_terminal};
 pub use frame::to_dataframe;
