@@ -118,20 +118,26 @@ pub fn analyse_with_report(
     let mut shown = settings;
     shown.extend(describe(input, filter));
     let data = b.finish(ReportContext {
-        title: page.title.clone().unwrap_or_else(|| {
-            input
-                .files
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }),
+        title: page.title.clone().unwrap_or_else(|| title(&input.files)),
         generator: format!("nwcap {}", env!("CARGO_PKG_VERSION")),
         settings: shown,
     });
     let html = nwcap_report::render(&data);
     write_page(out, &html)?;
     Ok(analysis)
+}
+
+/// The default title: the file names, the first three of many.
+fn title(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    match files.len() {
+        n if n > 3 => format!("{} and {} more files", names.join(", "), n - 3),
+        _ => names.join(", "),
+    }
 }
 
 /// The filters and timeouts, as the page lists them.

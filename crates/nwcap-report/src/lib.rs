@@ -27,6 +27,9 @@ pub mod rank;
 mod render;
 pub mod timeline;
 
+#[cfg(test)]
+mod tests;
+
 pub use builder::{
     FAILED_STATES, NOT_IP_CLASS, PROTOCOL_CLASSES, ReportBuilder, ReportContext, ReportOptions,
     conn_state_meaning, protocol_class,
