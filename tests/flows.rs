@@ -296,19 +296,23 @@ fn filter_flags_and_timeouts_apply() {
         2,
     ));
     assert_eq!(out.lines().count(), 31);
-    // Request and response are 1 ms apart: a 0.5 ms timeout splits them.
-    let out = ok(&nwcap(
-        &[
-            "flows",
-            s(&f),
-            "--protocol",
-            "UDP",
-            "--udp-timeout",
-            "0.0005",
-            "--format",
-            "csv",
-        ],
-        2,
-    ));
-    assert_eq!(out.lines().count(), 61);
+    // Request and response are 1 ms apart: a 0.5 ms timeout splits them,
+    // the UDP inactivity timeout as well as Zeek's DNS session timeout
+    // (the exchanges are on port 53).
+    for flag in ["--udp-timeout", "--dns-timeout"] {
+        let out = ok(&nwcap(
+            &[
+                "flows",
+                s(&f),
+                "--protocol",
+                "UDP",
+                flag,
+                "0.0005",
+                "--format",
+                "csv",
+            ],
+            2,
+        ));
+        assert_eq!(out.lines().count(), 61, "{flag}");
+    }
 }

@@ -11,3 +11,4 @@ mod mutation;
 mod readme;
 mod report;
 mod support;
+mod zeek;

@@ -2,13 +2,14 @@
 //! pictures of a capture (throughput, top talkers, connection outcomes,
 //! distributions, names, largest flows).
 //!
-//! The flows come from the same engine run as `nwcap flows` (same input,
-//! filter and timeout flags) and go one by one into
-//! [`nwcap_report::ReportBuilder`], which keeps aggregates only. The
+//! The flows come from the engine (`nwcap-engine`) as they end, with the
+//! input, filter and timeout flags of `nwcap flows`, into [`ReportSink`],
+//! which keeps aggregates only ([`nwcap_report::ReportBuilder`]). The
 //! capture summary and the throughput timeline need the packets
-//! themselves: until the engine hands them over in its own pass (issue
-//! 13), [`packet_pass`] reads the files a second time, on another thread
-//! while the engine runs. `nwcap analyze --report` calls [`analyse_with_report`].
+//! themselves: until the engine hands them over in its own pass,
+//! [`packet_pass`] reads the files a second time, on another thread while
+//! the engine runs. `nwcap analyze --report` can call [`run_with_report`]
+//! (or put a [`ReportSink`] beside its own sink).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -16,16 +17,22 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use nwcap_engine::select::five_tuple;
+use nwcap_engine::{FlowSink, GroupInfo, RunReport, SinkError};
 use nwcap_filter::FilterSet;
+use nwcap_flows::Flow;
 use nwcap_pcap::pcapng::NO_TIMESTAMP;
 use nwcap_pcap::{Capture, Severity};
 use nwcap_report::{
     CaptureSummary, DamageNote, FileSummary, NOT_IP_CLASS, PacketCounts, ReportBuilder,
     ReportContext, ReportOptions, Timeline, protocol_class,
 };
+use nwcap_summary::{Output, OutputFile};
 
-use crate::cmd::flowopts::{Analysis, InputArgs, analyse, tuple};
+use crate::cmd::input::InputArgs;
 use crate::global::Global;
+use crate::messages;
+use crate::progress::Bar;
 
 /// Arguments of `nwcap report`.
 #[derive(Debug, clap::Args)]
@@ -58,7 +65,8 @@ pub struct PageArgs {
 }
 
 impl PageArgs {
-    fn options(&self) -> ReportOptions {
+    /// The builder's options.
+    pub fn options(&self) -> ReportOptions {
         ReportOptions {
             top: self.top,
             largest: self.largest,
@@ -70,51 +78,96 @@ impl PageArgs {
 
 /// Run `nwcap report`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let analysis = analyse_with_report(&args.input, &args.page, Vec::new(), &args.output, global)?;
+    let report = run_with_report(&args.input, &args.page, Vec::new(), &args.output, global)?;
     if !global.quiet && args.output.as_os_str() != "-" {
         eprintln!(
             "nwcap: wrote {} ({} flows)",
             args.output.display(),
-            analysis.flows.len()
+            report.flows
         );
     }
-    Ok(analysis.exit_code())
+    Ok(messages::exit_code(&report))
 }
 
-/// Runs the flow engine over `input` as [`analyse`] does, and writes the
-/// report page to `out` (`-` = stdout). `settings` are shown on the page
-/// beside the filters and timeouts (for `analyze`: the capture's name,
-/// where it came from...). Returns the analysis, so that a caller can
-/// print the flows too.
-pub fn analyse_with_report(
+/// The engine's flows into a report, one batch at a time (nothing kept but
+/// the builder's aggregates).
+pub struct ReportSink {
+    /// The report being built.
+    pub builder: ReportBuilder,
+    /// File names of the group, in capture order (what `Flow::file`
+    /// indexes).
+    pub files: Vec<String>,
+}
+
+impl ReportSink {
+    /// An empty report.
+    pub fn new(opts: ReportOptions) -> ReportSink {
+        ReportSink {
+            builder: ReportBuilder::new(opts),
+            files: Vec::new(),
+        }
+    }
+}
+
+impl FlowSink for ReportSink {
+    fn begin(&mut self, group: &GroupInfo) -> Result<(), SinkError> {
+        self.files = group.files.clone();
+        Ok(())
+    }
+
+    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
+        for f in &batch {
+            self.builder.add_flow(f);
+        }
+        Ok(())
+    }
+}
+
+/// Runs the engine over `input` and writes the report page to `out` (`-` =
+/// stdout). `settings` are shown on the page beside the filters and
+/// timeouts (for `analyze`: the capture's name, where it came from...).
+/// Inputs are reported on stderr as by the other commands; the run's
+/// report gives the exit status ([`messages::exit_code`]).
+pub fn run_with_report(
     input: &InputArgs,
     page: &PageArgs,
     settings: Vec<(String, String)>,
     out: &Path,
     global: &Global,
-) -> anyhow::Result<Analysis> {
-    let resolved = input.resolve()?;
-    let set = input.filters.filter_set()?;
-    let filter = (!set.is_match_all()).then_some(&set);
-    let (analysis, packets) = std::thread::scope(|s| {
+) -> anyhow::Result<RunReport> {
+    let run = input.resolve()?;
+    // Opened first: a path that cannot be written fails before any packet
+    // is read.
+    let out = if out.as_os_str() == "-" {
+        Output::Stdout
+    } else {
+        Output::Path(out.to_path_buf())
+    };
+    let mut file = OutputFile::create(&out)?;
+    let filter = run.settings.filter.as_ref();
+    let mut sink = ReportSink::new(page.options());
+    let bar = Bar::new(global);
+    let (result, packets) = std::thread::scope(|s| {
         let pass = s.spawn(|| packet_pass(&input.files, filter));
-        let analysis = analyse(&resolved, global);
-        let packets = pass.join();
-        (analysis, packets)
+        let result = nwcap_engine::run(&run.groups, &run.settings, Some(&bar), &mut sink);
+        (result, pass.join())
     });
-    let analysis = analysis?;
+    bar.finish();
+    let report = result.map_err(messages::engine_error)?;
+    messages::inputs(&report, global);
+    if report.nothing_read() {
+        anyhow::bail!("no input could be read");
+    }
     let (mut capture, timeline) =
         packets.map_err(|_| anyhow::anyhow!("the packet pass of the report failed"))?;
     // Files in capture order, as the flows' file indexes count them.
+    let files = sink.files;
     capture
         .files
-        .sort_by_key(|f| analysis.names.iter().position(|n| *n == f.name));
-    let mut b = ReportBuilder::new(page.options());
-    for f in &analysis.flows {
-        b.add_flow(f);
-    }
+        .sort_by_key(|f| files.iter().position(|n| *n == f.name));
+    let mut b = sink.builder;
     b.merge_packets(&timeline);
-    b.set_capture(capture, analysis.names.clone());
+    b.set_capture(capture, files);
     let mut shown = settings;
     shown.extend(describe(input, filter));
     let data = b.finish(ReportContext {
@@ -123,8 +176,10 @@ pub fn analyse_with_report(
         settings: shown,
     });
     let html = nwcap_report::render(&data);
-    write_page(out, &html)?;
-    Ok(analysis)
+    file.write_all(html.as_bytes())
+        .with_context(|| format!("writing {}", file.name()))?;
+    file.commit()?;
+    Ok(report)
 }
 
 /// The default title: the file names, the first three of many.
@@ -163,23 +218,6 @@ fn describe(input: &InputArgs, filter: Option<&FilterSet>) -> Vec<(String, Strin
         ),
     ));
     v
-}
-
-fn write_page(out: &Path, html: &str) -> anyhow::Result<()> {
-    if out.as_os_str() == "-" {
-        let mut o = std::io::stdout().lock();
-        o.write_all(html.as_bytes())?;
-        return Ok(o.flush()?);
-    }
-    nwcap_summary::write_atomic(out, |w| {
-        w.write_all(html.as_bytes())
-            .map_err(|source| nwcap_summary::Error::Io {
-                action: "writing",
-                path: out.to_path_buf(),
-                source,
-            })
-    })
-    .with_context(|| format!("writing the report to {}", out.display()))
 }
 
 /// What one chunk of records adds to the report.
@@ -236,7 +274,7 @@ pub fn packet_pass(files: &[PathBuf], filter: Option<&FilterSet>) -> (CaptureSum
                         *p.non_ip.entry(pkt.non_ip.unwrap_or(0)).or_default() += 1;
                     }
                     if let Some(set) = filter
-                        && !tuple(&pkt).is_some_and(|t| set.matches(&t))
+                        && !five_tuple(&pkt).is_some_and(|t| set.matches(&t))
                     {
                         p.dropped += 1;
                         continue;

@@ -4,17 +4,18 @@
 //! per-packet updates touch only numbers (no allocation); strings (history,
 //! hints) are written at most a few times per flow.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use nwcap_pcap::TimestampNs;
 use nwcap_pcap::packet::tcpflags::{ACK, FIN, RST, SYN};
 use nwcap_pcap::packet::{TunnelKind, ipproto};
 
-use crate::hints;
-use crate::key::FlowKey;
+use crate::key::{FlowKey, icmp_ports};
+use crate::ports::likely_server_port;
 use crate::stats::Spread;
 use crate::summary::PacketSummary;
-use crate::tcp::{Segment, TcpTracker};
+use crate::tcp::{Segment, TcpConn, TcpEvent};
+use crate::{FlowConfig, SEC, hints};
 
 /// Payload-carrying packets inspected for application hints per flow.
 const HINT_PACKETS: u8 = 6;
@@ -62,18 +63,23 @@ pub struct Flow {
     pub key: FlowKey,
     /// The originator is `key.a`.
     pub orig_is_a: bool,
-    /// ICMP: type and code of the first packet (Zeek's orig_p/resp_p).
-    pub icmp_first: Option<(u8, u8)>,
+    /// ICMP: type of the first packet and its counterpart type (the code
+    /// for one-way messages): Zeek's orig_p/resp_p.
+    pub icmp_first: Option<(u8, u16)>,
     /// The originator's outer source is the tunnel key's `lo`.
     pub orig_outer_is_lo: bool,
     /// Index of the file where the flow started.
     pub file: u32,
     /// Position of the first packet (sort tie-breaker, uid input).
     pub first_ord: u64,
-    /// First packet time.
+    /// Earliest packet time.
     pub ts: TimestampNs,
-    /// Last packet time.
+    /// Latest packet time.
     pub last_ts: TimestampNs,
+    /// Where the flow's duration ends: the latest packet time, except that
+    /// TCP packets after both sides closed do not count (Zeek's
+    /// connection `last_time`).
+    pub end_ts: TimestampNs,
     /// Originator to responder.
     pub orig: DirStats,
     /// Responder to originator.
@@ -90,38 +96,111 @@ pub struct Flow {
     pub zero_window: u64,
     /// SYN to the originator's ACK of the SYN-ACK, ns.
     pub handshake_rtt: Option<i64>,
-    /// Spread of the inter-arrival times over all packets, ns (count:
-    /// packets - 1, sum: `last_ts - ts`).
+    /// Spread of the inter-arrival times over all packets, ns: each packet
+    /// adds how far it extends the flow's time span (count: packets - 1,
+    /// sum: `last_ts - ts`).
     pub iat: Spread,
     /// Zeek history letters.
     pub history: String,
     /// What the payload said (service, DNS question, SNI, Host), boxed:
     /// most flows have none and the table holds many flows.
     pub detected: Option<Box<hints::Detected>>,
-    tcp: TcpTracker,
+    /// Zeek's TCP connection model (TCP flows only; boxed, so other flows
+    /// stay small).
+    tcp: Option<Box<TcpConn>>,
     syn_ts: Option<TimestampNs>,
     synack_seen: bool,
     hint_budget: u8,
     udp_hist: u8,
+    /// Zeek's DNS analyzer ends this UDP flow after a short idle time.
+    dns: bool,
+    /// Packets of this (outer UDP) flow that carried a decapsulated
+    /// tunnelled packet (they count in the inner flow too).
+    pub carried: u64,
+    /// Wire bytes of those packets.
+    pub carried_bytes: u64,
+    /// The outer UDP connections this flow was tunnelled in (Zeek's
+    /// `tunnel_parents`).
+    parents: Vec<Parent>,
+}
+
+/// A tunnel parent: what identifies a flow's uid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parent {
+    /// The parent flow's key.
+    pub key: FlowKey,
+    /// Its first packet time.
+    pub ts: TimestampNs,
+    /// Its originator is `key.a`.
+    pub orig_is_a: bool,
+}
+
+/// Most tunnel parents kept per flow.
+const MAX_PARENTS: usize = 8;
+
+/// True when Zeek takes the sender of a connection's first packet as the
+/// responder (`WantConnection` of its TCP and UDP analyzers): the sender
+/// uses a likely server port and the receiver does not (for TCP, only when
+/// the first packet is not a plain SYN; when both ports are likely server
+/// ports, a TCP connection is flipped only if the first packet is no SYN
+/// and the receiver's port is the larger). Never towards 255.255.255.255.
+fn zeek_flips(key: &FlowKey, p: &PacketSummary<'_>) -> bool {
+    let (sport, dport, dst) = if p.from_a {
+        (p.key.a_port, p.key.b_port, key.b)
+    } else {
+        (p.key.b_port, p.key.a_port, key.a)
+    };
+    let likely = |port| likely_server_port(key.proto, port);
+    let flip = match key.proto {
+        ipproto::TCP if p.has_l4 => {
+            let f = p.tcp_flags;
+            (f & SYN == 0 || f & ACK != 0)
+                && likely(sport)
+                && (!likely(dport) || (f & SYN == 0 && sport < dport))
+        }
+        ipproto::UDP if p.frag.is_none_or(|f| f.first) => likely(sport) && !likely(dport),
+        _ => false,
+    };
+    flip && dst != IpAddr::V4(Ipv4Addr::BROADCAST)
+}
+
+/// Zeek's DNS analyzer runs on these UDP responder ports.
+fn dns_port(port: u16) -> bool {
+    matches!(port, 53 | 137 | 5353 | 5355)
 }
 
 impl Flow {
     /// Starts a flow at its first packet (`key` is the table key).
-    pub(crate) fn start(key: FlowKey, p: &PacketSummary<'_>, from_a: bool) -> Flow {
-        let is_tcp = key.proto == ipproto::TCP && p.has_l4;
-        // A first packet that is a SYN-ACK was sent by the responder.
-        let flipped = is_tcp && p.tcp_flags & (SYN | ACK | RST) == SYN | ACK;
+    pub(crate) fn start(
+        key: FlowKey,
+        p: &PacketSummary<'_>,
+        from_a: bool,
+        cfg: &FlowConfig,
+    ) -> Flow {
+        let flipped = zeek_flips(&key, p);
         let orig_is_a = from_a != flipped;
         let icmp = matches!(key.proto, ipproto::ICMP | ipproto::ICMPV6) && p.has_l4;
+        let icmp_first = icmp.then(|| {
+            let (_, counterpart, _) = icmp_ports(key.proto, p.icmp_type, p.icmp_code);
+            (p.icmp_type, counterpart)
+        });
+        let ports = if orig_is_a {
+            (key.a_port, key.b_port)
+        } else {
+            (key.b_port, key.a_port)
+        };
+        let tcp = (key.proto == ipproto::TCP)
+            .then(|| Box::new(TcpConn::new(&cfg.tcp_timers(), p.ts, ports)));
         Flow {
             key,
             orig_is_a,
-            icmp_first: icmp.then_some((p.icmp_type, p.icmp_code)),
+            icmp_first,
             orig_outer_is_lo: p.outer_src_is_lo != flipped,
             file: p.file,
             first_ord: p.ord,
             ts: p.ts,
             last_ts: p.ts,
+            end_ts: p.ts,
             orig: DirStats::default(),
             resp: DirStats::default(),
             truncated_pkts: 0,
@@ -137,70 +216,121 @@ impl Flow {
                 String::new()
             },
             detected: None,
-            tcp: TcpTracker::default(),
+            tcp,
             syn_ts: None,
             synack_seen: false,
             hint_budget: HINT_PACKETS,
             udp_hist: 0,
+            dns: key.proto == ipproto::UDP && dns_port(ports.1),
+            carried: 0,
+            carried_bytes: 0,
+            parents: Vec::new(),
         }
     }
 
-    /// True when `p` must start a new flow: inactivity timeout, or a new
-    /// SYN (new sequence number) after the connection closed.
-    pub(crate) fn ends_before(&self, p: &PacketSummary<'_>, timeout_ns: i64) -> bool {
-        if p.ts.saturating_sub(self.last_ts) > timeout_ns {
+    /// This flow as a tunnel parent.
+    pub(crate) fn as_parent(&self) -> Parent {
+        Parent {
+            key: self.key,
+            ts: self.ts,
+            orig_is_a: self.orig_is_a,
+        }
+    }
+
+    /// Records a tunnel parent (each once).
+    pub(crate) fn add_parent(&mut self, p: Parent) {
+        if self.parents.len() < MAX_PARENTS && !self.parents.contains(&p) {
+            self.parents.push(p);
+        }
+    }
+
+    /// The outer UDP connections this flow was tunnelled in.
+    pub fn tunnel_parents(&self) -> &[Parent] {
+        &self.parents
+    }
+
+    /// When Zeek would end this flow if none of its packets came again
+    /// (see [`crate::table`]).
+    pub(crate) fn ends_at(&self, cfg: &FlowConfig) -> TimestampNs {
+        match (&self.tcp, self.key.proto) {
+            (Some(t), _) => t.ends_at(),
+            (None, ipproto::UDP) if self.dns => {
+                // Zeek's DNS analyzer checks the connection every
+                // `dns_session_timeout` from its start and ends it once it
+                // has been idle for that long less a second (nwcap takes
+                // each check at its scheduled time); the UDP inactivity
+                // timeout still applies.
+                let period = cfg.dns_timeout_ns.max(1);
+                let idle = (period - SEC).max(0);
+                let need = self.last_ts.saturating_add(idle).saturating_sub(self.ts);
+                let k = (need.max(0) + period - 1) / period;
+                let dns = self.ts.saturating_add(k.max(1).saturating_mul(period));
+                dns.min(self.last_ts.saturating_add(cfg.udp_timeout_ns))
+            }
+            (None, p) => self.last_ts.saturating_add(cfg.timeout_ns(p)),
+        }
+    }
+
+    /// True when `p` must start a new flow: Zeek would have ended this one
+    /// before `p` arrived, or `p` is a SYN that reuses the 5-tuple.
+    pub(crate) fn ends_before(&self, p: &PacketSummary<'_>, cfg: &FlowConfig) -> bool {
+        if p.ts >= self.ends_at(cfg) {
             return true;
         }
-        if self.key.proto == ipproto::TCP
-            && p.has_l4
-            && p.tcp_flags & (SYN | ACK | RST | FIN) == SYN
-            && self.tcp.closed()
-        {
-            let is_orig = p.from_a == self.orig_is_a;
-            let ep = if is_orig {
-                &self.tcp.orig
-            } else {
-                &self.tcp.resp
-            };
-            return ep.syn_seq != Some(p.seq);
+        match &self.tcp {
+            Some(t) if p.has_l4 => t.is_reuse(p.tcp_flags, p.seq),
+            _ => false,
         }
-        false
+    }
+
+    /// Swaps originator and responder.
+    fn swap_roles(&mut self) {
+        self.orig_is_a = !self.orig_is_a;
+        self.orig_outer_is_lo = !self.orig_outer_is_lo;
+        std::mem::swap(&mut self.orig, &mut self.resp);
     }
 
     /// Adds one packet (`from_a` relative to `self.key`).
-    pub(crate) fn update(&mut self, p: &PacketSummary<'_>, from_a: bool) {
-        let is_orig = from_a == self.orig_is_a;
+    pub(crate) fn update(&mut self, p: &PacketSummary<'_>, from_a: bool, cfg: &FlowConfig) {
+        let mut is_orig = from_a == self.orig_is_a;
         if p.ts > self.last_ts {
             self.iat.push(p.ts.abs_diff(self.last_ts));
+            self.last_ts = p.ts;
+        } else if p.ts < self.ts {
+            // Time went backwards: the flow starts earlier.
+            self.iat.push(p.ts.abs_diff(self.ts));
+            self.ts = p.ts;
         } else if self.orig.pkts + self.resp.pkts > 0 {
-            // Out-of-order timestamps: a zero gap keeps the statistics sane
-            // (and the gaps' sum equal to `last_ts - ts`).
             self.iat.push(0);
         }
-        self.last_ts = self.last_ts.max(p.ts);
         if p.truncated {
             self.truncated_pkts += 1;
         }
-        let prev_dir_ts;
-        {
-            let d = if is_orig {
-                &mut self.orig
+        let mut productive = true;
+        if let Some(tcp) = self.tcp.as_deref_mut() {
+            if p.has_l4 {
+                for (i, c) in self.flag_counts.iter_mut().enumerate() {
+                    *c += u64::from((p.tcp_flags >> i) & 1);
+                }
+                let seg = Segment {
+                    flags: p.tcp_flags,
+                    seq: p.seq,
+                    ack: p.ack,
+                    len: p.payload_len,
+                    window: p.window,
+                    captured: p.payload_captured,
+                    ts: p.ts,
+                };
+                let ev = tcp.packet(is_orig, seg, &mut self.history, &cfg.tcp_timers());
+                productive = tcp.last_time == p.ts;
+                if ev.flipped {
+                    self.swap_roles();
+                    is_orig = !is_orig;
+                }
+                self.tcp_counters(p, is_orig, ev);
             } else {
-                &mut self.resp
-            };
-            d.pkts += 1;
-            d.bytes += u64::from(p.wire_len);
-            d.ip_bytes += u64::from(p.ip_len);
-            d.payload += u64::from(p.payload_len);
-            d.len.push(u64::from(p.payload_len));
-            prev_dir_ts = d.last_ts;
-            d.last_ts = Some(p.ts);
-            if self.key.proto == ipproto::TCP && p.has_l4 && d.init_win.is_none() {
-                d.init_win = Some(p.window);
+                productive = !tcp.both_closed();
             }
-        }
-        if self.key.proto == ipproto::TCP && p.has_l4 {
-            self.tcp_update(p, is_orig, prev_dir_ts);
         } else if self.key.proto == ipproto::UDP {
             // Zeek's UDP analyzer: one 'D' per direction.
             let (bit, c) = if is_orig { (1u8, 'D') } else { (2u8, 'd') };
@@ -208,6 +338,23 @@ impl Flow {
                 self.udp_hist |= bit;
                 self.history.push(c);
             }
+        }
+        if productive {
+            self.end_ts = self.end_ts.max(p.ts);
+        }
+        let d = if is_orig {
+            &mut self.orig
+        } else {
+            &mut self.resp
+        };
+        d.pkts += 1;
+        d.bytes += u64::from(p.wire_len);
+        d.ip_bytes += u64::from(p.ip_len);
+        d.payload += u64::from(p.payload_len);
+        d.len.push(u64::from(p.payload_len));
+        d.last_ts = Some(p.ts);
+        if self.key.proto == ipproto::TCP && p.has_l4 && d.init_win.is_none() {
+            d.init_win = Some(p.window);
         }
         if self.hint_budget > 0 && !p.payload.is_empty() && self.detected.is_none() {
             self.hint_budget -= 1;
@@ -220,18 +367,13 @@ impl Flow {
         }
     }
 
-    fn tcp_update(&mut self, p: &PacketSummary<'_>, is_orig: bool, prev_dir_ts: Option<i64>) {
-        for (i, c) in self.flag_counts.iter_mut().enumerate() {
-            *c += u64::from((p.tcp_flags >> i) & 1);
-        }
-        let seg = Segment {
-            flags: p.tcp_flags,
-            seq: p.seq,
-            ack: p.ack,
-            len: p.payload_len,
-            window: p.window,
+    /// nwcap's TCP counters (flags, retransmissions, handshake RTT).
+    fn tcp_counters(&mut self, p: &PacketSummary<'_>, is_orig: bool, ev: TcpEvent) {
+        let prev_dir_ts = if is_orig {
+            self.orig.last_ts
+        } else {
+            self.resp.last_ts
         };
-        let ev = self.tcp.packet(is_orig, seg, &mut self.history);
         if ev.zero_window {
             self.zero_window += 1;
         }
@@ -258,13 +400,27 @@ impl Flow {
         }
     }
 
+    /// Payload bytes as Zeek counts them (`orig_bytes`, `resp_bytes`):
+    /// for TCP the sequence space each side covered (retransmissions once,
+    /// gaps included), for UDP and ICMP the sum of the payloads.
+    pub fn zeek_bytes(&self) -> (u64, u64) {
+        match &self.tcp {
+            Some(t) => t.sizes(),
+            None => (self.orig.payload, self.resp.payload),
+        }
+    }
+
+    /// Bytes in TCP content gaps (Zeek's `missed_bytes`).
+    pub fn missed_bytes(&self) -> u64 {
+        self.tcp.as_ref().map_or(0, |t| t.missed_bytes())
+    }
+
     /// Zeek's `conn_state`.
     pub fn conn_state(&self) -> &'static str {
+        if let Some(t) = &self.tcp {
+            return t.conn_state(&self.history);
+        }
         match self.key.proto {
-            ipproto::TCP => {
-                self.tcp
-                    .conn_state(&self.history, self.orig.payload, self.resp.payload)
-            }
             ipproto::UDP => match (self.orig.pkts > 0, self.resp.pkts > 0) {
                 (true, true) => "SF",
                 (true, false) => "S0",
@@ -302,10 +458,12 @@ impl Flow {
         self.ports().map(|(o, _)| o)
     }
 
-    /// Responder port (ICMP: code of the first packet).
+    /// Responder port (ICMP: the counterpart type of the first packet's,
+    /// e.g. 0 for an echo request, 129 for an ICMPv6 echo request; the
+    /// code for one-way messages).
     pub fn resp_p(&self) -> Option<u16> {
         if let Some((_, c)) = self.icmp_first {
-            return Some(u16::from(c));
+            return Some(c);
         }
         self.ports().map(|(_, r)| r)
     }
@@ -359,28 +517,29 @@ impl Flow {
     /// Mean inter-arrival time, ns.
     pub fn iat_mean(&self) -> Option<f64> {
         let n = self.pkts().saturating_sub(1);
-        Spread::mean(n, self.duration().unsigned_abs())
+        Spread::mean(n, self.span().unsigned_abs())
     }
 
     /// Sample standard deviation of the inter-arrival times, ns.
     pub fn iat_std(&self) -> Option<f64> {
         let n = self.pkts().saturating_sub(1);
-        self.iat.std(n, self.duration().unsigned_abs())
+        self.iat.std(n, self.span().unsigned_abs())
     }
 
-    /// Service: from content when recognised, else from the port.
-    pub fn service(&self) -> Option<&'static str> {
-        self.service_hint().or_else(|| {
-            hints::service_from_port(
-                self.key.proto,
-                self.resp_p().unwrap_or(0),
-                self.orig_p().unwrap_or(0),
-            )
-        })
-    }
-
-    /// Duration in ns.
-    pub fn duration(&self) -> i64 {
+    /// Time from the earliest to the latest packet, ns.
+    pub fn span(&self) -> i64 {
         self.last_ts.saturating_sub(self.ts)
+    }
+
+    /// Service recognised from content (Zeek's `service`: set only when
+    /// the payload confirmed it; the port alone says nothing).
+    pub fn service(&self) -> Option<&'static str> {
+        self.service_hint()
+    }
+
+    /// Duration in ns, as Zeek's: from the earliest packet to `end_ts`
+    /// (for TCP, packets after both sides closed do not count).
+    pub fn duration(&self) -> i64 {
+        self.end_ts.saturating_sub(self.ts)
     }
 }

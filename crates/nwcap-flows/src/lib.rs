@@ -10,51 +10,41 @@
 //!   index; timeouts, TCP SYN-after-close splits, IP fragment attribution);
 //!   [`flow`] and `tcp` hold one flow's counters and Zeek's TCP state
 //!   machine, [`stats`] its exact integer shape statistics.
-//! - [`pipeline`] and [`stream`]: the pipelined driver over mapped blocks
-//!   of pcap files (reading, decoding and table updates overlap).
-//! - [`parallel`]: decode in parallel, shard by key, one table per shard.
-//! - [`reader`]: chunks of an indexed capture file as input.
-//! - [`export`]: flows as [`columns::Column`]s, and [`COLUMN_DOCS`].
+//! - [`schema`]: the column table ([`COLUMNS`]): names, types, units,
+//!   sources and builders of every flow column.
 //!
-//! Several files of one capture are fed in sequence into the same tables
-//! (the caller orders them by first timestamp); a flow's `file` is the
-//! file of its first packet.
+//! The driver that runs these tables over inputs (reading, decoding,
+//! filtering, sharding, handing finished flows to a sink) is the
+//! `nwcap-engine` crate; a flow's `file` is the input of its first packet.
 
 pub mod columns;
-pub mod export;
 pub mod flow;
 pub mod hints;
 pub mod ident;
 pub mod key;
 pub mod packed;
-pub mod parallel;
-pub mod pipeline;
-pub mod reader;
+pub mod ports;
+pub mod schema;
 pub mod stats;
-pub mod stream;
 pub mod summary;
 pub mod table;
 mod tcp;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_zeek;
 
-pub use export::{COLUMN_DOCS, ColumnOptions, to_columns, to_columns_with};
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
 pub use packed::PackedKey;
-pub use parallel::{DecodedChunk, FlowOutput, PacketChunk, run_flows, run_flows_in_pool};
-pub use pipeline::{Progress, Window, run_pipeline};
-pub use reader::{
-    CaptureChunk, DecodeFn, IndexWindow, PacketFilter, capture_chunks, index_windows,
-};
-pub use stream::{Block, PcapStream, StreamError, Streams};
+pub use schema::{COLUMNS, ColumnOptions, ColumnSpec, Kind, Source, all_columns, to_columns};
 pub use summary::PacketSummary;
 pub use table::{FlowTable, TableStats};
 
 use nwcap_pcap::packet::ipproto;
 
-const SEC: i64 = 1_000_000_000;
+pub(crate) const SEC: i64 = 1_000_000_000;
 
 /// Flow engine settings. The defaults are Zeek's timeouts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +55,19 @@ pub struct FlowConfig {
     pub udp_timeout_ns: i64,
     /// ICMP and other protocols' inactivity timeout, ns (default 1 min).
     pub other_timeout_ns: i64,
+    /// An unanswered TCP SYN ends its connection this long after it, ns
+    /// (Zeek's `tcp_attempt_delay`, default 5 s).
+    pub tcp_attempt_delay_ns: i64,
+    /// A closed or reset TCP connection ends this long after its last
+    /// packet, ns (Zeek's `tcp_close_delay`, default 5 s).
+    pub tcp_close_delay_ns: i64,
+    /// Inactivity timeout of interactive TCP services (ports 21, 22, 23,
+    /// 513), ns (Zeek's `port_inactivity_timeouts`, default 1 h).
+    pub interactive_timeout_ns: i64,
+    /// A UDP flow on a DNS port ends once idle this long (less a second),
+    /// checked every this long from its start, ns (Zeek's
+    /// `dns_session_timeout`, default 10 s).
+    pub dns_timeout_ns: i64,
     /// Expired flows are swept each time a table's clock advances this
     /// much, ns (default 10 s).
     pub sweep_interval_ns: i64,
@@ -73,8 +76,6 @@ pub struct FlowConfig {
     /// Number of shards (fixed, so results do not depend on threads;
     /// default 32).
     pub shards: usize,
-    /// Chunks decoded per window; 0 = twice the thread count.
-    pub window_chunks: usize,
 }
 
 impl Default for FlowConfig {
@@ -83,15 +84,31 @@ impl Default for FlowConfig {
             tcp_timeout_ns: 300 * SEC,
             udp_timeout_ns: 60 * SEC,
             other_timeout_ns: 60 * SEC,
+            tcp_attempt_delay_ns: 5 * SEC,
+            tcp_close_delay_ns: 5 * SEC,
+            interactive_timeout_ns: 3600 * SEC,
+            dns_timeout_ns: 10 * SEC,
             sweep_interval_ns: 10 * SEC,
             frag_capacity: 4096,
             shards: 32,
-            window_chunks: 0,
         }
     }
 }
 
 impl FlowConfig {
+    /// The TCP delays and timeouts.
+    pub(crate) fn tcp_timers(&self) -> tcp::TcpTimers {
+        tcp::TcpTimers {
+            attempt_delay: self.tcp_attempt_delay_ns,
+            close_delay: self.tcp_close_delay_ns,
+            // Zeek times out a TCP connection with its UDP timeout until
+            // the handshake is over.
+            handshake_timeout: self.udp_timeout_ns,
+            timeout: self.tcp_timeout_ns,
+            interactive_timeout: self.interactive_timeout_ns,
+        }
+    }
+
     /// Inactivity timeout of a protocol, ns.
     pub fn timeout_ns(&self, proto: u8) -> i64 {
         match proto {

@@ -5,11 +5,11 @@
 //! transport payload so application hints can be parsed later, once per
 //! flow, instead of on every packet. Building it allocates nothing.
 
-use nwcap_pcap::packet::{Packet, ipproto};
+use nwcap_pcap::packet::{OuterUdp, Packet, ipproto};
 use nwcap_pcap::{Record, TimestampNs};
 
 use crate::key::{FlowKey, TunnelKey, icmp_ports};
-use crate::packed::PackedKey;
+use crate::packed::{PackedKey, tunnel_hash};
 
 /// Payload bytes kept for application hints (enough for a DNS question,
 /// a ClientHello's SNI in most cases, an HTTP request head).
@@ -34,6 +34,8 @@ pub struct PacketSummary<'a> {
     pub key: PackedKey,
     /// Tunnel context, when the packet was tunnelled.
     pub tunnel: Option<TunnelKey>,
+    /// The UDP datagram that carried the tunnel, when it rides on UDP.
+    pub outer_udp: Option<OuterUdp>,
     /// Sender is `key.a`.
     pub from_a: bool,
     /// Position in the input: chunk index << 32 | record index.
@@ -51,6 +53,8 @@ pub struct PacketSummary<'a> {
     pub payload_len: u32,
     /// Cut by the snap length.
     pub truncated: bool,
+    /// The transport payload was captured in full (`payload_len` bytes).
+    pub payload_captured: bool,
     /// A transport header was decoded.
     pub has_l4: bool,
     /// TCP flags.
@@ -109,6 +113,7 @@ impl<'a> PacketSummary<'a> {
                 flags: if v6 { PackedKey::V6 } else { 0 },
             },
             tunnel: None,
+            outer_udp: None,
             from_a: true,
             ord,
             file,
@@ -117,6 +122,7 @@ impl<'a> PacketSummary<'a> {
             ip_len: ip.total_len,
             payload_len: u32::try_from(pkt.payload.len()).unwrap_or(u32::MAX),
             truncated: rec.truncated(),
+            payload_captured: true,
             has_l4: false,
             tcp_flags: 0,
             seq: 0,
@@ -133,6 +139,7 @@ impl<'a> PacketSummary<'a> {
             // of flags, sequence numbers or the payload length.
             s.has_l4 = !l4.partial;
             s.payload_len = l4.payload_len;
+            s.payload_captured = pkt.payload.len() >= l4.payload_len as usize;
             s.tcp_flags = l4.tcp_flags;
             s.seq = l4.seq;
             s.ack = l4.ack;
@@ -174,6 +181,7 @@ impl<'a> PacketSummary<'a> {
                 vni: t.vni,
             });
             s.outer_src_is_lo = src_is_lo;
+            s.outer_udp = t.outer_udp;
         }
         if let Some(f) = ip.fragment {
             let first = f.offset == 0;
@@ -190,6 +198,82 @@ impl<'a> PacketSummary<'a> {
             });
         }
         Ok(s)
+    }
+
+    /// The UDP datagram that carried this tunnelled packet, as a packet of
+    /// its own (the tunnel's outer connection, which Zeek logs too).
+    pub fn outer(&self) -> Option<PacketSummary<'a>> {
+        let (t, u) = (self.tunnel?, self.outer_udp?);
+        let (src, dst) = if self.outer_src_is_lo {
+            (t.lo, t.hi)
+        } else {
+            (t.hi, t.lo)
+        };
+        let (src, v6) = PackedKey::addr(src);
+        let (dst, _) = PackedKey::addr(dst);
+        let mut key = PackedKey {
+            a: src,
+            b: dst,
+            a_port: u.src_port,
+            b_port: u.dst_port,
+            vlan: self.key.vlan,
+            vlan_inner: self.key.vlan_inner,
+            tunnel: 0,
+            proto: ipproto::UDP,
+            flags: if v6 { PackedKey::V6 } else { 0 },
+        };
+        let from_a = (src, u.src_port) < (dst, u.dst_port);
+        if !from_a {
+            key = PackedKey {
+                a: dst,
+                b: src,
+                a_port: u.dst_port,
+                b_port: u.src_port,
+                ..key
+            };
+        }
+        Some(PacketSummary {
+            key,
+            tunnel: None,
+            outer_udp: None,
+            from_a,
+            ord: self.ord,
+            file: self.file,
+            ts: self.ts,
+            wire_len: self.wire_len,
+            ip_len: u.ip_len,
+            payload_len: u.payload_len,
+            truncated: self.truncated,
+            payload_captured: true,
+            has_l4: true,
+            tcp_flags: 0,
+            seq: 0,
+            ack: 0,
+            window: 0,
+            icmp_type: 0,
+            icmp_code: 0,
+            outer_src_is_lo: true,
+            frag: u.fragment.map(|f| FragRef {
+                id: f.id,
+                first: true,
+                src_is_lo: src == key.without_ports().a,
+            }),
+            payload: &[],
+        })
+    }
+
+    /// The shard of this packet among `shards`: a hash of its port-less
+    /// key, so all fragments of a datagram meet their flow's table; a
+    /// packet tunnelled in UDP goes where its outer connection goes, so
+    /// that the table sees both.
+    pub fn shard(&self, shards: usize) -> usize {
+        match self.outer() {
+            Some(o) => o.key.shard(0, shards),
+            None => {
+                let th = self.tunnel.as_ref().map_or(0, tunnel_hash);
+                self.key.shard(th, shards)
+            }
+        }
     }
 
     /// The packet's full flow key (ports zero for non-first fragments).

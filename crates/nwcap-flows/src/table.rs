@@ -5,6 +5,11 @@
 //! the table's clock advances by `sweep_interval`), when a new SYN follows
 //! a closed TCP connection, or at [`FlowTable::finish`].
 //!
+//! Tunnels: a packet tunnelled in UDP (VXLAN, Geneve, Teredo, AYIYA,
+//! GTP-U, GRE in UDP) counts in two flows, as in Zeek: the outer UDP
+//! connection and the inner one, which records the outer one as its
+//! tunnel parent.
+//!
 //! Fragments: the first fragment of a datagram (offset 0) carries the ports;
 //! the table remembers (addresses, protocol, direction, IP id) -> flow key
 //! for `FRAG_TTL` of capture time, in a map bounded to `frag_capacity`
@@ -228,6 +233,25 @@ impl FlowTable {
                 Some(_) => {}
             }
         }
+        // A packet tunnelled in UDP is also a packet of the tunnel's outer
+        // connection (which the sharding put in this table too).
+        let parent = p.outer().and_then(|o| {
+            let slot = self.add_one(&o, o.key.hash_with(0))?;
+            let outer = self.map.flows[slot].as_mut()?;
+            outer.carried += 1;
+            outer.carried_bytes += u64::from(o.wire_len);
+            Some(outer.as_parent())
+        });
+        if let Some(slot) = self.add_one(p, hash)
+            && let Some(parent) = parent
+            && let Some(f) = self.map.flows[slot].as_mut()
+        {
+            f.add_parent(parent);
+        }
+    }
+
+    /// Adds one packet to its flow; returns the flow's slot.
+    fn add_one(&mut self, p: &PacketSummary<'_>, hash: u64) -> Option<usize> {
         let mut pkey = p.key;
         if let Some(t) = &p.tunnel {
             let next = u32::try_from(self.tunnels.len() + 1).unwrap_or(u32::MAX);
@@ -245,28 +269,27 @@ impl FlowTable {
             (key, from_a, h)
         };
         let hkey = HKey { hash, key };
-        let timeout = self.cfg.timeout_ns(key.proto);
+        let cfg = &self.cfg;
         match self.map.find(&hkey) {
             Some(slot) => {
-                let Some(flow) = self.map.flows[slot].as_mut() else {
-                    return;
-                };
-                if flow.ends_before(p, timeout) {
-                    let mut fresh = Flow::start(key.to_flow_key(p.tunnel), p, from_a);
-                    fresh.update(p, from_a);
+                let flow = self.map.flows[slot].as_mut()?;
+                if flow.ends_before(p, cfg) {
+                    let mut fresh = Flow::start(key.to_flow_key(p.tunnel), p, from_a, cfg);
+                    fresh.update(p, from_a, cfg);
                     let old = std::mem::replace(flow, fresh);
-                    self.map.deadline[slot] = deadline_of(&self.map.flows[slot], timeout);
+                    self.map.deadline[slot] = flow.ends_at(cfg);
                     self.emit(old);
                 } else {
-                    flow.update(p, from_a);
-                    self.map.deadline[slot] = flow.last_ts.saturating_add(timeout);
+                    flow.update(p, from_a, cfg);
+                    self.map.deadline[slot] = flow.ends_at(cfg);
                 }
+                Some(slot)
             }
             None => {
-                let mut f = Flow::start(key.to_flow_key(p.tunnel), p, from_a);
-                f.update(p, from_a);
-                let deadline = f.last_ts.saturating_add(timeout);
-                self.map.insert(hkey, f, deadline);
+                let mut f = Flow::start(key.to_flow_key(p.tunnel), p, from_a, cfg);
+                f.update(p, from_a, cfg);
+                let deadline = f.ends_at(cfg);
+                Some(self.map.insert(hkey, f, deadline))
             }
         }
     }
@@ -325,7 +348,7 @@ impl FlowTable {
     pub fn sweep(&mut self) {
         let now = self.now;
         for slot in 0..self.map.deadline.len() {
-            if now > self.map.deadline[slot]
+            if now >= self.map.deadline[slot]
                 && let Some(f) = self.map.remove(slot)
             {
                 self.emit(f);
@@ -356,13 +379,18 @@ impl FlowTable {
         (flows, stats)
     }
 
+    /// Counters so far.
+    pub fn stats(&self) -> TableStats {
+        self.stats
+    }
+
     /// Flows held: finished and not yet taken, plus live ones.
-    pub(crate) fn held(&self) -> usize {
+    pub fn held(&self) -> usize {
         self.done.len() + self.map.len()
     }
 
     /// Ends the input, moving every flow into `out` (unsorted).
-    pub(crate) fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
+    pub fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
         out.append(&mut self.done);
         drop(std::mem::take(&mut self.done));
         let live = self.map.len();
@@ -370,12 +398,6 @@ impl FlowTable {
         out.extend(self.map.drain());
         self.stats
     }
-}
-
-/// The expiry deadline of the flow in a slot.
-fn deadline_of(f: &Option<Flow>, timeout: i64) -> TimestampNs {
-    f.as_ref()
-        .map_or(TimestampNs::MAX, |f| f.last_ts.saturating_add(timeout))
 }
 
 /// The output order: first packet time, then position in the input.

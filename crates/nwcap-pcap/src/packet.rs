@@ -60,15 +60,27 @@ pub enum TunnelKind {
     Teredo,
     /// IPv4 or IPv6 directly in IP (protocols 4 and 41).
     IpInIp,
+    /// AYIYA (IP in UDP 5072).
+    Ayiya,
+    /// GTP-U, GTPv1 user plane (IP in UDP 2152).
+    Gtp,
+    /// ERSPAN Types I, II and III (Ethernet in GRE).
+    Erspan,
 }
 
 impl TunnelKind {
     /// IP protocol of the outer header that carries this tunnel (UDP for
-    /// VXLAN, Geneve and Teredo; GRE; none for IP-in-IP).
+    /// VXLAN, Geneve, Teredo, AYIYA and GTP-U; GRE for GRE and ERSPAN,
+    /// though GRE may also ride on UDP, see [`Tunnel::outer_udp`]; none for
+    /// IP-in-IP).
     pub fn carrier(self) -> Option<u8> {
         match self {
-            TunnelKind::Vxlan | TunnelKind::Geneve | TunnelKind::Teredo => Some(ipproto::UDP),
-            TunnelKind::Gre => Some(ipproto::GRE),
+            TunnelKind::Vxlan
+            | TunnelKind::Geneve
+            | TunnelKind::Teredo
+            | TunnelKind::Ayiya
+            | TunnelKind::Gtp => Some(ipproto::UDP),
+            TunnelKind::Gre | TunnelKind::Erspan => Some(ipproto::GRE),
             TunnelKind::IpInIp => None,
         }
     }
@@ -81,6 +93,9 @@ impl TunnelKind {
             TunnelKind::Geneve => "geneve",
             TunnelKind::Teredo => "teredo",
             TunnelKind::IpInIp => "ipip",
+            TunnelKind::Ayiya => "ayiya",
+            TunnelKind::Gtp => "gtp",
+            TunnelKind::Erspan => "erspan",
         }
     }
 }
@@ -98,6 +113,24 @@ pub struct Tunnel {
     pub vni: Option<u32>,
     /// Number of tunnel layers crossed (1 for a plain tunnel).
     pub depth: u8,
+    /// The outermost tunnel's UDP header, when it rides on UDP (Zeek logs
+    /// that UDP connection too, as the inner one's tunnel parent).
+    pub outer_udp: Option<OuterUdp>,
+}
+
+/// The UDP datagram that carries a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OuterUdp {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// The outer IP header's total length (IP bytes of the datagram).
+    pub ip_len: u32,
+    /// UDP payload length as the UDP header states it.
+    pub payload_len: u32,
+    /// The outer IP datagram is the first fragment of several.
+    pub fragment: Option<Fragment>,
 }
 
 /// Where and why decoding stopped before the transport layer was complete.
@@ -148,7 +181,7 @@ pub enum IssueKind {
 }
 
 /// A fragmented IP packet: which fragment this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fragment {
     /// Fragment offset in bytes (0 for the first fragment).
     pub offset: u32,

@@ -54,7 +54,8 @@ fn innermost(protocols: &str) -> Option<&'static str> {
 
 /// Our innermost transport, counted as tshark does: a fragmented datagram
 /// at its last fragment (where tshark shows the reassembled protocol); a
-/// tunnel whose inner packet has no transport at the tunnel's carrier.
+/// tunnel whose inner packet has no transport at the tunnel's carrier; a
+/// Teredo tunnel off port 3544 at its UDP carrier.
 fn innermost_decoded(p: &nwcap_pcap::Packet<'_>) -> Option<&'static str> {
     let name = |proto| match proto {
         6 => Some("tcp"),
@@ -68,6 +69,16 @@ fn innermost_decoded(p: &nwcap_pcap::Packet<'_>) -> Option<&'static str> {
         return if f.more { None } else { name(ip.proto) };
     }
     match (p.l4, p.tunnel) {
+        // Teredo off its port 3544: nwcap recognises it as Zeek does,
+        // tshark (its Teredo heuristic off by default) shows the UDP
+        // datagram.
+        (_, Some(t))
+            if t.kind == nwcap_pcap::packet::TunnelKind::Teredo
+                && t.outer_udp
+                    .is_some_and(|u| u.src_port != 3544 && u.dst_port != 3544) =>
+        {
+            Some("udp")
+        }
         (Some(l4), _) => name(l4.proto),
         (None, Some(t)) => t.kind.carrier().and_then(name),
         (None, None) => None,

@@ -10,8 +10,8 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use nwcap_flows::Flow;
-use nwcap_flows::export::proto_name;
 use nwcap_flows::ident::uid;
+use nwcap_flows::schema::proto_name;
 
 /// One flow as the table of largest flows shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl FlowRow {
             uid: uid(&f.key, f.ts, f.orig_is_a),
             ts: f.ts,
             duration_ns: f.duration(),
-            proto: proto_name(f.key.proto),
+            proto: proto_name(f.key.proto).to_owned(),
             orig_h: f.orig_h().to_string(),
             orig_p: f.orig_p(),
             resp_h: f.resp_h().to_string(),

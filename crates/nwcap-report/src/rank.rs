@@ -19,7 +19,7 @@ use std::hash::Hash;
 use std::net::IpAddr;
 
 use nwcap_flows::Flow;
-use nwcap_flows::export::proto_name;
+use nwcap_flows::schema::proto_name;
 use rustc_hash::FxHashMap;
 
 /// Flows, packets and wire bytes of a group.
@@ -132,9 +132,9 @@ struct Pair {
 pub struct Rankings {
     talkers: FxHashMap<IpAddr, Talker>,
     pairs: FxHashMap<(IpAddr, IpAddr), Pair>,
-    ports: FxHashMap<(u8, Option<u16>), Sums>,
+    ports: FxHashMap<(&'static str, Option<u16>), Sums>,
     services: FxHashMap<Option<&'static str>, Sums>,
-    protocols: FxHashMap<u8, Sums>,
+    protocols: FxHashMap<&'static str, Sums>,
 }
 
 /// The rankings' first rows.
@@ -178,7 +178,7 @@ impl Rankings {
         p.lo_to_hi += lo_to_hi;
         p.hi_to_lo += hi_to_lo;
         self.ports
-            .entry((f.key.proto, f.resp_p()))
+            .entry((proto_name(f.key.proto), f.resp_p()))
             .or_default()
             .add(pkts, bytes);
         self.services
@@ -186,7 +186,7 @@ impl Rankings {
             .or_default()
             .add(pkts, bytes);
         self.protocols
-            .entry(f.key.proto)
+            .entry(proto_name(f.key.proto))
             .or_default()
             .add(pkts, bytes);
     }
@@ -249,7 +249,7 @@ impl Rankings {
                 self.ports.into_iter().collect(),
                 n,
                 Sums::key,
-                |&(proto, port)| (proto_name(proto), NullsLast(port)),
+                |&(proto, port)| (proto.to_owned(), NullsLast(port)),
             )
             .into_iter()
             .map(|((_, port), sums, (proto, _))| PortRow {
@@ -260,7 +260,7 @@ impl Rankings {
             .collect(),
         };
         let services = named(self.services, n, |s| s.map(str::to_owned));
-        let protocols = named(self.protocols, usize::MAX, |p| Some(proto_name(*p)));
+        let protocols = named(self.protocols, usize::MAX, |p| Some((*p).to_owned()));
         RankingsData {
             talkers,
             conversations,

@@ -10,36 +10,18 @@
 //! for CSV only, strings are escaped against terminal control characters and
 //! spreadsheet formulas. Column names are never changed.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::atomic::write_atomic;
 use crate::cells::{format_rfc3339, scaled};
 use crate::error::{Error, Result};
 use crate::escape::escape_csv_cell;
-use crate::options::{Format, Output, OutputOptions};
+use crate::options::{Format, OutputOptions};
+use crate::output::{Output, write_with};
 use crate::prepare::prepare;
 use crate::table::{render_table, terminal_width};
-
-/// Columns a flow table shows by default (`nwcap flows` without
-/// `--columns`), those absent from the table being skipped.
-pub const DEFAULT_FLOW_COLUMNS: &[&str] = &[
-    "ts",
-    "proto",
-    "orig_h",
-    "orig_p",
-    "resp_h",
-    "resp_p",
-    "service",
-    "duration",
-    "orig_pkts",
-    "resp_pkts",
-    "orig_bytes",
-    "resp_bytes",
-    "conn_state",
-];
 
 /// Apply `opts` ([`prepare`]) and write the result in `opts.format` to
 /// `out`. Files are replaced atomically; on error no partial file is left.
@@ -50,15 +32,14 @@ pub fn render(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
 }
 
 /// [`render`] for the per-flow table: a human table without `--columns` and
-/// without `--sql` shows [`DEFAULT_FLOW_COLUMNS`] (those present) instead of
+/// without `--sql` shows the column table's default columns (those present) instead of
 /// all ~60 columns. Other formats always write every column.
 pub fn render_flows(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
     if opts.format == Format::Table && opts.columns.is_none() && opts.sql.is_none() {
         let schema = df.schema();
-        let present: Vec<String> = DEFAULT_FLOW_COLUMNS
-            .iter()
+        let present: Vec<String> = nwcap_flows::schema::default_columns()
             .filter(|c| schema.contains(c))
-            .map(|c| (*c).to_string())
+            .map(str::to_string)
             .collect();
         if !present.is_empty() {
             let opts = OutputOptions {
@@ -87,19 +68,8 @@ fn row_group_size(df: &DataFrame) -> usize {
 }
 
 fn write_frame(mut df: DataFrame, format: Format, width: usize, out: &Output) -> Result<()> {
-    match out {
-        Output::Stdout => {
-            let dest = Path::new("<stdout>");
-            let mut w = BufWriter::new(std::io::stdout());
-            write_to(&mut df, format, width, dest, &mut w)?;
-            w.flush().map_err(|source| Error::Io {
-                action: "writing",
-                path: dest.to_path_buf(),
-                source,
-            })
-        }
-        Output::Path(path) => write_atomic(path, |w| write_to(&mut df, format, width, path, w)),
-    }
+    let dest = std::path::PathBuf::from(out.name());
+    write_with(out, |w| write_to(&mut df, format, width, &dest, w))
 }
 
 fn write_to<W: Write + Send>(
@@ -142,7 +112,7 @@ fn write_to<W: Write + Send>(
 }
 
 /// The frame as text formats write it (see the module docs).
-fn text_frame(df: &DataFrame, csv: bool) -> Result<DataFrame> {
+pub(crate) fn text_frame(df: &DataFrame, csv: bool) -> Result<DataFrame> {
     let ctx = "preparing text output";
     let mut cols = Vec::with_capacity(df.width());
     for col in df.columns() {

@@ -1,6 +1,6 @@
 //! Helpers shared by the tests that compare nwcap against the shared corpus
 //! (`../shared/corpus`: real captures from other open-source projects with
-//! tshark/capinfos reference outputs). A dev-dependency only: nothing here
+//! tshark/capinfos reference outputs) and against Zeek (`../shared/zeek`). A dev-dependency only: nothing here
 //! is part of nwcap itself.
 //!
 //! Test code: the helpers panic, with the path, when a reference file that
@@ -27,6 +27,25 @@ pub fn corpus() -> Option<PathBuf> {
     } else {
         println!(
             "SKIPPED: corpus not found at {} (set NWCAP_CORPUS); corpus test not run",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Zeek's conformance traces: `NWCAP_ZEEK` if set, else `shared/zeek`
+/// beside the repository (traces and the conn.log Zeek wrote for each, see
+/// its README). `None`, after printing a `SKIPPED:` line, when it holds no
+/// `SOURCES.tsv`.
+pub fn zeek_traces() -> Option<PathBuf> {
+    let dir = std::env::var_os("NWCAP_ZEEK")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/zeek"));
+    if dir.join("SOURCES.tsv").is_file() {
+        Some(dir)
+    } else {
+        println!(
+            "SKIPPED: Zeek traces not found at {} (set NWCAP_ZEEK); Zeek conformance test not run",
             dir.display()
         );
         None

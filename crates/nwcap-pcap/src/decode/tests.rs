@@ -7,14 +7,14 @@ use std::net::IpAddr;
 use super::decode;
 use crate::packet::Packet;
 
-fn d(lt: LinkType, f: Vec<u8>) -> Packet<'static> {
+pub(super) fn d(lt: LinkType, f: Vec<u8>) -> Packet<'static> {
     decode(lt, Box::leak(f.into_boxed_slice()))
 }
 
 use crate::packet::{IssueKind, Layer, TunnelKind, ipproto, tcpflags};
 use crate::record::LinkType;
 
-fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
+pub(super) fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
     let total = (20 + payload.len()) as u16;
     let mut v = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0];
     v[2..4].copy_from_slice(&total.to_be_bytes());
@@ -24,7 +24,7 @@ fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
     v
 }
 
-fn ipv6(nh: u8, payload: &[u8]) -> Vec<u8> {
+pub(super) fn ipv6(nh: u8, payload: &[u8]) -> Vec<u8> {
     let mut v = vec![0x60, 0, 0, 0];
     v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
     v.extend_from_slice(&[nh, 64]);
@@ -34,7 +34,7 @@ fn ipv6(nh: u8, payload: &[u8]) -> Vec<u8> {
     v
 }
 
-fn tcp(sp: u16, dp: u16, flags: u8, payload: &[u8]) -> Vec<u8> {
+pub(super) fn tcp(sp: u16, dp: u16, flags: u8, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
     v.extend_from_slice(&sp.to_be_bytes());
     v.extend_from_slice(&dp.to_be_bytes());
@@ -45,7 +45,7 @@ fn tcp(sp: u16, dp: u16, flags: u8, payload: &[u8]) -> Vec<u8> {
     v
 }
 
-fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
+pub(super) fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
     let mut v = Vec::new();
     v.extend_from_slice(&sp.to_be_bytes());
     v.extend_from_slice(&dp.to_be_bytes());
@@ -55,14 +55,14 @@ fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
     v
 }
 
-fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
+pub(super) fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
     let mut v = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
     v.extend_from_slice(&ethertype.to_be_bytes());
     v.extend_from_slice(payload);
     v
 }
 
-fn vlan(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+pub(super) fn vlan(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> {
     let mut v = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
     for (tpid, vid) in tags {
         v.extend_from_slice(&tpid.to_be_bytes());
@@ -73,8 +73,8 @@ fn vlan(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> {
     v
 }
 
-const A: [u8; 4] = [10, 0, 0, 1];
-const B: [u8; 4] = [10, 0, 0, 2];
+pub(super) const A: [u8; 4] = [10, 0, 0, 1];
+pub(super) const B: [u8; 4] = [10, 0, 0, 2];
 
 #[test]
 fn ethernet_ipv4_tcp() {

@@ -1,0 +1,270 @@
+//! Pairs Zeek's connections with nwcap's flows and lists every field that
+//! differs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use super::conn::Conn;
+
+/// The fields compared, in report order. `service` is reported but is
+/// neither part of "fully equal" nor a difference that must be listed:
+/// Zeek's depends on the analyzers a test loads and on full protocol
+/// parsing, nwcap's is a hint from the first payload bytes.
+pub const FIELDS: &[&str] = &[
+    "originator",
+    "conn_state",
+    "history",
+    "pkts",
+    "ip_bytes",
+    "payload",
+    "duration",
+    "missed_bytes",
+    "tunnel_parents",
+    "service",
+];
+
+/// A field that is reported but does not decide "fully equal".
+pub fn informative(field: &str) -> bool {
+    field == "service"
+}
+
+/// One difference: the trace, the connection (Zeek's name for it, or
+/// nwcap's for a flow Zeek does not have), the field and both values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub trace: String,
+    pub connection: String,
+    pub field: String,
+    pub zeek: String,
+    pub nwcap: String,
+}
+
+/// What comparing one trace gave: the Zeek connections, per field the
+/// number that agreed, and the differences.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Zeek's connections (each counts once per field).
+    pub connections: usize,
+    /// Connections equal in every field but the informative ones.
+    pub fully_equal: usize,
+    /// Connections equal in every field.
+    pub fully_equal_with_service: usize,
+    /// Per field: connections that agree (a missing connection agrees in
+    /// nothing).
+    pub agree: BTreeMap<&'static str, usize>,
+    /// Per field: connections where it was compared.
+    pub compared: BTreeMap<&'static str, usize>,
+    pub missing: usize,
+    pub extra: usize,
+    pub differences: Vec<Difference>,
+}
+
+/// Pairs connections on protocol and both endpoints (either direction),
+/// then what is left on protocol and addresses only; in each group, in
+/// order (Zeek writes connections of one 5-tuple in the order they end,
+/// nwcap in the order they start, which is the same order).
+fn pair(zeek: &[Conn], nwcap: &[Conn]) -> (Vec<(usize, Option<usize>)>, Vec<usize>) {
+    type Key = (String, Vec<(IpAddr, u16)>);
+    let key_ports = |c: &Conn| -> Key {
+        let mut e = vec![(c.orig_h, c.orig_p), (c.resp_h, c.resp_p)];
+        e.sort();
+        (c.proto.clone(), e)
+    };
+    let key_addrs = |c: &Conn| -> Key {
+        let mut e = vec![(c.orig_h, 0), (c.resp_h, 0)];
+        e.sort();
+        (c.proto.clone(), e)
+    };
+    let mut paired: Vec<Option<usize>> = vec![None; zeek.len()];
+    let mut used = vec![false; nwcap.len()];
+    for key in [&key_ports as &dyn Fn(&Conn) -> Key, &key_addrs] {
+        let mut free: HashMap<Key, Vec<usize>> = HashMap::new();
+        for (i, c) in nwcap.iter().enumerate().rev() {
+            if !used[i] {
+                free.entry(key(c)).or_default().push(i);
+            }
+        }
+        for (z, c) in zeek.iter().enumerate() {
+            if paired[z].is_some() {
+                continue;
+            }
+            if let Some(i) = free.get_mut(&key(c)).and_then(Vec::pop) {
+                paired[z] = Some(i);
+                used[i] = true;
+            }
+        }
+    }
+    let extra = (0..nwcap.len()).filter(|&i| !used[i]).collect();
+    (paired.into_iter().enumerate().collect(), extra)
+}
+
+fn pair_text(a: impl ToString, b: impl ToString) -> String {
+    format!("{}/{}", a.to_string(), b.to_string())
+}
+
+fn duration_text(us: Option<i64>) -> String {
+    match us {
+        None | Some(0) => "-".to_string(),
+        Some(us) => format!("{}.{:06}", us / 1_000_000, us % 1_000_000),
+    }
+}
+
+/// The names of a connection's tunnel parents on its own side.
+fn parents(c: &Conn, by_uid: &HashMap<&str, &Conn>) -> String {
+    let mut names: Vec<String> = c
+        .tunnel_parents
+        .iter()
+        .map(|u| {
+            by_uid
+                .get(u.as_str())
+                .map_or_else(|| u.clone(), |p| p.name())
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        "-".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Compares one trace. `nwcap_has` says which optional columns nwcap
+/// wrote (`missed_bytes`, `tunnel_parents`); fields it does not have are
+/// not compared.
+pub fn compare(trace: &str, zeek: &[Conn], nwcap: &[Conn], nwcap_has: &[&str]) -> Outcome {
+    let mut out = Outcome {
+        connections: zeek.len(),
+        ..Outcome::default()
+    };
+    let zeek_uids: HashMap<&str, &Conn> = zeek.iter().map(|c| (c.uid.as_str(), c)).collect();
+    let nwcap_uids: HashMap<&str, &Conn> = nwcap.iter().map(|c| (c.uid.as_str(), c)).collect();
+    let (pairs, extra) = pair(zeek, nwcap);
+    for (zi, ni) in pairs {
+        let z = &zeek[zi];
+        let Some(ni) = ni else {
+            out.missing += 1;
+            out.differences.push(Difference {
+                trace: trace.to_string(),
+                connection: z.name(),
+                field: "missing".to_string(),
+                zeek: format!("{} {}", z.conn_state, z.history),
+                nwcap: "-".to_string(),
+            });
+            continue;
+        };
+        let n = &nwcap[ni];
+        let mut equal = true;
+        let mut equal_all = true;
+        for &field in FIELDS {
+            let (zv, nv, same) = match field {
+                "originator" => {
+                    let zo = z.name();
+                    let no = n.name();
+                    let same = zo == no;
+                    (zo, no, same)
+                }
+                "conn_state" => (
+                    z.conn_state.clone(),
+                    n.conn_state.clone(),
+                    z.conn_state == n.conn_state,
+                ),
+                "history" => (z.history.clone(), n.history.clone(), z.history == n.history),
+                "pkts" => {
+                    let (a, b) = (
+                        pair_text(z.orig_pkts, z.resp_pkts),
+                        pair_text(n.orig_pkts, n.resp_pkts),
+                    );
+                    let same = a == b;
+                    (a, b, same)
+                }
+                "ip_bytes" => {
+                    let a = pair_text(z.orig_ip_bytes, z.resp_ip_bytes);
+                    let b = pair_text(n.orig_ip_bytes, n.resp_ip_bytes);
+                    let same = a == b;
+                    (a, b, same)
+                }
+                "payload" => {
+                    // Zeek logs sizes only when the duration is not 0.
+                    let (Some(zo), Some(zr)) = (z.orig_bytes, z.resp_bytes) else {
+                        continue;
+                    };
+                    let a = pair_text(zo, zr);
+                    let b = pair_text(
+                        n.orig_bytes.map_or("-".into(), |v| v.to_string()),
+                        n.resp_bytes.map_or("-".into(), |v| v.to_string()),
+                    );
+                    let same = a == b;
+                    (a, b, same)
+                }
+                "duration" => {
+                    let (a, b) = (duration_text(z.duration_us), duration_text(n.duration_us));
+                    let same = a == b;
+                    (a, b, same)
+                }
+                "missed_bytes" => {
+                    if !nwcap_has.contains(&field) {
+                        continue;
+                    }
+                    let a = z.missed_bytes.unwrap_or(0).to_string();
+                    let b = n.missed_bytes.unwrap_or(0).to_string();
+                    let same = a == b;
+                    (a, b, same)
+                }
+                "tunnel_parents" => {
+                    if !nwcap_has.contains(&field) {
+                        continue;
+                    }
+                    let (a, b) = (parents(z, &zeek_uids), parents(n, &nwcap_uids));
+                    let same = a == b;
+                    (a, b, same)
+                }
+                "service" => {
+                    let a = if z.service.is_empty() {
+                        "-".to_string()
+                    } else {
+                        z.service.clone()
+                    };
+                    let b = if n.service.is_empty() {
+                        "-".to_string()
+                    } else {
+                        n.service.clone()
+                    };
+                    let same = a == b;
+                    (a, b, same)
+                }
+                _ => continue,
+            };
+            *out.compared.entry(field).or_default() += 1;
+            if same {
+                *out.agree.entry(field).or_default() += 1;
+                continue;
+            }
+            equal_all = false;
+            if informative(field) {
+                continue;
+            }
+            equal = false;
+            out.differences.push(Difference {
+                trace: trace.to_string(),
+                connection: z.name(),
+                field: field.to_string(),
+                zeek: zv,
+                nwcap: nv,
+            });
+        }
+        out.fully_equal += usize::from(equal);
+        out.fully_equal_with_service += usize::from(equal_all);
+    }
+    for i in extra {
+        let n = &nwcap[i];
+        out.extra += 1;
+        out.differences.push(Difference {
+            trace: trace.to_string(),
+            connection: n.name(),
+            field: "extra".to_string(),
+            zeek: "-".to_string(),
+            nwcap: format!("{} {}", n.conn_state, n.history),
+        });
+    }
+    out
+}
