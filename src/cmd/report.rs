@@ -213,8 +213,15 @@ fn describe(input: &InputArgs, filter: Option<&FilterSet>) -> Vec<(String, Strin
     v.push((
         "flow timeouts".to_owned(),
         format!(
-            "TCP {} s, UDP {} s, ICMP and others {} s",
-            t.tcp_timeout, t.udp_timeout, t.icmp_timeout
+            "TCP {} s, UDP {} s, ICMP and others {} s; TCP attempt delay {} s, close delay {} s, \
+             interactive {} s; DNS {} s",
+            t.tcp_timeout,
+            t.udp_timeout,
+            t.icmp_timeout,
+            t.tcp_attempt_delay,
+            t.tcp_close_delay,
+            t.tcp_interactive_timeout,
+            t.dns_timeout
         ),
     ));
     v
