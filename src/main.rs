@@ -41,6 +41,8 @@ enum Command {
     Flows(cmd::flows::Args),
     /// Top talkers, ports, services, protocols or conversations of the flow table.
     Top(cmd::top::Args),
+    /// One self-contained HTML page of pictures: throughput, top talkers, connection outcomes, largest flows.
+    Report(Box<cmd::report::Args>),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(*args, &global),
         Command::Flows(args) => cmd::flows::run(args, &global),
         Command::Top(args) => cmd::top::run(args, &global),
+        Command::Report(args) => cmd::report::run(*args, &global),
     };
     match result {
         Ok(code) => code,

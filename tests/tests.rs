@@ -10,5 +10,6 @@ mod flows;
 mod info;
 mod mutation;
 mod readme;
+mod report;
 mod support;
 mod zeek;
