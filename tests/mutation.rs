@@ -186,7 +186,7 @@ fn analyse(name: &str, bytes: Vec<u8>, filters: &FilterSet) -> u64 {
         some.flows.len() <= all.flows.len(),
         "{name}: a filter added flows"
     );
-    let _ = nwcap_flows::to_columns(&all.flows);
+    let _ = nwcap_flows::all_columns(&all.flows, &Default::default());
     total
 }
 

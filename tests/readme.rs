@@ -3,6 +3,12 @@
 //! filter) is run, in a terminal 140 columns wide, and must print exactly
 //! the output shown under it. Commands on other files (the shared corpus,
 //! the 1.1 GB benchmark file, Azure) are left to their own tests.
+//!
+//! The column reference between `<!-- columns:begin -->` and
+//! `<!-- columns:end -->` must be what the column table renders.
+//!
+//! `NWCAP_BLESS=1 cargo test --test tests readme` rewrites README.md with
+//! what nwcap prints (review the diff before committing it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,13 +17,23 @@ use std::process::Command;
 struct Example {
     line: String,
     shown: String,
+    /// Byte range of `shown` in README.
+    at: std::ops::Range<usize>,
+}
+
+fn bless() -> bool {
+    std::env::var_os("NWCAP_BLESS").is_some_and(|v| v == "1")
 }
 
 fn examples(readme: &str) -> Vec<Example> {
     let mut out = Vec::new();
     let mut in_console = false;
     let mut current: Option<Example> = None;
-    for line in readme.lines() {
+    let mut pos = 0;
+    for line in readme.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let line = line.strip_suffix('\n').unwrap_or(line);
         if !in_console {
             in_console = line.trim_end() == "```console";
             continue;
@@ -32,10 +48,12 @@ fn examples(readme: &str) -> Vec<Example> {
             current = Some(Example {
                 line: cmd.to_string(),
                 shown: String::new(),
+                at: pos..pos,
             });
         } else if let Some(ex) = current.as_mut() {
             ex.shown.push_str(line);
             ex.shown.push('\n');
+            ex.at.end = start + line.len() + 1;
         }
     }
     out
@@ -110,7 +128,8 @@ fn readme_examples_on_testdata_print_what_readme_shows() {
         .expect("symlink testdata");
     let mut ran = 0;
     let mut wrong = Vec::new();
-    for ex in examples(&readme) {
+    let mut blessed = readme.clone();
+    for ex in examples(&readme).into_iter().rev() {
         let Some(w) = words(&ex.line) else { continue };
         if !runnable(&root, &w) {
             continue;
@@ -125,6 +144,15 @@ fn readme_examples_on_testdata_print_what_readme_shows() {
         got.push_str(&String::from_utf8_lossy(&out.stderr));
         ran += 1;
         if got.trim_end() != ex.shown.trim_end() {
+            // Keep the blank lines that separated the example from the
+            // next one.
+            let mut text = got.trim_end().to_string();
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            let blank = ex.shown.len() - ex.shown.trim_end_matches('\n').len();
+            text.push_str(&"\n".repeat(blank.saturating_sub(1)));
+            blessed.replace_range(ex.at.clone(), &text);
             wrong.push(format!(
                 "$ {}\n--- README shows:\n{}--- nwcap printed:\n{got}",
                 ex.line, ex.shown
@@ -132,11 +160,38 @@ fn readme_examples_on_testdata_print_what_readme_shows() {
         }
     }
     println!("{ran} README examples on testdata checked");
+    if bless() && !wrong.is_empty() {
+        std::fs::write(root.join("README.md"), blessed).expect("write README.md");
+        println!("README.md rewritten: {} examples", wrong.len());
+        return;
+    }
     assert!(
         ran >= 5,
         "only {ran} README examples on testdata were found"
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// README's column reference is the column table's.
+#[test]
+fn readme_column_reference_is_the_column_table() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let (begin, end) = ("<!-- columns:begin -->\n", "<!-- columns:end -->");
+    let a = readme.find(begin).expect("columns:begin marker") + begin.len();
+    let b = readme.find(end).expect("columns:end marker");
+    let want = nwcap_flows::schema::reference_markdown();
+    if readme[a..b] != want {
+        if bless() {
+            let mut new = readme.clone();
+            new.replace_range(a..b, &want);
+            std::fs::write(root.join("README.md"), new).expect("write README.md");
+            return;
+        }
+        panic!(
+            "README's column reference differs from the column table; run NWCAP_BLESS=1 cargo test --test tests readme"
+        );
+    }
 }
 
 #[test]

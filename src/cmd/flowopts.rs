@@ -21,7 +21,7 @@ use nwcap_flows::columns::Column;
 use nwcap_flows::reader::DecodeFn;
 use nwcap_flows::{
     Block, ColumnOptions, Flow, FlowConfig, FlowOutput, IndexWindow, PcapStream, Progress, Window,
-    index_windows, run_pipeline, to_columns_with,
+    all_columns, index_windows, run_pipeline,
 };
 use nwcap_pcap::packet::ipproto;
 use nwcap_pcap::{Capture, Index, Packet, Record, Severity};
@@ -579,7 +579,7 @@ pub fn to_frame(mut flows: Vec<Flow>, names: &[String]) -> anyhow::Result<DataFr
         ..ColumnOptions::default()
     };
     if flows.is_empty() {
-        return Ok(nwcap_summary::to_dataframe(to_columns_with(&[], opts))?);
+        return Ok(nwcap_summary::to_dataframe(all_columns(&[], &opts))?);
     }
     let threads = rayon::current_num_threads().max(1);
     let per = flows.len().div_ceil(threads * 2).clamp(4096, BATCH);
@@ -592,7 +592,7 @@ pub fn to_frame(mut flows: Vec<Flow>, names: &[String]) -> anyhow::Result<DataFr
         let round: Vec<anyhow::Result<DataFrame>> = flows[start..]
             .par_chunks(per)
             .map(|b| {
-                let cols: Vec<Column> = to_columns_with(b, opts);
+                let cols: Vec<Column> = all_columns(b, &opts);
                 Ok(nwcap_summary::to_dataframe(cols)?)
             })
             .collect();

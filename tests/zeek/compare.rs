@@ -64,16 +64,16 @@ pub struct Outcome {
 /// order (Zeek writes connections of one 5-tuple in the order they end,
 /// nwcap in the order they start, which is the same order).
 fn pair(zeek: &[Conn], nwcap: &[Conn]) -> (Vec<(usize, Option<usize>)>, Vec<usize>) {
-    type Key = (String, Vec<(IpAddr, u16)>);
+    type Key = (String, Option<u64>, Vec<(IpAddr, u16)>);
     let key_ports = |c: &Conn| -> Key {
         let mut e = vec![(c.orig_h, c.orig_p), (c.resp_h, c.resp_p)];
         e.sort();
-        (c.proto.clone(), e)
+        (c.proto.clone(), c.ip_proto, e)
     };
     let key_addrs = |c: &Conn| -> Key {
         let mut e = vec![(c.orig_h, 0), (c.resp_h, 0)];
         e.sort();
-        (c.proto.clone(), e)
+        (c.proto.clone(), c.ip_proto, e)
     };
     let mut paired: Vec<Option<usize>> = vec![None; zeek.len()];
     let mut used = vec![false; nwcap.len()];
@@ -109,7 +109,9 @@ fn duration_text(us: Option<i64>) -> String {
     }
 }
 
-/// The names of a connection's tunnel parents on its own side.
+/// The names of a connection's tunnel parents on its own side; a parent
+/// that is no connection of the log (a GRE or IP-in-IP tunnel, which Zeek
+/// names in tunnel.log) is `(tunnel)`.
 fn parents(c: &Conn, by_uid: &HashMap<&str, &Conn>) -> String {
     let mut names: Vec<String> = c
         .tunnel_parents
@@ -117,7 +119,7 @@ fn parents(c: &Conn, by_uid: &HashMap<&str, &Conn>) -> String {
         .map(|u| {
             by_uid
                 .get(u.as_str())
-                .map_or_else(|| u.clone(), |p| p.name())
+                .map_or_else(|| "(tunnel)".to_string(), |p| p.name())
         })
         .collect();
     names.sort();

@@ -124,6 +124,6 @@ fn main() {
         out.flows.len()
     );
     let t2 = Instant::now();
-    let cols = nwcap_flows::to_columns(&out.flows);
+    let cols = nwcap_flows::all_columns(&out.flows, &Default::default());
     eprintln!("to_columns {} cols {:?}", cols.len(), t2.elapsed());
 }

@@ -3,56 +3,40 @@
 //! flow internals.
 
 /// Typed data of one column; every column of a table has the same length.
+/// One variant per [`crate::schema::Kind`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ColumnData {
-    /// Unsigned integers (counts, bytes).
-    U64(Vec<u64>),
-    /// Optional small unsigned integers (ports, VLAN ids, windows).
-    U32Opt(Vec<Option<u32>>),
-    /// Floating point values (means, rates); NaN never appears, use `F64Opt`.
-    F64(Vec<f64>),
-    /// Optional floating point values (e.g. handshake RTT when unknown).
+    /// Signed 64-bit integers, never null (counts of packets and bytes).
+    I64(Vec<i64>),
+    /// Optional signed 32-bit integers (ports, VLAN ids, windows, sizes).
+    I32Opt(Vec<Option<i32>>),
+    /// Optional floats (seconds, means, rates); NaN never appears.
     F64Opt(Vec<Option<f64>>),
-    /// Text.
-    Str(Vec<String>),
-    /// Optional text.
-    StrOpt(Vec<Option<String>>),
-    /// Optional text in one buffer (what the flow export produces: no
-    /// allocation per cell).
+    /// Optional text in one buffer (no allocation per cell).
     Text(Texts),
-    /// Timestamps in nanoseconds since the Unix epoch, UTC.
+    /// Instants in nanoseconds since the Unix epoch, UTC (written to the
+    /// microsecond).
     TimestampNs(Vec<i64>),
-    /// Durations in nanoseconds.
-    DurationNs(Vec<i64>),
 }
 
 impl ColumnData {
     /// Number of rows.
     pub fn len(&self) -> usize {
         match self {
-            ColumnData::U64(v) => v.len(),
-            ColumnData::U32Opt(v) => v.len(),
-            ColumnData::F64(v) => v.len(),
+            ColumnData::I64(v) | ColumnData::TimestampNs(v) => v.len(),
+            ColumnData::I32Opt(v) => v.len(),
             ColumnData::F64Opt(v) => v.len(),
-            ColumnData::Str(v) => v.len(),
-            ColumnData::StrOpt(v) => v.len(),
             ColumnData::Text(t) => t.len(),
-            ColumnData::TimestampNs(v) => v.len(),
-            ColumnData::DurationNs(v) => v.len(),
         }
     }
 
     /// Makes room for `n` more rows.
     pub fn reserve(&mut self, n: usize) {
         match self {
-            ColumnData::U64(v) => v.reserve(n),
-            ColumnData::U32Opt(v) => v.reserve(n),
-            ColumnData::F64(v) => v.reserve(n),
+            ColumnData::I64(v) | ColumnData::TimestampNs(v) => v.reserve(n),
+            ColumnData::I32Opt(v) => v.reserve(n),
             ColumnData::F64Opt(v) => v.reserve(n),
-            ColumnData::Str(v) => v.reserve(n),
-            ColumnData::StrOpt(v) => v.reserve(n),
             ColumnData::Text(t) => t.reserve(n),
-            ColumnData::TimestampNs(v) | ColumnData::DurationNs(v) => v.reserve(n),
         }
     }
 
@@ -60,15 +44,11 @@ impl ColumnData {
     /// another type is a caller bug and is ignored).
     pub fn append(&mut self, other: ColumnData) {
         match (self, other) {
-            (ColumnData::U64(a), ColumnData::U64(b)) => a.extend(b),
-            (ColumnData::U32Opt(a), ColumnData::U32Opt(b)) => a.extend(b),
-            (ColumnData::F64(a), ColumnData::F64(b)) => a.extend(b),
+            (ColumnData::I64(a), ColumnData::I64(b))
+            | (ColumnData::TimestampNs(a), ColumnData::TimestampNs(b)) => a.extend(b),
+            (ColumnData::I32Opt(a), ColumnData::I32Opt(b)) => a.extend(b),
             (ColumnData::F64Opt(a), ColumnData::F64Opt(b)) => a.extend(b),
-            (ColumnData::Str(a), ColumnData::Str(b)) => a.extend(b),
-            (ColumnData::StrOpt(a), ColumnData::StrOpt(b)) => a.extend(b),
             (ColumnData::Text(a), ColumnData::Text(b)) => a.append(&b),
-            (ColumnData::TimestampNs(a), ColumnData::TimestampNs(b))
-            | (ColumnData::DurationNs(a), ColumnData::DurationNs(b)) => a.extend(b),
             _ => debug_assert!(false, "append: column types differ"),
         }
     }

@@ -86,7 +86,8 @@ pub struct Flow {
     pub resp: DirStats,
     /// Packets cut by the snap length.
     pub truncated_pkts: u64,
-    /// Packets with SYN, FIN, RST, PSH, ACK, URG, ECE, CWR (bit order).
+    /// Packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR set (the flag
+    /// bits from the lowest: index 0 is FIN, 1 is SYN).
     pub flag_counts: [u64; 8],
     /// Retransmitted TCP segments.
     pub retransmits: u64,
@@ -531,15 +532,10 @@ impl Flow {
         self.last_ts.saturating_sub(self.ts)
     }
 
-    /// Service: from content when recognised, else from the port.
+    /// Service recognised from content (Zeek's `service`: set only when
+    /// the payload confirmed it; the port alone says nothing).
     pub fn service(&self) -> Option<&'static str> {
-        self.service_hint().or_else(|| {
-            hints::service_from_port(
-                self.key.proto,
-                self.resp_p().unwrap_or(0),
-                self.orig_p().unwrap_or(0),
-            )
-        })
+        self.service_hint()
     }
 
     /// Duration in ns, as Zeek's: from the earliest packet to `end_ts`

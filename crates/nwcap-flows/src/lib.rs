@@ -14,14 +14,14 @@
 //!   of pcap files (reading, decoding and table updates overlap).
 //! - [`parallel`]: decode in parallel, shard by key, one table per shard.
 //! - [`reader`]: chunks of an indexed capture file as input.
-//! - [`export`]: flows as [`columns::Column`]s, and [`COLUMN_DOCS`].
+//! - [`schema`]: the column table ([`COLUMNS`]): names, types, units,
+//!   sources and builders of every flow column.
 //!
 //! Several files of one capture are fed in sequence into the same tables
 //! (the caller orders them by first timestamp); a flow's `file` is the
 //! file of its first packet.
 
 pub mod columns;
-pub mod export;
 pub mod flow;
 pub mod hints;
 pub mod ident;
@@ -31,6 +31,7 @@ pub mod parallel;
 pub mod pipeline;
 pub mod ports;
 pub mod reader;
+pub mod schema;
 pub mod stats;
 pub mod stream;
 pub mod summary;
@@ -42,7 +43,6 @@ mod tests;
 #[cfg(test)]
 mod tests_zeek;
 
-pub use export::{COLUMN_DOCS, ColumnOptions, to_columns, to_columns_with};
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
 pub use packed::PackedKey;
@@ -51,6 +51,7 @@ pub use pipeline::{Progress, Window, run_pipeline};
 pub use reader::{
     CaptureChunk, DecodeFn, IndexWindow, PacketFilter, capture_chunks, index_windows,
 };
+pub use schema::{COLUMNS, ColumnOptions, ColumnSpec, Kind, Source, all_columns, to_columns};
 pub use stream::{Block, PcapStream, StreamError, Streams};
 pub use summary::PacketSummary;
 pub use table::{FlowTable, TableStats};

@@ -139,7 +139,14 @@ impl<'a> PacketSummary<'a> {
             // of flags, sequence numbers or the payload length.
             s.has_l4 = !l4.partial;
             s.payload_len = l4.payload_len;
-            s.payload_captured = pkt.payload.len() >= l4.payload_len as usize;
+            // A payload cut where its outer datagram continues in the next
+            // IP fragment was not lost: Zeek reassembles the datagram.
+            let outer_cut = pkt
+                .tunnel
+                .and_then(|t| t.outer_udp)
+                .and_then(|u| u.fragment)
+                .is_some_and(|f| f.more);
+            s.payload_captured = pkt.payload.len() >= l4.payload_len as usize || outer_cut;
             s.tcp_flags = l4.tcp_flags;
             s.seq = l4.seq;
             s.ack = l4.ack;

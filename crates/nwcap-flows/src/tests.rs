@@ -10,8 +10,7 @@ use nwcap_pcap::{LinkType, Record};
 use crate::columns::ColumnData;
 use crate::hints::tests::{client_hello, dns_query};
 use crate::{
-    COLUMN_DOCS, DecodedChunk, Flow, FlowConfig, FlowTable, run_flows, run_flows_in_pool,
-    to_columns,
+    COLUMNS, DecodedChunk, Flow, FlowConfig, FlowTable, all_columns, run_flows, run_flows_in_pool,
 };
 
 const MS: i64 = 1_000_000;
@@ -413,7 +412,7 @@ fn vlan_and_tunnel_are_part_of_the_key() {
     ]);
     assert_eq!(f.len(), 3);
     assert_eq!((f[0].orig.pkts, f[0].resp.pkts), (1, 1));
-    let cols = to_columns(&f);
+    let cols = all_columns(&f, &Default::default());
     let tunnel = cols.iter().find(|c| c.name == "tunnel").unwrap();
     match &tunnel.data {
         ColumnData::Text(v) => {
@@ -447,9 +446,9 @@ fn truncated_and_columns_shape() {
         pb(1, ipproto::UDP, S, 53, C, 5000),
     ]);
     assert_eq!(f[0].truncated_pkts, 1);
-    let cols = to_columns(&f);
+    let cols = all_columns(&f, &Default::default());
     let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
-    let docs: Vec<&str> = COLUMN_DOCS.iter().map(|d| d.0).collect();
+    let docs: Vec<&str> = COLUMNS.iter().map(|d| d.name).collect();
     assert_eq!(names, docs);
     assert!(cols.iter().all(|c| c.data.len() == 1));
     let uid = cols.iter().find(|c| c.name == "uid").unwrap();
@@ -552,8 +551,8 @@ fn one_and_two_threads_and_sequential_are_identical() {
     );
     assert!(one.flows.len() > 100, "{}", one.flows.len());
     assert_eq!(one.stats, two.stats);
-    let c1 = to_columns(&one.flows);
-    assert_eq!(c1, to_columns(&two.flows));
+    let c1 = all_columns(&one.flows, &Default::default());
+    assert_eq!(c1, all_columns(&two.flows, &Default::default()));
 
     // The sequential table over the same packets gives the same flows.
     let mut t = FlowTable::new(cfg.clone());
@@ -562,7 +561,7 @@ fn one_and_two_threads_and_sequential_are_identical() {
     }
     let (seq, stats) = t.finish();
     assert_eq!(stats.packets, one.stats.packets);
-    assert_eq!(to_columns(&seq), c1);
+    assert_eq!(all_columns(&seq, &Default::default()), c1);
     // Both files are represented.
     assert!(one.flows.iter().any(|f| f.file == 1));
 }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use nwcap_flows::{FlowConfig, capture_chunks, run_flows_in_pool, to_columns};
+use nwcap_flows::{FlowConfig, all_columns, capture_chunks, run_flows_in_pool};
 use nwcap_pcap::Capture;
 use nwcap_testsupport::corpus;
 
@@ -72,7 +72,11 @@ fn flows_match_tshark_on_corpus_files() {
         let decode = nwcap_pcap::decode::decode;
         let one = run_flows_in_pool(&pool1, capture_chunks(&files, decode, None), &cfg);
         let two = run_flows_in_pool(&pool2, capture_chunks(&files, decode, None), &cfg);
-        assert_eq!(to_columns(&one.flows), to_columns(&two.flows), "{name}");
+        assert_eq!(
+            all_columns(&one.flows, &Default::default()),
+            all_columns(&two.flows, &Default::default()),
+            "{name}"
+        );
         let want = expected(&dir, name);
         let pkts: u64 = one
             .flows

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use nwcap_flows::{
-    FlowConfig, PcapStream, Streams, capture_chunks, index_windows, run_flows_in_pool,
-    run_pipeline, to_columns,
+    FlowConfig, PcapStream, Streams, all_columns, capture_chunks, index_windows, run_flows_in_pool,
+    run_pipeline,
 };
 use nwcap_pcap::{Capture, Severity};
 
@@ -89,11 +89,11 @@ fn streamed_equals_indexed_for_any_block_size_and_thread_count() {
     let cap = Capture::open(&path).unwrap();
     let files = [cap.index()];
     let reference = run_flows_in_pool(&pool(1), capture_chunks(&files, decode, None), &cfg);
-    let want = to_columns(&reference.flows);
+    let want = all_columns(&reference.flows, &Default::default());
     assert_eq!(reference.flows.len(), 300);
     let windows =
         pool(2).install(|| run_pipeline(index_windows(&files, decode, 3), &cfg, None, None));
-    assert_eq!(to_columns(&windows.flows), want);
+    assert_eq!(all_columns(&windows.flows, &Default::default()), want);
     // 700-byte blocks: many records are cut across blocks, and records of
     // up to ~1.5 kB do not fit one block at all (the buffer grows).
     let runs = [(700, 1), (700, 2), (64 << 10, 2), (8 << 20, 2)];
@@ -106,7 +106,7 @@ fn streamed_equals_indexed_for_any_block_size_and_thread_count() {
         }
         let out = pool(threads).install(|| run_pipeline(Streams::new(vec![s]), &cfg, None, None));
         assert_eq!(
-            to_columns(&out.flows),
+            all_columns(&out.flows, &Default::default()),
             want,
             "block {block}, {threads} threads, read {read}"
         );

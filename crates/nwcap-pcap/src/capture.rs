@@ -24,8 +24,8 @@ use crate::bytes::Endian;
 use crate::damage::Damage;
 use crate::error::OpenError;
 use crate::pcap::{self, PcapHeader};
-use crate::pcapng::{self, BlockStep, Interface, Section};
-use crate::record::{LinkType, Record};
+use crate::pcapng::{self, Interface, Section};
+use crate::record::Record;
 use crate::source::{self, Bytes};
 use crate::stats::Stats;
 use crate::{netmon, sniff};
@@ -254,9 +254,9 @@ impl Capture {
             netmon_version: None,
         };
         match &self.kind {
-            Kind::Pcap(h) => crate::index::pcap(&mut idx, h),
-            Kind::PcapNg => crate::index::pcapng(&mut idx),
-            Kind::NetMon => crate::index::netmon(&mut idx),
+            Kind::Pcap(h) => crate::pcap::index::first_pass(&mut idx, h),
+            Kind::PcapNg => crate::pcapng::index::first_pass(&mut idx),
+            Kind::NetMon => crate::netmon::index::first_pass(&mut idx),
         }
         idx
     }
@@ -292,13 +292,42 @@ impl<'a> Index<'a> {
         self.cap
     }
 
-    /// Iterate the records of one chunk (which this index produced).
-    pub fn records(&self, chunk: &Chunk) -> ChunkRecords<'_, 'a> {
-        ChunkRecords {
-            idx: self,
-            pos: chunk.start,
-            end: chunk.end,
-            section: chunk.section,
+    /// Iterate the records of one chunk (which this index produced). The
+    /// format is chosen once here, not per record.
+    pub fn records(&self, chunk: &Chunk) -> ChunkRecords<'a> {
+        let data: &'a [u8] = self.cap.data();
+        match &self.cap.kind {
+            Kind::Pcap(h) => ChunkRecords::Pcap(crate::pcap::Records::new(
+                h.clone(),
+                data,
+                chunk.start,
+                chunk.end,
+            )),
+            Kind::PcapNg => {
+                let (endian, ifs, base) = match self.sections.get(chunk.section as usize) {
+                    Some(s) => {
+                        let b = s.if_base as usize;
+                        let ifs = self
+                            .interfaces
+                            .get(b..b + s.if_count as usize)
+                            .unwrap_or(&[]);
+                        (s.endian, ifs.to_vec(), s.if_base)
+                    }
+                    None => (crate::bytes::Endian::Little, Vec::new(), 0),
+                };
+                ChunkRecords::PcapNg(crate::pcapng::Records::new(
+                    data,
+                    chunk.start,
+                    chunk.end,
+                    endian,
+                    std::sync::Arc::new(ifs),
+                    base,
+                ))
+            }
+            Kind::NetMon => match &self.netmon {
+                Some(nm) => ChunkRecords::NetMon(nm.records(chunk.start, chunk.end)),
+                None => ChunkRecords::Empty,
+            },
         }
     }
 
@@ -312,7 +341,7 @@ impl<'a> Index<'a> {
     pub fn map_chunks<T, F>(&self, f: F) -> Vec<T>
     where
         T: Send,
-        F: Fn(&Chunk, ChunkRecords<'_, 'a>) -> T + Sync + Send,
+        F: Fn(&Chunk, ChunkRecords<'a>) -> T + Sync + Send,
     {
         self.chunks
             .par_iter()
@@ -326,64 +355,87 @@ impl<'a> Index<'a> {
             .iter()
             .any(|d| d.severity == crate::damage::Severity::Error)
     }
-
-    /// Link type of each interface.
-    pub fn linktypes(&self) -> impl Iterator<Item = LinkType> + '_ {
-        self.interfaces.iter().map(|i| i.linktype)
-    }
 }
 
-/// Iterator over the records of one chunk.
-pub struct ChunkRecords<'i, 'a> {
-    idx: &'i Index<'a>,
-    pos: usize,
-    end: usize,
-    section: u32,
+/// Iterator over the records of one chunk: one variant per format, chosen
+/// once per chunk; `for_each`/`fold` run the format's own loop.
+pub enum ChunkRecords<'a> {
+    /// Classic pcap records.
+    Pcap(crate::pcap::Records<'a>),
+    /// pcapng packet blocks.
+    PcapNg(crate::pcapng::Records<'a>),
+    /// NetMon frames.
+    NetMon(crate::netmon::Records<'a>),
+    /// Nothing (a NetMon file whose header could not be read).
+    Empty,
 }
 
-impl<'a> Iterator for ChunkRecords<'_, 'a> {
+impl<'a> Iterator for ChunkRecords<'a> {
     type Item = Record<'a>;
 
     #[inline]
     fn next(&mut self) -> Option<Record<'a>> {
-        let cap: &'a Capture = self.idx.cap;
-        let data: &'a [u8] = &cap.bytes;
-        while self.pos < self.end {
-            match &cap.kind {
-                Kind::Pcap(h) => match h.step(data, self.pos) {
-                    pcap::Step::Record(rec, next) => {
-                        self.pos = next;
-                        return Some(rec);
-                    }
-                    _ => return None,
-                },
-                Kind::PcapNg => {
-                    let s = self.idx.sections.get(self.section as usize)?;
-                    let BlockStep::Block(b) = pcapng::block_at(data, self.pos, s.endian) else {
-                        return None;
-                    };
-                    let at = self.pos;
-                    self.pos += b.len;
-                    let base = s.if_base as usize;
-                    let ifs = self
-                        .idx
-                        .interfaces
-                        .get(base..base + s.if_count as usize)
-                        .unwrap_or(&[]);
-                    if let Ok(Some(rec)) = pcapng::packet(&b, at, s.endian, ifs, s.if_base) {
-                        return Some(rec);
-                    }
-                }
-                Kind::NetMon => {
-                    let nm = self.idx.netmon.as_ref()?;
-                    let i = self.pos;
-                    self.pos += 1;
-                    if let Ok(rec) = nm.frame(i) {
-                        return Some(rec);
-                    }
-                }
-            }
+        match self {
+            ChunkRecords::Pcap(r) => r.next(),
+            ChunkRecords::PcapNg(r) => r.next(),
+            ChunkRecords::NetMon(r) => r.next(),
+            ChunkRecords::Empty => None,
         }
-        None
     }
+
+    fn fold<B, F>(self, init: B, f: F) -> B
+    where
+        F: FnMut(B, Record<'a>) -> B,
+    {
+        match self {
+            ChunkRecords::Pcap(r) => r.fold(init, f),
+            ChunkRecords::PcapNg(r) => r.fold(init, f),
+            ChunkRecords::NetMon(r) => r.fold(init, f),
+            ChunkRecords::Empty => init,
+        }
+    }
+}
+
+/// Cuts the record sequence into chunks.
+pub(crate) struct Cutter {
+    pub(crate) start: usize,
+    pub(crate) first_record: u64,
+    pub(crate) records: u64,
+    pub(crate) section: u32,
+}
+
+impl Cutter {
+    pub(crate) fn new(start: usize, section: u32) -> Cutter {
+        Cutter {
+            start,
+            first_record: 0,
+            records: 0,
+            section,
+        }
+    }
+
+    /// Close the current chunk at `end` (if it holds records) and start a
+    /// new one there.
+    pub(crate) fn cut(&mut self, chunks: &mut Vec<Chunk>, end: usize, section: u32) {
+        if self.records > 0 {
+            chunks.push(Chunk {
+                start: self.start,
+                end,
+                section: self.section,
+                first_record: self.first_record,
+                records: self.records,
+            });
+        }
+        self.first_record += self.records;
+        self.records = 0;
+        self.start = end;
+        self.section = section;
+    }
+}
+
+pub(crate) fn leftover(pos: usize, n: usize) -> Damage {
+    Damage::warning(
+        pos as u64,
+        format!("file ends inside a record: {n} bytes left over"),
+    )
 }

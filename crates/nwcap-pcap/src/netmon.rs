@@ -28,6 +28,7 @@
 
 mod damage;
 mod header;
+pub(crate) mod index;
 pub mod media;
 mod tables;
 
@@ -130,7 +131,57 @@ pub struct NetmonFile<'a> {
     damage: Vec<FrameDamage>,
 }
 
+/// What [`NetmonFile::frame`] needs besides the file bytes, owned: a
+/// parsed file can be shared without its borrow ([`NetmonFile::layout`],
+/// [`NetmonFile::with_layout`]) and without parsing again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetmonLayout {
+    version: (u8, u8),
+    minor: u8,
+    trailer_len: usize,
+    file_media: u16,
+    table_offset: u64,
+    table_len: usize,
+    start_ns: i64,
+    interfaces: Vec<LinkType>,
+}
+
 impl<'a> NetmonFile<'a> {
+    /// The owned layout of this file.
+    pub fn layout(&self) -> NetmonLayout {
+        NetmonLayout {
+            version: self.version,
+            minor: self.minor,
+            trailer_len: self.trailer_len,
+            file_media: self.file_media,
+            table_offset: self.table_offset,
+            table_len: self.table.len(),
+            start_ns: self.start_ns,
+            interfaces: self.interfaces.clone(),
+        }
+    }
+
+    /// The file `data` with a layout taken from an earlier parse of the
+    /// same bytes (no comments, processes or damage: frames only).
+    pub fn with_layout(data: &'a [u8], l: &NetmonLayout) -> NetmonFile<'a> {
+        let at = usize::try_from(l.table_offset).unwrap_or(usize::MAX);
+        let table = data.get(at..at.saturating_add(l.table_len)).unwrap_or(&[]);
+        NetmonFile {
+            data,
+            version: l.version,
+            minor: l.minor,
+            trailer_len: l.trailer_len,
+            file_media: l.file_media,
+            table,
+            table_offset: l.table_offset,
+            start_ns: l.start_ns,
+            interfaces: l.interfaces.clone(),
+            comments: Vec::new(),
+            processes: Vec::new(),
+            damage: Vec::new(),
+        }
+    }
+
     /// Parse the header, the frame table and the optional tables, and make one
     /// cheap pass over the frames (header and trailer only) to collect their
     /// link types. Damage to the table or to frames is kept in
@@ -288,6 +339,15 @@ impl<'a> NetmonFile<'a> {
         })
     }
 
+    /// The frames `start..end` (damaged frames skipped).
+    pub fn records(&self, start: usize, end: usize) -> Records<'a> {
+        Records {
+            file: self.clone(),
+            next: start,
+            end: end.min(self.frame_count()),
+        }
+    }
+
     /// The NetMon-specific fields of frame `index` (media type, process
     /// index, UTC FILETIME, time zone index).
     pub fn frame_info(&self, index: usize) -> Result<FrameInfo, FrameDamage> {
@@ -322,11 +382,6 @@ impl<'a> NetmonFile<'a> {
         } else {
             1_000_000
         }
-    }
-
-    /// The file's media type in the header (meaningful for 2.0 only).
-    pub fn file_media_type(&self) -> u16 {
-        self.file_media
     }
 
     /// Problems found while parsing the header and tables.
@@ -469,4 +524,28 @@ fn frame_table<'a>(data: &'a [u8], h: &Header, damage: &mut Vec<FrameDamage>) ->
     }
     let n = entries.min(readable) as usize;
     &rest[..n * 4]
+}
+
+/// The frames of an index range, damaged ones skipped.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    file: NetmonFile<'a>,
+    next: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Record<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Record<'a>> {
+        while self.next < self.end {
+            let i = self.next;
+            self.next += 1;
+            if let Ok(rec) = self.file.frame(i) {
+                return Some(rec);
+            }
+        }
+        None
+    }
 }

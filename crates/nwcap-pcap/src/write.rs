@@ -20,13 +20,14 @@
 //! caller merges inputs by time) and reads each one's bytes straight from the
 //! mapped input ([`record_bytes`]); nothing is buffered but the output.
 
-mod encode;
 mod plan;
 mod raw;
 #[cfg(test)]
 mod tests;
 
 use std::io::Write;
+
+use crate::pcapng::encode;
 
 pub use plan::{OutputFormat, Plan};
 pub use raw::record_bytes;

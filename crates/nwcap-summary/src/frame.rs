@@ -14,10 +14,11 @@ use crate::error::{Error, Result};
 
 /// Build a DataFrame from the flow engine's columns.
 ///
-/// Dtypes: `U64` -> UInt64, `U32Opt` -> nullable UInt32, `F64` -> Float64,
-/// `F64Opt` -> nullable Float64, `Str` -> String, `StrOpt` and `Text` ->
-/// nullable String, `TimestampNs` -> Datetime(ns, UTC), `DurationNs` -> Duration(ns).
-/// Column order is kept. All columns must have the same length and distinct
+/// Dtypes, one per [`nwcap_flows::Kind`]: `I64` -> Int64, `I32Opt` ->
+/// nullable Int32, `F64Opt` -> nullable Float64, `Text` -> nullable
+/// String, `TimestampNs` -> Datetime(µs, UTC) (floored to the
+/// microsecond: what Spark, DuckDB and pandas read as instants). Column
+/// order is kept. All columns must have the same length and distinct
 /// names; an empty input gives an empty frame.
 pub fn to_dataframe(columns: Vec<FlowColumn>) -> Result<DataFrame> {
     let height = columns.first().map_or(0, |c| c.data.len());
@@ -45,19 +46,10 @@ pub fn to_dataframe(columns: Vec<FlowColumn>) -> Result<DataFrame> {
 fn to_series(c: FlowColumn) -> Series {
     let name = PlSmallStr::from_static(c.name);
     match c.data {
-        ColumnData::U64(v) => UInt64Chunked::from_vec(name, v).into_series(),
-        ColumnData::U32Opt(v) => {
-            UInt32Chunked::from_iter_options(name, v.into_iter()).into_series()
-        }
-        ColumnData::F64(v) => Float64Chunked::from_vec(name, v).into_series(),
+        ColumnData::I64(v) => Int64Chunked::from_vec(name, v).into_series(),
+        ColumnData::I32Opt(v) => Int32Chunked::from_iter_options(name, v.into_iter()).into_series(),
         ColumnData::F64Opt(v) => {
             Float64Chunked::from_iter_options(name, v.into_iter()).into_series()
-        }
-        ColumnData::Str(v) => {
-            StringChunked::from_iter_values(name, v.iter().map(String::as_str)).into_series()
-        }
-        ColumnData::StrOpt(v) => {
-            StringChunked::from_iter_options(name, v.iter().map(Option::as_deref)).into_series()
         }
         ColumnData::Text(t) if t.has_nulls() => {
             StringChunked::from_iter_options(name, t.iter()).into_series()
@@ -65,11 +57,13 @@ fn to_series(c: FlowColumn) -> Series {
         ColumnData::Text(t) => {
             StringChunked::from_iter_values(name, t.iter().flatten()).into_series()
         }
-        ColumnData::TimestampNs(v) => Int64Chunked::from_vec(name, v)
-            .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
-            .into_series(),
-        ColumnData::DurationNs(v) => Int64Chunked::from_vec(name, v)
-            .into_duration(TimeUnit::Nanoseconds)
-            .into_series(),
+        ColumnData::TimestampNs(mut v) => {
+            for x in &mut v {
+                *x = x.div_euclid(1000);
+            }
+            Int64Chunked::from_vec(name, v)
+                .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+                .into_series()
+        }
     }
 }

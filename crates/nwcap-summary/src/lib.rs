@@ -34,7 +34,7 @@ pub use options::{Format, Output, OutputOptions, SortKey, SortOrder};
 pub use prepare::prepare;
 pub use table::{DEFAULT_WIDTH, render_table};
 pub use top::{TopBy, top};
-pub use write::{DEFAULT_FLOW_COLUMNS, PARQUET_ROW_GROUP, render, render_flows};
+pub use write::{PARQUET_ROW_GROUP, render, render_flows};
 
 /// Re-export of polars so that callers (the CLI, tests) use the exact same
 /// version without depending on it themselves.

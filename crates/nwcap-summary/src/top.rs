@@ -3,7 +3,7 @@
 //!
 //! Every aggregate is a polars lazy query over the flow table, so it scales
 //! with the table and stays in one engine. Bytes are wire bytes
-//! (`orig_bytes + resp_bytes`), packets likewise. Results are sorted by
+//! (`orig_wire_bytes + resp_wire_bytes`), packets likewise. Results are sorted by
 //! bytes, then packets, then flows (all descending), then the key columns
 //! ascending, so equal rows always come out in the same order.
 
@@ -53,7 +53,12 @@ impl TopBy {
     }
 
     fn needs(self) -> &'static [&'static str] {
-        const COUNTS: [&str; 4] = ["orig_bytes", "resp_bytes", "orig_pkts", "resp_pkts"];
+        const COUNTS: [&str; 4] = [
+            "orig_wire_bytes",
+            "resp_wire_bytes",
+            "orig_pkts",
+            "resp_pkts",
+        ];
         match self {
             TopBy::Talkers | TopBy::Conversations => &[
                 "orig_h", "resp_h", COUNTS[0], COUNTS[1], COUNTS[2], COUNTS[3],
@@ -108,7 +113,7 @@ pub fn top(df: &DataFrame, by: TopBy, n: usize) -> Result<DataFrame> {
         });
     }
     let base = df.clone().lazy().with_columns([
-        total("orig_bytes", "resp_bytes").alias("bytes"),
+        total("orig_wire_bytes", "resp_wire_bytes").alias("bytes"),
         total("orig_pkts", "resp_pkts").alias("pkts"),
     ]);
     let (grouped, keys): (LazyFrame, &[&str]) = match by {
@@ -124,11 +129,11 @@ pub fn top(df: &DataFrame, by: TopBy, n: usize) -> Result<DataFrame> {
             };
             let as_orig = base
                 .clone()
-                .select(pick("orig_h", "orig_bytes", "resp_bytes"));
+                .select(pick("orig_h", "orig_wire_bytes", "resp_wire_bytes"));
             // A flow whose two ends are the same address counts once.
             let as_resp = base
                 .filter(col("resp_h").neq_missing(col("orig_h")))
-                .select(pick("resp_h", "resp_bytes", "orig_bytes"));
+                .select(pick("resp_h", "resp_wire_bytes", "orig_wire_bytes"));
             let both = concat([as_orig, as_resp], UnionArgs::default())
                 .map_err(Error::polars("aggregating talkers"))?;
             let agg = both
@@ -149,10 +154,10 @@ pub fn top(df: &DataFrame, by: TopBy, n: usize) -> Result<DataFrame> {
                     pick("resp_h", "orig_h").alias("addr_b"),
                     col("pkts"),
                     col("bytes"),
-                    pick("orig_bytes", "resp_bytes")
+                    pick("orig_wire_bytes", "resp_wire_bytes")
                         .cast(DataType::UInt64)
                         .alias("bytes_a_to_b"),
-                    pick("resp_bytes", "orig_bytes")
+                    pick("resp_wire_bytes", "orig_wire_bytes")
                         .cast(DataType::UInt64)
                         .alias("bytes_b_to_a"),
                 ])

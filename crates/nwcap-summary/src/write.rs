@@ -23,24 +23,6 @@ use crate::options::{Format, Output, OutputOptions};
 use crate::prepare::prepare;
 use crate::table::{render_table, terminal_width};
 
-/// Columns a flow table shows by default (`nwcap flows` without
-/// `--columns`), those absent from the table being skipped.
-pub const DEFAULT_FLOW_COLUMNS: &[&str] = &[
-    "ts",
-    "proto",
-    "orig_h",
-    "orig_p",
-    "resp_h",
-    "resp_p",
-    "service",
-    "duration",
-    "orig_pkts",
-    "resp_pkts",
-    "orig_bytes",
-    "resp_bytes",
-    "conn_state",
-];
-
 /// Apply `opts` ([`prepare`]) and write the result in `opts.format` to
 /// `out`. Files are replaced atomically; on error no partial file is left.
 pub fn render(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
@@ -50,15 +32,14 @@ pub fn render(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
 }
 
 /// [`render`] for the per-flow table: a human table without `--columns` and
-/// without `--sql` shows [`DEFAULT_FLOW_COLUMNS`] (those present) instead of
+/// without `--sql` shows the column table's default columns (those present) instead of
 /// all ~60 columns. Other formats always write every column.
 pub fn render_flows(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
     if opts.format == Format::Table && opts.columns.is_none() && opts.sql.is_none() {
         let schema = df.schema();
-        let present: Vec<String> = DEFAULT_FLOW_COLUMNS
-            .iter()
+        let present: Vec<String> = nwcap_flows::schema::default_columns()
             .filter(|c| schema.contains(c))
-            .map(|c| (*c).to_string())
+            .map(str::to_string)
             .collect();
         if !present.is_empty() {
             let opts = OutputOptions {

@@ -1,11 +1,11 @@
 //! Deciding the output format and interface numbering before writing.
 
 use super::WriteError;
-use super::encode::{self, Tsresol};
 use super::raw;
 use crate::bytes::Endian;
 use crate::capture::{Format, Index};
 use crate::pcap::HEADER_LEN;
+use crate::pcapng::encode::{self, Tsresol};
 
 /// The container an output is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -34,10 +34,10 @@ fn ports_services_protocols() {
     let df = fixture::frame();
     let ports = top(&df, TopBy::Ports, 10).unwrap();
     assert_eq!(keys(&ports, "proto"), ["tcp", "tcp", "tcp", "udp", "icmp"]);
-    let p: Vec<Option<u32>> = ports
+    let p: Vec<Option<i32>> = ports
         .column("resp_p")
         .unwrap()
-        .u32()
+        .i32()
         .unwrap()
         .iter()
         .collect();
@@ -78,23 +78,23 @@ fn ties_break_by_key_and_missing_columns_error() {
     let cols = vec![
         Column {
             name: "proto",
-            data: ColumnData::Str(vec!["udp".into(), "tcp".into(), "icmp".into()]),
+            data: fixture::s(&["udp", "tcp", "icmp"]),
         },
         Column {
-            name: "orig_bytes",
-            data: ColumnData::U64(vec![10, 10, 10]),
+            name: "orig_wire_bytes",
+            data: ColumnData::I64(vec![10, 10, 10]),
         },
         Column {
-            name: "resp_bytes",
-            data: ColumnData::U64(vec![0, 0, 0]),
+            name: "resp_wire_bytes",
+            data: ColumnData::I64(vec![0, 0, 0]),
         },
         Column {
             name: "orig_pkts",
-            data: ColumnData::U64(vec![1, 1, 1]),
+            data: ColumnData::I64(vec![1, 1, 1]),
         },
         Column {
             name: "resp_pkts",
-            data: ColumnData::U64(vec![0, 0, 0]),
+            data: ColumnData::I64(vec![0, 0, 0]),
         },
     ];
     let df = to_dataframe(cols).unwrap();

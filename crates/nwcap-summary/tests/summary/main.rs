@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use nwcap_flows::columns::{Column, ColumnData};
+use nwcap_flows::columns::{Column, ColumnData, Texts};
 use nwcap_summary::polars::prelude::*;
 use nwcap_summary::{
     DataFrame, Error, Format, Output, OutputOptions, SortKey, TopBy, render, render_flows,
@@ -17,12 +17,16 @@ mod fixture {
     pub const FORMULA: &str = "=cmd|' /C calc'!A0";
     pub const ESC_HOST: &str = "evil\x1b[2Jhost";
 
-    fn s(v: &[&str]) -> ColumnData {
-        ColumnData::Str(v.iter().map(|x| x.to_string()).collect())
+    pub fn s(v: &[&str]) -> ColumnData {
+        so(&v.iter().map(|x| Some(*x)).collect::<Vec<_>>())
     }
 
-    fn so(v: &[Option<&str>]) -> ColumnData {
-        ColumnData::StrOpt(v.iter().map(|x| x.map(str::to_string)).collect())
+    pub fn so(v: &[Option<&str>]) -> ColumnData {
+        let mut t = Texts::default();
+        for x in v {
+            t.push(*x);
+        }
+        ColumnData::Text(t)
     }
 
     fn c(name: &'static str, data: ColumnData) -> Column {
@@ -45,7 +49,7 @@ mod fixture {
             ),
             c(
                 "orig_p",
-                ColumnData::U32Opt(vec![
+                ColumnData::I32Opt(vec![
                     Some(50000),
                     Some(53000),
                     Some(40000),
@@ -59,26 +63,41 @@ mod fixture {
             ),
             c(
                 "resp_p",
-                ColumnData::U32Opt(vec![Some(443), Some(53), Some(80), Some(22), None]),
+                ColumnData::I32Opt(vec![Some(443), Some(53), Some(80), Some(22), None]),
             ),
             c(
                 "vlan",
-                ColumnData::U32Opt(vec![None, None, Some(7), None, None]),
+                ColumnData::I32Opt(vec![None, None, Some(7), None, None]),
             ),
             c(
                 "ts",
-                ColumnData::TimestampNs(vec![T0 + 4, T0 + 1, T0 + 3, T0 + 2, T0 + 5]),
+                ColumnData::TimestampNs(vec![
+                    T0 + 4000,
+                    T0 + 1000,
+                    T0 + 3000,
+                    T0 + 2000,
+                    T0 + 5000,
+                ]),
             ),
             c(
                 "duration",
-                ColumnData::DurationNs(vec![1_500_000_000, 0, 250_000_000, 2_000, 0]),
+                ColumnData::F64Opt(vec![
+                    Some(1.5),
+                    Some(0.0),
+                    Some(0.25),
+                    Some(0.000002),
+                    Some(0.0),
+                ]),
             ),
-            c("orig_pkts", ColumnData::U64(vec![10, 1, 5, 3, 1])),
-            c("resp_pkts", ColumnData::U64(vec![12, 1, 8, 2, 1])),
-            c("orig_bytes", ColumnData::U64(vec![1000, 60, 300, 200, 84])),
+            c("orig_pkts", ColumnData::I64(vec![10, 1, 5, 3, 1])),
+            c("resp_pkts", ColumnData::I64(vec![12, 1, 8, 2, 1])),
             c(
-                "resp_bytes",
-                ColumnData::U64(vec![5000, 120, 7000, 100, 84]),
+                "orig_wire_bytes",
+                ColumnData::I64(vec![1000, 60, 300, 200, 84]),
+            ),
+            c(
+                "resp_wire_bytes",
+                ColumnData::I64(vec![5000, 120, 7000, 100, 84]),
             ),
             c(
                 "conn_state",
@@ -90,7 +109,13 @@ mod fixture {
             ),
             c(
                 "bytes_per_s",
-                ColumnData::F64(vec![4000.0, 0.0, 29200.0, 150000.0, 0.0]),
+                ColumnData::F64Opt(vec![
+                    Some(4000.0),
+                    Some(0.0),
+                    Some(29200.0),
+                    Some(150000.0),
+                    Some(0.0),
+                ]),
             ),
             c(
                 "service",
@@ -111,7 +136,8 @@ mod fixture {
 }
 
 fn u64s(df: &DataFrame, name: &str) -> Vec<Option<u64>> {
-    df.column(name).unwrap().u64().unwrap().iter().collect()
+    let c = df.column(name).unwrap().cast(&DataType::UInt64).unwrap();
+    c.u64().unwrap().iter().collect()
 }
 
 fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {

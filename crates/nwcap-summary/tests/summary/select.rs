@@ -12,10 +12,10 @@ fn with(f: impl FnOnce(&mut OutputOptions)) -> OutputOptions {
 #[test]
 fn sort_defaults_desc_for_numbers_asc_for_text_and_time() {
     let df = fixture::frame();
-    let o = with(|o| o.sort = SortKey::parse_list("resp_bytes").unwrap());
+    let o = with(|o| o.sort = SortKey::parse_list("resp_wire_bytes").unwrap());
     let out = prepare(df.clone(), &o).unwrap();
     assert_eq!(
-        u64s(&out, "resp_bytes"),
+        u64s(&out, "resp_wire_bytes"),
         [7000, 5000, 120, 100, 84].map(Some)
     );
 
@@ -26,10 +26,10 @@ fn sort_defaults_desc_for_numbers_asc_for_text_and_time() {
         ["C2", "C4", "C3", "C1", "C5"].map(|s| Some(s.into()))
     );
 
-    let o = with(|o| o.sort = SortKey::parse_list("resp_bytes:asc").unwrap());
+    let o = with(|o| o.sort = SortKey::parse_list("resp_wire_bytes:asc").unwrap());
     let out = prepare(df.clone(), &o).unwrap();
     assert_eq!(
-        u64s(&out, "resp_bytes"),
+        u64s(&out, "resp_wire_bytes"),
         [84, 100, 120, 5000, 7000].map(Some)
     );
 
@@ -51,13 +51,13 @@ fn sort_defaults_desc_for_numbers_asc_for_text_and_time() {
 #[test]
 fn top_and_columns_select_rows_and_order() {
     let o = with(|o| {
-        o.sort = SortKey::parse_list("orig_bytes").unwrap();
+        o.sort = SortKey::parse_list("orig_wire_bytes").unwrap();
         o.top = Some(2);
-        o.columns = Some(OutputOptions::parse_columns("orig_bytes,uid"));
+        o.columns = Some(OutputOptions::parse_columns("orig_wire_bytes,uid"));
     });
     let out = prepare(fixture::frame(), &o).unwrap();
     assert_eq!(out.shape(), (2, 2));
-    assert_eq!(out.get_column_names()[0].as_str(), "orig_bytes");
+    assert_eq!(out.get_column_names()[0].as_str(), "orig_wire_bytes");
     assert_eq!(strs(&out, "uid"), ["C1", "C3"].map(|s| Some(s.into())));
 }
 
@@ -80,7 +80,7 @@ fn unknown_columns_are_named_with_the_valid_ones() {
 fn sql_queries_the_flows_table() {
     let o = with(|o| {
         o.sql = Some(
-            "SELECT proto, SUM(orig_bytes + resp_bytes) AS bytes, COUNT(*) AS n \
+            "SELECT proto, SUM(orig_wire_bytes + resp_wire_bytes) AS bytes, COUNT(*) AS n \
              FROM flows GROUP BY proto ORDER BY bytes DESC"
                 .into(),
         )

@@ -1,116 +1,16 @@
-//! The sequential first pass of each format (see [`crate::capture`]).
+//! The first pass over a mapped pcapng file (see [`crate::capture`]).
 
-use crate::capture::{CHUNK_BYTES, Chunk, Index, Resolution};
+use crate::capture::{CHUNK_BYTES, Cutter, Index, Resolution, leftover};
 use crate::damage::Damage;
-use crate::netmon::NetmonFile;
-use crate::pcap::{self, PcapHeader};
-use crate::pcapng::{self, BlockStep, Interface, Section};
+use crate::pcapng::{self, BlockStep, Section};
 use crate::prefetch::Prefetcher;
 use crate::stats::Stats;
 
-/// Cuts the record sequence into chunks.
-struct Cutter {
-    start: usize,
-    first_record: u64,
-    records: u64,
-    section: u32,
-}
-
-impl Cutter {
-    fn new(start: usize, section: u32) -> Cutter {
-        Cutter {
-            start,
-            first_record: 0,
-            records: 0,
-            section,
-        }
-    }
-
-    /// Close the current chunk at `end` (if it holds records) and start a
-    /// new one there.
-    fn cut(&mut self, chunks: &mut Vec<Chunk>, end: usize, section: u32) {
-        if self.records > 0 {
-            chunks.push(Chunk {
-                start: self.start,
-                end,
-                section: self.section,
-                first_record: self.first_record,
-                records: self.records,
-            });
-        }
-        self.first_record += self.records;
-        self.records = 0;
-        self.start = end;
-        self.section = section;
-    }
-}
-
-fn leftover(pos: usize, n: usize) -> Damage {
-    Damage::warning(
-        pos as u64,
-        format!("file ends inside a record: {n} bytes left over"),
-    )
-}
-
-/// First pass over a classic pcap file.
-pub(crate) fn pcap(idx: &mut Index<'_>, h: &PcapHeader) {
-    let data = idx.cap.data();
-    idx.endian = Some(h.endian);
-    idx.resolution = if h.nanos {
-        Resolution::Nano
-    } else {
-        Resolution::Micro
-    };
-    idx.interfaces.push(Interface {
-        linktype: h.linktype,
-        snaplen: h.snaplen,
-        ticks_per_sec: if h.nanos { 1_000_000_000 } else { 1_000_000 },
-        ts_offset: 0,
-        name: None,
-        description: None,
-        section: 0,
-    });
-    idx.sections.push(Section {
-        endian: h.endian,
-        if_base: 0,
-        if_count: 1,
-        offset: 0,
-    });
-    let mut stats = Stats::new();
-    let mut cut = Cutter::new(pcap::HEADER_LEN, 0);
-    let mut pos = pcap::HEADER_LEN;
-    let mut ahead = Prefetcher::default();
-    loop {
-        ahead.run(data, pos);
-        match h.step(data, pos) {
-            pcap::Step::Record(r, next) => {
-                stats.add(&r);
-                cut.records += 1;
-                pos = next;
-                if pos - cut.start >= CHUNK_BYTES {
-                    cut.cut(&mut idx.chunks, pos, 0);
-                }
-            }
-            pcap::Step::End => break,
-            pcap::Step::Truncated(n) => {
-                idx.damage.push(leftover(pos, n));
-                break;
-            }
-            pcap::Step::Bad(d) => {
-                idx.damage.push(d);
-                break;
-            }
-        }
-    }
-    cut.cut(&mut idx.chunks, pos, 0);
-    idx.stats = stats;
-}
-
 /// Most comments kept per file (a hostile file could hold millions).
-const MAX_COMMENTS: usize = 1000;
+pub(crate) const MAX_COMMENTS: usize = 1000;
 
 /// First pass over a pcapng file.
-pub(crate) fn pcapng(idx: &mut Index<'_>) {
+pub(crate) fn first_pass(idx: &mut Index<'_>) {
     let data = idx.cap.data();
     let mut stats = Stats::new();
     let mut cut = Cutter::new(0, 0);
@@ -252,73 +152,4 @@ pub(crate) fn pcapng(idx: &mut Index<'_>) {
     let number = idx.sections.len().saturating_sub(1) as u32;
     cut.cut(&mut idx.chunks, pos, number);
     idx.stats = stats;
-}
-
-/// Frames per chunk of a NetMon file.
-const NETMON_CHUNK_FRAMES: usize = 2048;
-
-/// First pass over a NetMon file: the frame table gives random access, so
-/// chunks are ranges of frame indexes. A damaged frame is reported and
-/// skipped; the frames after it are still read.
-pub(crate) fn netmon<'a>(idx: &mut Index<'a>) {
-    let data: &'a [u8] = idx.cap.data();
-    let nm = match NetmonFile::parse(data) {
-        Ok(nm) => nm,
-        Err(e) => {
-            idx.damage.push(Damage::error(e.offset(), e.to_string()));
-            return;
-        }
-    };
-    idx.netmon_version = Some(nm.version());
-    idx.resolution = Resolution::from_ticks(nm.ticks_per_second());
-    for lt in nm.interfaces() {
-        idx.interfaces.push(Interface {
-            linktype: *lt,
-            snaplen: 0,
-            ticks_per_sec: nm.ticks_per_second(),
-            ts_offset: 0,
-            name: None,
-            description: None,
-            section: 0,
-        });
-    }
-    idx.sections.push(Section {
-        endian: crate::bytes::Endian::Little,
-        if_base: 0,
-        if_count: idx.interfaces.len() as u32,
-        offset: 0,
-    });
-    idx.damage
-        .extend(nm.damage().iter().map(|d| Damage::from(*d)));
-    for c in nm.comments().iter().take(MAX_COMMENTS) {
-        idx.comments.push(c.title.clone());
-    }
-    let mut stats = Stats::new();
-    let count = nm.frame_count();
-    let mut start = 0;
-    let mut first_record = 0u64;
-    while start < count {
-        let end = (start + NETMON_CHUNK_FRAMES).min(count);
-        let mut records = 0;
-        for i in start..end {
-            match nm.frame(i) {
-                Ok(r) => {
-                    stats.add(&r);
-                    records += 1;
-                }
-                Err(d) => idx.damage.push(Damage::from(d)),
-            }
-        }
-        idx.chunks.push(Chunk {
-            start,
-            end,
-            section: 0,
-            first_record,
-            records,
-        });
-        first_record += records;
-        start = end;
-    }
-    idx.stats = stats;
-    idx.netmon = Some(nm);
 }

@@ -1,5 +1,13 @@
-//! Getting a file's bytes into memory: a read-only map of the file, or the
-//! decompressed bytes of a gzip file.
+//! Getting a capture's bytes: a read-only map of a whole file or the
+//! decompressed bytes of a gzip file ([`map`], [`gunzip`], for the indexed
+//! reader of `info` and `filter`), or an input opened once and read block
+//! by block ([`Source`], for the flow engine).
+
+mod block;
+mod stream;
+
+pub use block::Block;
+pub use stream::{BLOCK_BYTES, Source};
 
 use std::fs::File;
 use std::io::Read;

@@ -2,6 +2,9 @@
 //! "modified" (Kuznetzov) variant with 24-byte record headers, and the
 //! pre-2.3 files whose caplen/len fields are swapped.
 
+pub mod frame;
+pub(crate) mod index;
+
 use crate::bytes::Endian;
 use crate::damage::Damage;
 use crate::record::{LinkType, Record};
@@ -196,5 +199,43 @@ impl PcapHeader {
             offset: pos as u64,
         };
         Step::Record(rec, end)
+    }
+}
+
+/// The records of a run of whole records (`start..end` of `data`, a
+/// record boundary each).
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    header: PcapHeader,
+    data: &'a [u8],
+    pos: usize,
+    ahead: crate::prefetch::Prefetcher,
+}
+
+impl<'a> Records<'a> {
+    /// Records from `start` up to `end`.
+    pub fn new(header: PcapHeader, data: &'a [u8], start: usize, end: usize) -> Self {
+        Records {
+            header,
+            data: data.get(..end).unwrap_or(data),
+            pos: start,
+            ahead: crate::prefetch::Prefetcher::at(start),
+        }
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Record<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Record<'a>> {
+        self.ahead.run(self.data, self.pos);
+        match self.header.step(self.data, self.pos) {
+            Step::Record(rec, next) => {
+                self.pos = next;
+                Some(rec)
+            }
+            _ => None,
+        }
     }
 }

@@ -6,6 +6,10 @@
 //! interfaces. The sequential index pass (in `capture`) walks every block and
 //! collects interfaces; the parallel chunk readers only call [`packet`].
 
+pub(crate) mod encode;
+pub mod frame;
+pub(crate) mod index;
+
 use crate::bytes::Endian;
 use crate::damage::Damage;
 use crate::record::{LinkType, Record, TimestampNs};
@@ -135,25 +139,6 @@ pub fn options(body: &[u8], mut at: usize, e: Endian) -> impl Iterator<Item = (u
         at += 4 + len.div_ceil(4) * 4;
         Some((code, value))
     })
-}
-
-/// True when the options region starting at `at` is well formed (every
-/// option fits in the body).
-pub fn options_ok(body: &[u8], mut at: usize, e: Endian) -> bool {
-    while at < body.len() {
-        let (Some(code), Some(len)) = (e.u16(body, at), e.u16(body, at + 2)) else {
-            return false;
-        };
-        if code == 0 {
-            return true;
-        }
-        let len = usize::from(len);
-        if at + 4 + len > body.len() {
-            return false;
-        }
-        at += 4 + len.div_ceil(4) * 4;
-    }
-    true
 }
 
 fn text(v: &[u8]) -> String {
@@ -298,4 +283,55 @@ pub fn packet<'a>(
         linktype: iface.linktype,
         offset: pos as u64,
     }))
+}
+
+/// The packet records of a run of whole blocks of one section
+/// (`start..end` of `data`); other blocks are skipped.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    data: &'a [u8],
+    pos: usize,
+    endian: Endian,
+    interfaces: std::sync::Arc<Vec<Interface>>,
+    if_base: u32,
+}
+
+impl<'a> Records<'a> {
+    /// Packet records of the blocks from `start` to `end`, with the
+    /// section's byte order and interfaces (global numbering from
+    /// `if_base`).
+    pub fn new(
+        data: &'a [u8],
+        start: usize,
+        end: usize,
+        endian: Endian,
+        interfaces: std::sync::Arc<Vec<Interface>>,
+        if_base: u32,
+    ) -> Self {
+        Records {
+            data: data.get(..end).unwrap_or(data),
+            pos: start,
+            endian,
+            interfaces,
+            if_base,
+        }
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Record<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Record<'a>> {
+        loop {
+            let BlockStep::Block(b) = block_at(self.data, self.pos, self.endian) else {
+                return None;
+            };
+            let at = self.pos;
+            self.pos += b.len;
+            if let Ok(Some(rec)) = packet(&b, at, self.endian, &self.interfaces, self.if_base) {
+                return Some(rec);
+            }
+        }
+    }
 }

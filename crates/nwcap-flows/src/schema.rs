@@ -1,0 +1,902 @@
+//! The flow table's columns: one table ([`COLUMNS`]) that owns each
+//! column's name, type, unit, source of definition, description, whether
+//! the default table shows it, and how it is built from flows.
+//!
+//! Everything that names or types a flow column comes from here: the
+//! builders ([`to_columns`]), the Parquet/DataFrame schema (by
+//! [`Kind`]), the default table of `nwcap flows`, the column reference in
+//! README (rendered by [`reference_markdown`], kept in step by a test).
+//!
+//! Names follow the field's owner: where Zeek's conn.log has a column, the
+//! name carries Zeek's meaning (`orig_bytes` is payload, `duration` is
+//! seconds, `proto` says `icmp` for ICMPv6 too); tshark's wire bytes live
+//! under `*_wire_bytes`; CICFlowMeter's shape statistics keep their
+//! meaning under snake_case names. Each builder is a plain function over a
+//! block of flows, so a column costs one indirect call per block and its
+//! loop is monomorphised.
+
+use std::fmt::Write as _;
+
+use nwcap_pcap::packet::{TunnelKind, ipproto};
+
+use crate::columns::{Column, ColumnData, Texts};
+use crate::flow::{DirStats, Flow};
+use crate::hints;
+use crate::ident::{community_id_of_key, tunnel_uid, uid};
+
+/// Whose definition a column follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Zeek's conn.log (and, for hints, dns/ssl/http logs).
+    Zeek,
+    /// tshark / Wireshark.
+    Tshark,
+    /// CICFlowMeter's flow features.
+    CicFlowMeter,
+    /// The Community ID flow hashing specification v1.
+    CommunityId,
+    /// nwcap's own.
+    Nwcap,
+}
+
+impl Source {
+    /// Name shown in the column reference.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Zeek => "Zeek",
+            Source::Tshark => "tshark",
+            Source::CicFlowMeter => "CICFlowMeter",
+            Source::CommunityId => "Community ID",
+            Source::Nwcap => "nwcap",
+        }
+    }
+}
+
+/// The type of a column, the same in every output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text, may be null.
+    Text,
+    /// Signed 64-bit integer, never null (counts of packets, bytes).
+    Count,
+    /// Signed 32-bit integer, may be null (ports, VLAN ids, windows,
+    /// sizes).
+    Int,
+    /// 64-bit float, may be null (seconds, means, rates).
+    Float,
+    /// An instant, UTC, to the microsecond (Parquet `TIMESTAMP(MICROS,
+    /// UTC)`, RFC 3339 in text).
+    Timestamp,
+}
+
+impl Kind {
+    /// Name in the column reference (what Parquet readers show).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Text => "string",
+            Kind::Count => "int64",
+            Kind::Int => "int32",
+            Kind::Float => "double",
+            Kind::Timestamp => "timestamp (UTC, µs)",
+        }
+    }
+}
+
+/// Context of a column build.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ColumnOptions<'a> {
+    /// Community ID seed (0 by default, as everywhere).
+    pub community_id_seed: u16,
+    /// File names by file index; without them `file` holds the index.
+    pub files: Option<&'a [String]>,
+}
+
+type Build = fn(&[Flow], &ColumnOptions<'_>) -> ColumnData;
+
+/// One column of the flow table.
+#[derive(Clone, Copy)]
+pub struct ColumnSpec {
+    /// Stable snake_case name.
+    pub name: &'static str,
+    /// Type.
+    pub kind: Kind,
+    /// Unit ("" when none).
+    pub unit: &'static str,
+    /// Whose definition it follows.
+    pub source: Source,
+    /// What it means.
+    pub doc: &'static str,
+    /// Shown by `nwcap flows` as a table without `--columns`.
+    pub default: bool,
+    build: Build,
+}
+
+impl std::fmt::Debug for ColumnSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ColumnSpec")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ColumnSpec {
+    /// The column over `flows`.
+    pub fn build(&self, flows: &[Flow], opts: &ColumnOptions<'_>) -> Column {
+        Column {
+            name: self.name,
+            data: (self.build)(flows, opts),
+        }
+    }
+}
+
+const fn col(
+    name: &'static str,
+    kind: Kind,
+    unit: &'static str,
+    source: Source,
+    doc: &'static str,
+    build: Build,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        unit,
+        source,
+        doc,
+        default: false,
+        build,
+    }
+}
+
+const fn shown(mut c: ColumnSpec) -> ColumnSpec {
+    c.default = true;
+    c
+}
+
+// Builders, monomorphised per column.
+fn count(flows: &[Flow], f: impl Fn(&Flow) -> u64) -> ColumnData {
+    ColumnData::I64(
+        flows
+            .iter()
+            .map(|x| i64::try_from(f(x)).unwrap_or(i64::MAX))
+            .collect(),
+    )
+}
+
+fn int(flows: &[Flow], f: impl Fn(&Flow) -> Option<u32>) -> ColumnData {
+    ColumnData::I32Opt(
+        flows
+            .iter()
+            .map(|x| f(x).map(|v| i32::try_from(v).unwrap_or(i32::MAX)))
+            .collect(),
+    )
+}
+
+fn float(flows: &[Flow], f: impl Fn(&Flow) -> Option<f64>) -> ColumnData {
+    ColumnData::F64Opt(flows.iter().map(f).collect())
+}
+
+fn text(flows: &[Flow], f: impl Fn(&Flow, &mut String) -> bool) -> ColumnData {
+    let mut t = Texts::with_capacity(flows.len());
+    for fl in flows {
+        t.push_with(|b| f(fl, b));
+    }
+    ColumnData::Text(t)
+}
+
+fn texto<'f>(flows: &'f [Flow], f: impl Fn(&'f Flow) -> Option<&'f str>) -> ColumnData {
+    let mut t = Texts::with_capacity(flows.len());
+    for fl in flows {
+        t.push(f(fl));
+    }
+    ColumnData::Text(t)
+}
+
+fn secs(ns: f64) -> f64 {
+    ns / 1e9
+}
+
+fn rate(f: &Flow, v: u64) -> Option<f64> {
+    let d = f.duration();
+    (d > 0).then(|| v as f64 / secs(d as f64))
+}
+
+/// Payload lengths are u32 values, so extremes fit.
+fn small(x: u64) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
+/// Zeek's transport name: `icmp` for ICMP and ICMPv6 alike.
+fn proto_name(p: u8) -> Option<&'static str> {
+    match p {
+        ipproto::TCP => Some("tcp"),
+        ipproto::UDP => Some("udp"),
+        ipproto::ICMP | ipproto::ICMPV6 => Some("icmp"),
+        ipproto::SCTP => Some("sctp"),
+        _ => None,
+    }
+}
+
+/// Zeek's `tunnel_parents`: the outer UDP connections' uids, or for a
+/// tunnel with no such connection (GRE, ERSPAN, IP in IP) a uid of the
+/// tunnel itself (Zeek's tunnel.log uid).
+fn write_parents(f: &Flow, b: &mut String) -> bool {
+    let Some(t) = f.key.tunnel else {
+        return false;
+    };
+    let parents = f.tunnel_parents();
+    // Zeek names the innermost encapsulation: for GRE (also in UDP),
+    // ERSPAN and IP in IP that is the tunnel, not a connection.
+    if parents.is_empty()
+        || matches!(
+            t.kind,
+            TunnelKind::Gre | TunnelKind::Erspan | TunnelKind::IpInIp
+        )
+    {
+        b.push_str(&tunnel_uid(&t));
+        return true;
+    }
+    for (i, p) in parents.iter().enumerate() {
+        if i > 0 {
+            b.push(',');
+        }
+        b.push_str(&uid(&p.key, p.ts, p.orig_is_a));
+    }
+    true
+}
+
+fn orig(f: &Flow) -> &DirStats {
+    &f.orig
+}
+
+fn resp(f: &Flow) -> &DirStats {
+    &f.resp
+}
+
+use Kind::{Count, Float, Int, Text, Timestamp};
+use Source::{CicFlowMeter, CommunityId, Nwcap, Tshark, Zeek};
+
+/// Every column of the flow table, in output order: Zeek's conn.log columns
+/// in conn.log's order, then the rest.
+pub static COLUMNS: &[ColumnSpec] = &[
+    shown(col(
+        "ts",
+        Timestamp,
+        "UTC",
+        Zeek,
+        "time of the first packet (the earliest, should time go backwards)",
+        |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.ts).collect()),
+    )),
+    col(
+        "uid",
+        Text,
+        "",
+        Nwcap,
+        "stable flow id: 'C' + base62 of a hash of the key and first packet time (Zeek's uid is random; this one is the same on every run)",
+        |fl, _| {
+            text(fl, |f, b| {
+                b.push_str(&uid(&f.key, f.ts, f.orig_is_a));
+                true
+            })
+        },
+    ),
+    shown(col(
+        "orig_h",
+        Text,
+        "",
+        Zeek,
+        "originator address (id.orig_h) as Zeek decides it: the first sender, unless it used a likely server port and the receiver did not (for TCP only when the first packet is not a SYN), or the peer of a first SYN-ACK once that peer answers",
+        |fl, _| text(fl, |f, b| write!(b, "{}", f.orig_h()).is_ok()),
+    )),
+    shown(col(
+        "orig_p",
+        Int,
+        "",
+        Zeek,
+        "originator port (id.orig_p); ICMP: type of the first packet; null when the protocol has no ports",
+        |fl, _| int(fl, |f| f.orig_p().map(u32::from)),
+    )),
+    shown(col(
+        "resp_h",
+        Text,
+        "",
+        Zeek,
+        "responder address (id.resp_h)",
+        |fl, _| text(fl, |f, b| write!(b, "{}", f.resp_h()).is_ok()),
+    )),
+    shown(col(
+        "resp_p",
+        Int,
+        "",
+        Zeek,
+        "responder port (id.resp_p); ICMP: the counterpart of the first packet's type (echo request 8 -> 0, ICMPv6 128 -> 129), the code for one-way messages",
+        |fl, _| int(fl, |f| f.resp_p().map(u32::from)),
+    )),
+    shown(col(
+        "proto",
+        Text,
+        "",
+        Zeek,
+        "transport protocol: tcp, udp, icmp (ICMP and ICMPv6, as Zeek), sctp, or unknown_transport",
+        |fl, _| {
+            text(fl, |f, b| {
+                b.push_str(proto_name(f.key.proto).unwrap_or("unknown_transport"));
+                true
+            })
+        },
+    )),
+    shown(col(
+        "service",
+        Text,
+        "",
+        Zeek,
+        "application protocol confirmed by the payload (dns, http, ssl, ssh, quic); null when none was",
+        |fl, _| texto(fl, |f| f.service()),
+    )),
+    shown(col(
+        "duration",
+        Float,
+        "s",
+        Zeek,
+        "from the first packet to the last, except that TCP packets after both sides closed (the final ACK) do not count",
+        |fl, _| float(fl, |f| Some(secs(f.duration() as f64))),
+    )),
+    shown(col(
+        "orig_bytes",
+        Count,
+        "bytes",
+        Zeek,
+        "originator payload bytes; TCP: the sequence space covered (a retransmission once, bytes missed in gaps included), UDP and ICMP: the payload after the header",
+        |fl, _| count(fl, |f| f.zeek_bytes().0),
+    )),
+    shown(col(
+        "resp_bytes",
+        Count,
+        "bytes",
+        Zeek,
+        "responder payload bytes (as orig_bytes)",
+        |fl, _| count(fl, |f| f.zeek_bytes().1),
+    )),
+    shown(col(
+        "conn_state",
+        Text,
+        "",
+        Zeek,
+        "connection state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH",
+        |fl, _| texto(fl, |f| Some(f.conn_state())),
+    )),
+    col(
+        "missed_bytes",
+        Count,
+        "bytes",
+        Zeek,
+        "TCP bytes acknowledged but never seen (content gaps, history g/G)",
+        |fl, _| count(fl, Flow::missed_bytes),
+    ),
+    col(
+        "history",
+        Text,
+        "",
+        Zeek,
+        "history letters (upper case: originator)",
+        |fl, _| texto(fl, |f| Some(f.history.as_str())),
+    ),
+    shown(col(
+        "orig_pkts",
+        Count,
+        "packets",
+        Zeek,
+        "packets from the originator",
+        |fl, _| count(fl, |f| f.orig.pkts),
+    )),
+    col(
+        "orig_ip_bytes",
+        Count,
+        "bytes",
+        Zeek,
+        "originator IP bytes (IP total length of each packet)",
+        |fl, _| count(fl, |f| f.orig.ip_bytes),
+    ),
+    shown(col(
+        "resp_pkts",
+        Count,
+        "packets",
+        Zeek,
+        "packets from the responder",
+        |fl, _| count(fl, |f| f.resp.pkts),
+    )),
+    col(
+        "resp_ip_bytes",
+        Count,
+        "bytes",
+        Zeek,
+        "responder IP bytes",
+        |fl, _| count(fl, |f| f.resp.ip_bytes),
+    ),
+    col(
+        "tunnel_parents",
+        Text,
+        "",
+        Zeek,
+        "uids of the outer UDP connections (VXLAN, Geneve, Teredo, AYIYA, GTP-U) this flow was tunnelled in, comma-separated; for GRE (also in UDP), ERSPAN and IP in IP a uid of the tunnel itself, as Zeek's tunnel.log names it; null when not tunnelled",
+        |fl, _| text(fl, write_parents),
+    ),
+    col(
+        "vlan",
+        Int,
+        "",
+        Zeek,
+        "outer VLAN id (802.1Q/802.1ad)",
+        |fl, _| int(fl, |f| f.key.vlan.map(u32::from)),
+    ),
+    col(
+        "inner_vlan",
+        Int,
+        "",
+        Zeek,
+        "inner VLAN id (QinQ)",
+        |fl, _| int(fl, |f| f.key.vlan_inner.map(u32::from)),
+    ),
+    col(
+        "community_id",
+        Text,
+        "",
+        CommunityId,
+        "Community ID v1 of the flow (seed 0 unless set), as Zeek's community-id plugin writes it",
+        |fl, o| {
+            let seed = o.community_id_seed;
+            text(fl, move |f, b| {
+                b.push_str(&community_id_of_key(seed, &f.key));
+                true
+            })
+        },
+    ),
+    col(
+        "ip_proto",
+        Int,
+        "",
+        Zeek,
+        "IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...)",
+        |fl, _| int(fl, |f| Some(u32::from(f.key.proto))),
+    ),
+    col(
+        "last_ts",
+        Timestamp,
+        "UTC",
+        Nwcap,
+        "time of the last packet (the latest)",
+        |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.last_ts).collect()),
+    ),
+    col(
+        "file",
+        Text,
+        "",
+        Nwcap,
+        "file where the flow started (name, or index in input order)",
+        |fl, o| {
+            let files = o.files;
+            text(fl, move |f, b| {
+                match files.and_then(|names| names.get(f.file as usize)) {
+                    Some(name) => b.push_str(name),
+                    None => {
+                        let _ = write!(b, "{}", f.file);
+                    }
+                }
+                true
+            })
+        },
+    ),
+    col(
+        "tunnel",
+        Text,
+        "",
+        Nwcap,
+        "outer tunnel as '<kind> <outer src>-><outer dst>[ vni <n>]', originator side first",
+        |fl, _| {
+            text(fl, |f, b| match f.tunnel() {
+                Some((k, s, d, Some(v))) => write!(b, "{} {s}->{d} vni {v}", k.name()).is_ok(),
+                Some((k, s, d, None)) => write!(b, "{} {s}->{d}", k.name()).is_ok(),
+                None => false,
+            })
+        },
+    ),
+    col(
+        "orig_wire_bytes",
+        Count,
+        "bytes",
+        Tshark,
+        "originator frame bytes on the wire (original frame length, as tshark's conversation bytes)",
+        |fl, _| count(fl, |f| f.orig.bytes),
+    ),
+    col(
+        "resp_wire_bytes",
+        Count,
+        "bytes",
+        Tshark,
+        "responder frame bytes on the wire",
+        |fl, _| count(fl, |f| f.resp.bytes),
+    ),
+    col(
+        "orig_payload",
+        Count,
+        "bytes",
+        CicFlowMeter,
+        "sum of the originator's transport payload lengths, retransmissions included (CICFlowMeter's total length of forward packets)",
+        |fl, _| count(fl, |f| f.orig.payload),
+    ),
+    col(
+        "resp_payload",
+        Count,
+        "bytes",
+        CicFlowMeter,
+        "sum of the responder's transport payload lengths",
+        |fl, _| count(fl, |f| f.resp.payload),
+    ),
+    col(
+        "truncated_pkts",
+        Count,
+        "packets",
+        Nwcap,
+        "packets cut by the capture's snap length",
+        |fl, _| count(fl, |f| f.truncated_pkts),
+    ),
+    col(
+        "syn",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with SYN set",
+        |fl, _| count(fl, |f| f.flag_counts[1]),
+    ),
+    col(
+        "fin",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with FIN set",
+        |fl, _| count(fl, |f| f.flag_counts[0]),
+    ),
+    col(
+        "rst",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with RST set",
+        |fl, _| count(fl, |f| f.flag_counts[2]),
+    ),
+    col(
+        "psh",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with PSH set",
+        |fl, _| count(fl, |f| f.flag_counts[3]),
+    ),
+    col(
+        "ack",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with ACK set",
+        |fl, _| count(fl, |f| f.flag_counts[4]),
+    ),
+    col(
+        "urg",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with URG set",
+        |fl, _| count(fl, |f| f.flag_counts[5]),
+    ),
+    col(
+        "ece",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with ECE set",
+        |fl, _| count(fl, |f| f.flag_counts[6]),
+    ),
+    col(
+        "cwr",
+        Count,
+        "packets",
+        CicFlowMeter,
+        "TCP packets with CWR set",
+        |fl, _| count(fl, |f| f.flag_counts[7]),
+    ),
+    col(
+        "retransmits",
+        Count,
+        "packets",
+        Tshark,
+        "TCP payload at or below the highest sequence seen, > 3 ms after the previous segment",
+        |fl, _| count(fl, |f| f.retransmits),
+    ),
+    col(
+        "out_of_order",
+        Count,
+        "packets",
+        Tshark,
+        "same, within 3 ms of the previous segment (out of order)",
+        |fl, _| count(fl, |f| f.out_of_order),
+    ),
+    col(
+        "zero_window",
+        Count,
+        "packets",
+        Tshark,
+        "zero window advertisements",
+        |fl, _| count(fl, |f| f.zero_window),
+    ),
+    col(
+        "handshake_rtt",
+        Float,
+        "s",
+        Tshark,
+        "originator SYN to its ACK of the SYN-ACK (tcp.analysis.initial_rtt)",
+        |fl, _| float(fl, |f| f.handshake_rtt.map(|n| secs(n as f64))),
+    ),
+    col(
+        "orig_init_win",
+        Int,
+        "",
+        CicFlowMeter,
+        "TCP window of the originator's first packet (unscaled)",
+        |fl, _| int(fl, |f| f.orig.init_win.map(u32::from)),
+    ),
+    col(
+        "resp_init_win",
+        Int,
+        "",
+        CicFlowMeter,
+        "TCP window of the responder's first packet (unscaled)",
+        |fl, _| int(fl, |f| f.resp.init_win.map(u32::from)),
+    ),
+    col(
+        "orig_len_min",
+        Int,
+        "bytes",
+        CicFlowMeter,
+        "smallest originator payload",
+        |fl, _| int(fl, |f| orig(f).len.min().map(small)),
+    ),
+    col(
+        "orig_len_max",
+        Int,
+        "bytes",
+        CicFlowMeter,
+        "largest originator payload",
+        |fl, _| int(fl, |f| orig(f).len.max().map(small)),
+    ),
+    col(
+        "orig_len_mean",
+        Float,
+        "bytes",
+        CicFlowMeter,
+        "mean originator payload",
+        |fl, _| float(fl, |f| orig(f).len_mean()),
+    ),
+    col(
+        "orig_len_std",
+        Float,
+        "bytes",
+        CicFlowMeter,
+        "sample standard deviation of originator payloads",
+        |fl, _| float(fl, |f| orig(f).len_std()),
+    ),
+    col(
+        "resp_len_min",
+        Int,
+        "bytes",
+        CicFlowMeter,
+        "smallest responder payload",
+        |fl, _| int(fl, |f| resp(f).len.min().map(small)),
+    ),
+    col(
+        "resp_len_max",
+        Int,
+        "bytes",
+        CicFlowMeter,
+        "largest responder payload",
+        |fl, _| int(fl, |f| resp(f).len.max().map(small)),
+    ),
+    col(
+        "resp_len_mean",
+        Float,
+        "bytes",
+        CicFlowMeter,
+        "mean responder payload",
+        |fl, _| float(fl, |f| resp(f).len_mean()),
+    ),
+    col(
+        "resp_len_std",
+        Float,
+        "bytes",
+        CicFlowMeter,
+        "sample standard deviation of responder payloads",
+        |fl, _| float(fl, |f| resp(f).len_std()),
+    ),
+    col(
+        "iat_mean",
+        Float,
+        "s",
+        CicFlowMeter,
+        "mean gap between consecutive packets (both directions)",
+        |fl, _| float(fl, |f| f.iat_mean().map(secs)),
+    ),
+    col(
+        "iat_std",
+        Float,
+        "s",
+        CicFlowMeter,
+        "sample standard deviation of the gaps",
+        |fl, _| float(fl, |f| f.iat_std().map(secs)),
+    ),
+    col(
+        "iat_min",
+        Float,
+        "s",
+        CicFlowMeter,
+        "smallest gap",
+        |fl, _| float(fl, |f| f.iat.min().map(|x| secs(x as f64))),
+    ),
+    col(
+        "iat_max",
+        Float,
+        "s",
+        CicFlowMeter,
+        "largest gap",
+        |fl, _| float(fl, |f| f.iat.max().map(|x| secs(x as f64))),
+    ),
+    col(
+        "bytes_per_s",
+        Float,
+        "bytes/s",
+        Nwcap,
+        "wire bytes (both directions) / duration; null when the duration is 0",
+        |fl, _| float(fl, |f| rate(f, f.orig.bytes + f.resp.bytes)),
+    ),
+    col(
+        "pkts_per_s",
+        Float,
+        "packets/s",
+        Nwcap,
+        "packets / duration; null when the duration is 0",
+        |fl, _| float(fl, |f| rate(f, f.orig.pkts + f.resp.pkts)),
+    ),
+    col(
+        "port_service",
+        Text,
+        "",
+        Nwcap,
+        "service usually found on the responder's port (a guess from the port alone, not confirmed)",
+        |fl, _| {
+            texto(fl, |f| {
+                hints::service_from_port(
+                    f.key.proto,
+                    f.resp_p().unwrap_or(0),
+                    f.orig_p().unwrap_or(0),
+                )
+            })
+        },
+    ),
+    col(
+        "dns_query",
+        Text,
+        "",
+        Zeek,
+        "first DNS question name (dns.log query)",
+        |fl, _| texto(fl, Flow::dns_query),
+    ),
+    col(
+        "tls_sni",
+        Text,
+        "",
+        Zeek,
+        "server name of the TLS ClientHello (ssl.log server_name)",
+        |fl, _| texto(fl, Flow::tls_sni),
+    ),
+    col(
+        "http_host",
+        Text,
+        "",
+        Zeek,
+        "Host header of the first HTTP request (http.log host)",
+        |fl, _| texto(fl, Flow::http_host),
+    ),
+];
+
+/// The column named `name`.
+pub fn column(name: &str) -> Option<&'static ColumnSpec> {
+    COLUMNS.iter().find(|c| c.name == name)
+}
+
+/// Names of the columns the default table shows, in order.
+pub fn default_columns() -> impl Iterator<Item = &'static str> {
+    COLUMNS.iter().filter(|c| c.default).map(|c| c.name)
+}
+
+/// Flows converted per block: each column visits a block's flows while
+/// they are still in the cache.
+const BLOCK: usize = 256;
+
+/// The columns `specs` over `flows`, built block by block.
+pub fn to_columns(flows: &[Flow], specs: &[&ColumnSpec], opts: &ColumnOptions<'_>) -> Vec<Column> {
+    let mut blocks = flows.chunks(BLOCK);
+    let first = blocks.next().unwrap_or(&[]);
+    let mut cols: Vec<Column> = specs.iter().map(|s| s.build(first, opts)).collect();
+    for c in &mut cols {
+        c.data.reserve(flows.len().saturating_sub(c.data.len()));
+    }
+    for block in blocks {
+        for (c, s) in cols.iter_mut().zip(specs) {
+            c.data.append((s.build)(block, opts));
+        }
+    }
+    cols
+}
+
+/// Every column over `flows`.
+pub fn all_columns(flows: &[Flow], opts: &ColumnOptions<'_>) -> Vec<Column> {
+    let specs: Vec<&ColumnSpec> = COLUMNS.iter().collect();
+    to_columns(flows, &specs, opts)
+}
+
+/// The column reference as a Markdown table (README's "Columns" section).
+pub fn reference_markdown() -> String {
+    let mut s =
+        String::from("| column | type | unit | definition | meaning |\n|---|---|---|---|---|\n");
+    for c in COLUMNS {
+        let _ = writeln!(
+            s,
+            "| `{}`{} | {} | {} | {} | {} |",
+            c.name,
+            if c.default { " *" } else { "" },
+            c.kind.name(),
+            c.unit,
+            c.source.name(),
+            c.doc.replace('|', "\\|")
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in COLUMNS {
+            assert!(seen.insert(c.name), "duplicate column {}", c.name);
+            assert!(
+                c.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                c.name
+            );
+            assert!(!c.doc.is_empty(), "{} has no description", c.name);
+        }
+        assert!(default_columns().count() >= 10);
+    }
+
+    #[test]
+    fn builders_match_their_kind() {
+        let cols = all_columns(&[], &ColumnOptions::default());
+        assert_eq!(cols.len(), COLUMNS.len());
+        for (c, s) in cols.iter().zip(COLUMNS) {
+            let ok = matches!(
+                (&c.data, s.kind),
+                (ColumnData::Text(_), Kind::Text)
+                    | (ColumnData::I64(_), Kind::Count)
+                    | (ColumnData::I32Opt(_), Kind::Int)
+                    | (ColumnData::F64Opt(_), Kind::Float)
+                    | (ColumnData::TimestampNs(_), Kind::Timestamp)
+            );
+            assert!(ok, "{}: data does not match {:?}", s.name, s.kind);
+        }
+    }
+}

@@ -1,0 +1,799 @@
+//! [`Source`]: one input opened once and read block by block, whatever it
+//! is: a regular file (each block its own small map of the file, so memory
+//! stays at a few blocks and nothing is copied out of the page cache), a
+//! pipe, a FIFO or standard input (read into recycled buffers), a gzip
+//! file or stream (decompressed as it is read). Classic pcap and pcapng
+//! stream; a NetMon file is random access (its frame table is at the end),
+//! so it is mapped whole, or read whole from a pipe.
+//!
+//! The first bytes are read once, at open: they say the format, hold the
+//! file header and give the first record's time ([`Source::first_ts`]),
+//! and for a stream they stay in the buffer, so nothing is read twice.
+//!
+//! Damage is reported as the indexed reader reports it, with file offsets
+//! (of the decompressed bytes, for gzip): a record cut by the end of the
+//! input is a warning, an impossible record ends the input with an error;
+//! every whole record before it is read.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use memmap2::MmapOptions;
+
+use super::block::{Block, BlockChunk, ChunkFormat, Pool, Storage};
+use super::{Bytes, DEFAULT_GZIP_LIMIT, is_gzip, map};
+use crate::capture::Format;
+use crate::damage::Damage;
+use crate::error::OpenError;
+use crate::input::Input;
+use crate::netmon::{self, NetmonFile, NetmonLayout};
+use crate::pcap::{self, PcapHeader, frame::frame as frame_pcap};
+use crate::pcapng::{self, frame::NgFramer};
+use crate::record::TimestampNs;
+use crate::sniff;
+
+/// Bytes per block.
+pub const BLOCK_BYTES: usize = 8 << 20;
+/// Alignment of a block's map in the file (a multiple of the page size on
+/// every platform memmap2 supports, Windows' 64 KiB granularity included).
+const MAP_ALIGN: u64 = 64 << 10;
+/// Bytes read at open (format, header, first record).
+const HEAD: usize = 64 << 10;
+/// Most bytes read at open looking for the first pcapng packet.
+const HEAD_MAX: usize = 16 << 20;
+/// Bytes read from a stream at a time (framed while still in cache).
+const READ_SLICE: usize = 256 << 10;
+/// NetMon frames per chunk, and chunks per block.
+const NETMON_CHUNK: usize = 2048;
+const NETMON_BLOCK_CHUNKS: usize = 8;
+
+/// How the bytes of a source are obtained.
+enum Reader {
+    /// A regular uncompressed file, mapped block by block.
+    Mapped { file: File, len: u64 },
+    /// Read in order: a pipe, FIFO, stdin, or any gzip input.
+    Stream {
+        read: Box<dyn Read + Send>,
+        eof: bool,
+        /// Bytes of the input as stored read so far (compressed, for gzip).
+        consumed: Arc<AtomicU64>,
+    },
+    /// NetMon: the whole input, mapped or read.
+    Whole(Arc<Bytes>),
+}
+
+/// The per-format walk.
+enum Framer {
+    Pcap(Arc<PcapHeader>),
+    PcapNg(NgFramer),
+    NetMon {
+        layout: Arc<NetmonLayout>,
+        next: usize,
+        count: usize,
+    },
+}
+
+/// One input, opened.
+pub struct Source {
+    name: String,
+    format: Format,
+    compressed: bool,
+    reader: Reader,
+    /// Stream: bytes read and not yet framed (they start at a record
+    /// boundary). Mapped: unused.
+    carry: Vec<u8>,
+    /// File offset of the next record (mapped: of the next block).
+    offset: u64,
+    framer: Framer,
+    damage: Vec<Damage>,
+    records: u64,
+    stopped: bool,
+    first_ts: Option<TimestampNs>,
+    block_bytes: usize,
+    pool: Pool,
+    /// Input bytes accounted to blocks so far (progress).
+    reported: u64,
+    size: Option<u64>,
+}
+
+/// Reads until `buf` is full or the input ends; the bytes read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Counts the bytes read through it (compressed bytes of a gzip input).
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Ends a decompressed stream with an error past `limit` bytes (a gzip
+/// bomb stops there instead of filling memory or disk).
+struct Limited<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            let mut one = [0u8; 1];
+            return match self.inner.read(&mut one)? {
+                0 => Ok(0),
+                _ => Err(io::Error::other(format!(
+                    "gzip data expands beyond {} bytes (limit; set NWCAP_GZIP_LIMIT to raise it)",
+                    self.limit
+                ))),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn gzip_limit() -> u64 {
+    std::env::var("NWCAP_GZIP_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_GZIP_LIMIT)
+}
+
+impl Source {
+    /// Opens `input`: reads its first bytes, detects the format (by magic,
+    /// never by name) and reads the file header.
+    pub fn open(input: &Input) -> Result<Source, OpenError> {
+        let name = input.name();
+        let io_err = |source| OpenError::Io {
+            path: name.clone().into(),
+            source,
+        };
+        match input {
+            Input::Stdin => Source::from_read(name.clone(), Box::new(io::stdin())),
+            Input::Path(p) => {
+                let file = File::open(p).map_err(io_err)?;
+                let meta = file.metadata().map_err(io_err)?;
+                if meta.is_dir() {
+                    return Err(io_err(io::Error::new(
+                        io::ErrorKind::IsADirectory,
+                        "is a directory, not a capture file",
+                    )));
+                }
+                if meta.is_file() {
+                    let dup = file.try_clone().map_err(io_err)?;
+                    Source::start(name.clone(), Box::new(dup), Some((file, meta.len(), p)))
+                } else {
+                    Source::from_read(name.clone(), Box::new(file))
+                }
+            }
+        }
+    }
+
+    /// Opens a stream of capture bytes (a socket, a decompressor, a test's
+    /// buffer) named `name`: read once, in order, as a pipe is.
+    pub fn from_read(name: String, read: Box<dyn Read + Send>) -> Result<Source, OpenError> {
+        Source::start(name, read, None)
+    }
+
+    fn start(
+        name: String,
+        raw: Box<dyn Read + Send>,
+        regular: Option<(File, u64, &std::path::Path)>,
+    ) -> Result<Source, OpenError> {
+        let path = std::path::PathBuf::from(&name);
+        let io_err = |source| OpenError::Io {
+            path: path.clone(),
+            source,
+        };
+        let size = regular.as_ref().map(|r| r.1);
+        let consumed = Arc::new(AtomicU64::new(0));
+        let mut read: Box<dyn Read + Send> = Box::new(Counting {
+            inner: raw,
+            count: Arc::clone(&consumed),
+        });
+        let mut head = vec![0u8; HEAD];
+        let n = read_full(&mut read, &mut head).map_err(io_err)?;
+        head.truncate(n);
+        let mut compressed = false;
+        let mut gzip_damage = None;
+        if is_gzip(&head) {
+            compressed = true;
+            let inner = io::Cursor::new(std::mem::take(&mut head)).chain(read);
+            let limit = gzip_limit();
+            read = Box::new(Limited {
+                inner: flate2::read::MultiGzDecoder::new(inner),
+                left: limit,
+                limit,
+            });
+            head = Vec::with_capacity(HEAD);
+            let got = (&mut read).take(HEAD as u64).read_to_end(&mut head);
+            if let Err(e) = got {
+                // What came out before the damage is still read.
+                if head.is_empty() {
+                    return Err(OpenError::Gzip {
+                        path,
+                        message: format!("gzip data is damaged: {e}"),
+                    });
+                }
+                gzip_damage = Some(Damage::warning(
+                    head.len() as u64,
+                    format!(
+                        "gzip data is damaged: {e}; reading the {} bytes decompressed before it",
+                        head.len()
+                    ),
+                ));
+            }
+        }
+        let format = if pcap::is_pcap(&head) {
+            Format::Pcap
+        } else if crate::bytes::Endian::Little.u32(&head, 0) == Some(pcapng::SHB) {
+            if pcapng::shb_endian(&head, 0).is_none() {
+                return Err(OpenError::BadHeader {
+                    path,
+                    offset: 8,
+                    message: "pcapng section header has no valid byte-order magic".into(),
+                });
+            }
+            Format::PcapNg
+        } else if head.starts_with(netmon::MAGIC) {
+            Format::NetMon
+        } else {
+            return Err(OpenError::NotCapture {
+                path,
+                what: sniff::describe(&head),
+            });
+        };
+        let mut src = Source {
+            name,
+            format,
+            compressed,
+            reader: Reader::Stream {
+                read,
+                eof: n_is_eof(&head) || gzip_damage.is_some(),
+                consumed,
+            },
+            carry: head,
+            offset: 0,
+            framer: Framer::PcapNg(NgFramer::default()),
+            damage: gzip_damage.into_iter().collect(),
+            records: 0,
+            stopped: false,
+            first_ts: None,
+            block_bytes: BLOCK_BYTES,
+            pool: Arc::new(Mutex::new(Vec::new())),
+            reported: 0,
+            size,
+        };
+        match format {
+            Format::Pcap => src.start_pcap(&path)?,
+            Format::PcapNg => src.start_pcapng()?,
+            Format::NetMon => {
+                let file = regular.as_ref().filter(|_| !compressed).map(|r| r.2);
+                src.start_netmon(&path, file)?;
+            }
+        }
+        // An uncompressed regular file is mapped block by block from here
+        // (its head stays in the page cache); anything else keeps reading
+        // the stream, its head kept in the carry.
+        if let (Some((file, len, _)), false, false) =
+            (regular, compressed, format == Format::NetMon)
+        {
+            src.reader = Reader::Mapped { len, file };
+            src.carry = Vec::new();
+        }
+        Ok(src)
+    }
+
+    fn start_pcap(&mut self, path: &std::path::Path) -> Result<(), OpenError> {
+        let h = pcap::parse_header(&self.carry, &mut self.damage).map_err(|d| {
+            OpenError::BadHeader {
+                path: path.to_path_buf(),
+                offset: d.offset,
+                message: d.message,
+            }
+        })?;
+        let rh = h.record_header_len;
+        if let (Some(sec), Some(frac)) = (
+            h.endian.u32(&self.carry, pcap::HEADER_LEN),
+            h.endian.u32(&self.carry, pcap::HEADER_LEN + 4),
+        ) && self.carry.len() >= pcap::HEADER_LEN + rh
+        {
+            let ns = if h.nanos {
+                i64::from(frac)
+            } else {
+                i64::from(frac) * 1000
+            };
+            self.first_ts = Some(i64::from(sec) * 1_000_000_000 + ns);
+        }
+        self.carry.drain(..pcap::HEADER_LEN.min(self.carry.len()));
+        self.offset = pcap::HEADER_LEN as u64;
+        self.framer = Framer::Pcap(Arc::new(h));
+        Ok(())
+    }
+
+    fn start_pcapng(&mut self) -> Result<(), OpenError> {
+        // The first packet may follow many interface descriptions: read on
+        // (into the head, kept for the stream) until one is framed.
+        loop {
+            let mut probe = NgFramer::default();
+            let framed = probe.frame(&self.carry, 0, 0);
+            let first = framed.chunks.first().and_then(|(s, e, st)| {
+                pcapng::Records::new(
+                    &self.carry,
+                    *s,
+                    *e,
+                    st.endian,
+                    Arc::clone(&st.interfaces),
+                    st.if_base,
+                )
+                .next()
+                .map(|r| r.ts)
+            });
+            let done = first.is_some()
+                || framed.stop.is_some()
+                || self.carry.len() >= HEAD_MAX
+                || self.stream_eof();
+            if done {
+                self.first_ts = first.filter(|&t| t != pcapng::NO_TIMESTAMP);
+                return Ok(());
+            }
+            if !self.read_more(self.carry.len().max(HEAD)) {
+                self.first_ts = None;
+                return Ok(());
+            }
+        }
+    }
+
+    fn start_netmon(
+        &mut self,
+        path: &std::path::Path,
+        file: Option<&std::path::Path>,
+    ) -> Result<(), OpenError> {
+        let bytes = match (file, &mut self.reader) {
+            (Some(p), _) => map(p)?,
+            (None, Reader::Stream { read, .. }) => {
+                let mut all = std::mem::take(&mut self.carry);
+                let limit = gzip_limit();
+                let got = read
+                    .take(limit.saturating_add(1))
+                    .read_to_end(&mut all)
+                    .map_err(|source| OpenError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
+                if got as u64 > limit {
+                    return Err(OpenError::Gzip {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "input larger than {limit} bytes (limit; set NWCAP_GZIP_LIMIT to raise it)"
+                        ),
+                    });
+                }
+                Bytes::Owned(all)
+            }
+            (None, _) => Bytes::Owned(std::mem::take(&mut self.carry)),
+        };
+        let nm = NetmonFile::parse(&bytes).map_err(|e| OpenError::BadHeader {
+            path: path.to_path_buf(),
+            offset: e.offset(),
+            message: e.to_string(),
+        })?;
+        self.damage
+            .extend(nm.damage().iter().map(|d| Damage::from(*d)));
+        // Damaged frames are reported here, once, as the index pass does;
+        // the blocks skip them.
+        for i in 0..nm.frame_count() {
+            if let Err(d) = nm.frame(i) {
+                self.damage.push(Damage::from(d));
+            }
+        }
+        self.first_ts = nm.frame(0).ok().map(|r| r.ts);
+        let layout = Arc::new(nm.layout());
+        let count = nm.frame_count();
+        drop(nm);
+        self.carry = Vec::new();
+        self.reader = Reader::Whole(Arc::new(bytes));
+        self.framer = Framer::NetMon {
+            layout,
+            next: 0,
+            count,
+        };
+        Ok(())
+    }
+
+    /// The input's name (as in messages and the `file` column).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Container format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// True when the input is gzip-compressed.
+    pub fn compressed(&self) -> bool {
+        self.compressed
+    }
+
+    /// Time of the first record of the input (in file order), when its
+    /// header could be read: the key the engine orders a capture's files by.
+    pub fn first_ts(&self) -> Option<TimestampNs> {
+        self.first_ts
+    }
+
+    /// Size of the input as stored, for regular files (progress).
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+
+    /// Problems found so far, with file offsets.
+    pub fn damage(&self) -> &[Damage] {
+        &self.damage
+    }
+
+    /// Records framed so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Sets the block size (tests use small blocks to exercise records cut
+    /// across blocks).
+    pub fn with_block_bytes(mut self, n: usize) -> Self {
+        self.block_bytes = n.max(64);
+        self
+    }
+
+    fn stream_eof(&self) -> bool {
+        matches!(self.reader, Reader::Stream { eof: true, .. })
+    }
+
+    /// Stream: reads up to `want` more bytes into the carry; false at the
+    /// end of the input (or on a read error, which is recorded).
+    fn read_more(&mut self, want: usize) -> bool {
+        let mut carry = std::mem::take(&mut self.carry);
+        let more = self.read_into(&mut carry, want);
+        self.carry = carry;
+        more
+    }
+
+    /// Stream: appends up to `want` bytes to `buf`; false when nothing
+    /// more comes. A read error ends the input: a gzip stream cut short is
+    /// a warning (a capture stopped mid-write), anything else an error.
+    fn read_into(&mut self, buf: &mut Vec<u8>, want: usize) -> bool {
+        let Reader::Stream { read, eof, .. } = &mut self.reader else {
+            return false;
+        };
+        if *eof {
+            return false;
+        }
+        let at = buf.len();
+        buf.resize(at + want, 0);
+        match read_full(read, &mut buf[at..]) {
+            Ok(n) => {
+                buf.truncate(at + n);
+                *eof = n < want;
+                n > 0
+            }
+            Err(e) => {
+                buf.truncate(at);
+                *eof = true;
+                let offset = self.offset + self.carry.len() as u64 + at as u64;
+                let what = if self.compressed {
+                    "gzip data is damaged"
+                } else {
+                    "read error"
+                };
+                let message = format!("{what}: {e}; the bytes before it are read");
+                self.damage
+                    .push(if e.kind() == io::ErrorKind::UnexpectedEof {
+                        Damage::warning(offset, message)
+                    } else {
+                        Damage::error(offset, message)
+                    });
+                false
+            }
+        }
+    }
+
+    /// Reads and frames the next block; `Ok(None)` at the end of the input
+    /// or after damage that stops reading (see [`Source::damage`]).
+    pub fn next_block(&mut self) -> io::Result<Option<Block>> {
+        if self.stopped {
+            return Ok(None);
+        }
+        let block = match &self.reader {
+            Reader::Mapped { len, .. } => {
+                let len = *len;
+                self.next_mapped(len)?
+            }
+            Reader::Stream { .. } => self.next_read(),
+            Reader::Whole(_) => self.next_netmon(),
+        };
+        Ok(block)
+    }
+
+    fn progress(&mut self, upto: u64) -> u64 {
+        let now = match &self.reader {
+            Reader::Stream { consumed, .. } => consumed.load(Ordering::Relaxed),
+            _ => upto,
+        };
+        let d = now.saturating_sub(self.reported);
+        self.reported = self.reported.max(now);
+        d
+    }
+
+    fn next_mapped(&mut self, file_len: u64) -> io::Result<Option<Block>> {
+        let mut want = self.block_bytes;
+        loop {
+            let aligned = self.offset - self.offset % MAP_ALIGN;
+            let skip = (self.offset - aligned) as usize;
+            let avail = usize::try_from(file_len.saturating_sub(aligned)).unwrap_or(usize::MAX);
+            let len = skip.saturating_add(want).min(avail);
+            if len <= skip {
+                self.stopped = true;
+                return Ok(None);
+            }
+            let eof = len == avail;
+            let Reader::Mapped { file, .. } = &self.reader else {
+                return Ok(None);
+            };
+            // SAFETY: a read-only map, as in `source::map`: if another
+            // process truncates the file while it is read, accesses past
+            // the new end raise SIGBUS (the accepted trade-off of every
+            // mmap-based reader; capture files are not modified while being
+            // analysed).
+            let m = unsafe {
+                MmapOptions::new()
+                    .offset(aligned)
+                    .len(len)
+                    .populate()
+                    .map(file)
+            }?;
+            let framed = self.frame(&m, skip, aligned);
+            if framed.chunks.is_empty() && framed.stop.is_none() && !eof {
+                if framed.end > skip {
+                    // Only blocks without packets (pcapng interfaces...):
+                    // go on after them.
+                    self.records += framed.records;
+                    self.damage.extend(framed.warnings);
+                    self.offset = aligned + framed.end as u64;
+                    want = self.block_bytes;
+                } else {
+                    // One record larger than the block: map more of it.
+                    want = want.saturating_mul(2);
+                }
+                continue;
+            }
+            self.offset = aligned + framed.end as u64;
+            self.after_frame(&framed, eof, len, aligned);
+            if framed.chunks.is_empty() {
+                return Ok(None);
+            }
+            let input_bytes = self.progress(self.offset);
+            return Ok(Some(Block {
+                storage: Storage::Mapped(m),
+                base: aligned,
+                len: framed.end,
+                chunks: framed.chunks,
+                input_bytes,
+                first_offset: aligned + skip as u64,
+            }));
+        }
+    }
+
+    fn next_read(&mut self) -> Option<Block> {
+        let mut buf = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        buf.clear();
+        buf.append(&mut self.carry);
+        let block = self.block_bytes.max(64);
+        loop {
+            // Read in slices small enough to stay in the core's cache.
+            while !self.stream_eof() && buf.len() < block {
+                let want = READ_SLICE.min(block - buf.len());
+                self.read_into(&mut buf, want);
+            }
+            let eof = self.stream_eof();
+            let framed = self.frame(&buf, 0, self.offset);
+            if framed.chunks.is_empty() && framed.stop.is_none() && !eof {
+                if framed.end > 0 {
+                    // Only blocks without packets (pcapng interfaces...):
+                    // drop them and go on.
+                    self.records += framed.records;
+                    self.damage.extend(framed.warnings);
+                    self.offset += framed.end as u64;
+                    buf.drain(..framed.end);
+                } else {
+                    // One record larger than the block: read more of it
+                    // (the buffer grows only as far as the input has
+                    // bytes).
+                    let more = buf.len().max(64);
+                    self.read_into(&mut buf, more);
+                }
+                continue;
+            }
+            let base = self.offset;
+            self.offset += framed.end as u64;
+            let filled = buf.len();
+            self.after_frame(&framed, eof, filled, base);
+            if !self.stopped {
+                self.carry.extend_from_slice(&buf[framed.end..]);
+            }
+            if framed.chunks.is_empty() {
+                if let Ok(mut p) = self.pool.lock() {
+                    p.push(buf);
+                }
+                return None;
+            }
+            let input_bytes = self.progress(self.offset);
+            buf.truncate(framed.end);
+            return Some(Block {
+                storage: Storage::Owned {
+                    buf,
+                    pool: Arc::clone(&self.pool),
+                },
+                base,
+                len: framed.end,
+                chunks: framed.chunks,
+                input_bytes,
+                first_offset: base,
+            });
+        }
+    }
+
+    fn next_netmon(&mut self) -> Option<Block> {
+        let (
+            Reader::Whole(bytes),
+            Framer::NetMon {
+                layout,
+                next,
+                count,
+            },
+        ) = (&self.reader, &mut self.framer)
+        else {
+            return None;
+        };
+        if *next >= *count {
+            self.stopped = true;
+            return None;
+        }
+        let mut chunks = Vec::new();
+        while *next < *count && chunks.len() < NETMON_BLOCK_CHUNKS {
+            let end = (*next + NETMON_CHUNK).min(*count);
+            chunks.push(BlockChunk {
+                start: *next,
+                end,
+                format: ChunkFormat::NetMon(Arc::clone(layout)),
+            });
+            *next = end;
+        }
+        let frames: usize = chunks.iter().map(|c| c.end - c.start).sum();
+        let share = (bytes.len() as u128 * frames as u128 / (*count).max(1) as u128) as u64;
+        self.records += frames as u64;
+        Some(Block {
+            storage: Storage::Shared(Arc::clone(bytes)),
+            base: 0,
+            len: bytes.len(),
+            chunks,
+            input_bytes: share,
+            first_offset: 0,
+        })
+    }
+
+    /// Frames `buf` from `start` with the format's walk.
+    fn frame(&mut self, buf: &[u8], start: usize, base: u64) -> Framed {
+        match &mut self.framer {
+            Framer::Pcap(h) => {
+                let f = frame_pcap(h, buf, start, base);
+                let fmt = ChunkFormat::Pcap(Arc::clone(h));
+                Framed {
+                    chunks: f
+                        .chunks
+                        .into_iter()
+                        .map(|(s, e)| BlockChunk {
+                            start: s,
+                            end: e,
+                            format: fmt.clone(),
+                        })
+                        .collect(),
+                    end: f.end,
+                    records: f.records,
+                    stop: f.stop,
+                    warnings: Vec::new(),
+                }
+            }
+            Framer::PcapNg(ng) => {
+                let f = ng.frame(buf, start, base);
+                Framed {
+                    chunks: f
+                        .chunks
+                        .into_iter()
+                        .map(|(s, e, st)| BlockChunk {
+                            start: s,
+                            end: e,
+                            format: ChunkFormat::PcapNg(st),
+                        })
+                        .collect(),
+                    end: f.end,
+                    records: f.records,
+                    stop: f.stop,
+                    warnings: f.warnings,
+                }
+            }
+            Framer::NetMon { .. } => Framed::default(),
+        }
+    }
+
+    /// Bookkeeping after framing `filled` bytes whose byte 0 is at `base`.
+    fn after_frame(&mut self, f: &Framed, eof: bool, filled: usize, base: u64) {
+        self.records += f.records;
+        self.damage.extend(f.warnings.iter().cloned());
+        match &f.stop {
+            Some(d) => {
+                self.damage.push(d.clone());
+                self.stopped = true;
+            }
+            None if eof => {
+                if f.end < filled {
+                    let what = if self.format == Format::PcapNg {
+                        "block"
+                    } else {
+                        "record"
+                    };
+                    self.damage.push(Damage::warning(
+                        base + f.end as u64,
+                        format!(
+                            "file ends inside a {what}: {} bytes left over",
+                            filled - f.end
+                        ),
+                    ));
+                }
+                self.stopped = true;
+            }
+            None => {}
+        }
+    }
+}
+
+/// A head shorter than asked for means the input has ended.
+fn n_is_eof(head: &[u8]) -> bool {
+    head.len() < HEAD
+}
+
+/// The records of a framed buffer.
+#[derive(Default)]
+struct Framed {
+    chunks: Vec<BlockChunk>,
+    end: usize,
+    records: u64,
+    stop: Option<Damage>,
+    warnings: Vec<Damage>,
+}
