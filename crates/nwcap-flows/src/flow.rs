@@ -123,7 +123,15 @@ pub struct Flow {
     /// The outer UDP connections this flow was tunnelled in (Zeek's
     /// `tunnel_parents`).
     parents: Vec<Parent>,
+    /// The last packet's outer connection (index in `parents`) and how
+    /// often it changed (Zeek records `X` when it changes too often).
+    last_parent: Option<u8>,
+    encap_changes: u8,
 }
+
+/// Changes of encapsulation Zeek allows before it marks the connection
+/// with `X` (`Tunnel::max_changes_per_connection`).
+const MAX_ENCAP_CHANGES: u8 = 5;
 
 /// A tunnel parent: what identifies a flow's uid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +234,8 @@ impl Flow {
             carried: 0,
             carried_bytes: 0,
             parents: Vec::new(),
+            last_parent: None,
+            encap_changes: 0,
         }
     }
 
@@ -238,11 +248,35 @@ impl Flow {
         }
     }
 
-    /// Records a tunnel parent (each once).
+    /// Records the tunnel parent of one packet (each parent once). A
+    /// packet that comes through another outer connection than the one
+    /// before is a change of encapsulation, as Zeek compares them (GRE in
+    /// UDP excepted: its encapsulation is the GRE tunnel).
     pub(crate) fn add_parent(&mut self, p: Parent) {
-        if self.parents.len() < MAX_PARENTS && !self.parents.contains(&p) {
-            self.parents.push(p);
+        let at = match self.parents.iter().position(|q| *q == p) {
+            Some(i) => i,
+            None if self.parents.len() < MAX_PARENTS => {
+                self.parents.push(p);
+                self.parents.len() - 1
+            }
+            None => MAX_PARENTS,
+        };
+        if self.key.tunnel.is_some_and(|t| t.kind == TunnelKind::Gre) {
+            return;
         }
+        let encap = u8::try_from(at).unwrap_or(u8::MAX);
+        if self.last_parent.is_some_and(|last| last != encap) {
+            // Zeek (`Connection::CheckEncapsulation`): past the limit, one
+            // `X` in the history instead of more tunnel_changed events.
+            if self.encap_changes >= MAX_ENCAP_CHANGES {
+                if !self.history.contains('X') {
+                    self.history.push('X');
+                }
+            } else {
+                self.encap_changes += 1;
+            }
+        }
+        self.last_parent = Some(encap);
     }
 
     /// The outer UDP connections this flow was tunnelled in.

@@ -106,6 +106,25 @@ impl Pb {
         });
         self
     }
+    /// Tunnelled in Teredo over UDP from `src:sport` to `dst:dport`.
+    pub(crate) fn in_udp(mut self, src: &str, sport: u16, dst: &str, dport: u16) -> Self {
+        let total = 20 + 8 + 20 + 8 + self.len;
+        self.tunnel = Some(Tunnel {
+            kind: TunnelKind::Teredo,
+            outer_src: ip(src),
+            outer_dst: ip(dst),
+            vni: None,
+            depth: 1,
+            outer_udp: Some(nwcap_pcap::packet::OuterUdp {
+                src_port: sport,
+                dst_port: dport,
+                ip_len: total,
+                payload_len: total - 28,
+                fragment: None,
+            }),
+        });
+        self
+    }
     fn frag(mut self, offset: u32, more: bool, id: u32) -> Self {
         self.frag = Some(Fragment { offset, more, id });
         self.l4 = offset == 0;
