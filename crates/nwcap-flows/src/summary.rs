@@ -207,6 +207,34 @@ impl<'a> PacketSummary<'a> {
         Ok(s)
     }
 
+    /// The same packet without its payload (to be kept beyond its input).
+    pub fn detached(&self) -> PacketSummary<'static> {
+        PacketSummary {
+            key: self.key,
+            tunnel: self.tunnel,
+            outer_udp: self.outer_udp,
+            from_a: self.from_a,
+            ord: self.ord,
+            file: self.file,
+            ts: self.ts,
+            wire_len: self.wire_len,
+            ip_len: self.ip_len,
+            payload_len: self.payload_len,
+            truncated: self.truncated,
+            payload_captured: self.payload_captured,
+            has_l4: self.has_l4,
+            tcp_flags: self.tcp_flags,
+            seq: self.seq,
+            ack: self.ack,
+            window: self.window,
+            icmp_type: self.icmp_type,
+            icmp_code: self.icmp_code,
+            outer_src_is_lo: self.outer_src_is_lo,
+            frag: self.frag,
+            payload: &[],
+        }
+    }
+
     /// The UDP datagram that carried this tunnelled packet, as a packet of
     /// its own (the tunnel's outer connection, which Zeek logs too).
     pub fn outer(&self) -> Option<PacketSummary<'a>> {
