@@ -8,6 +8,8 @@
 mod cmd;
 mod escape;
 mod global;
+mod messages;
+mod progress;
 mod timefmt;
 
 use std::process::ExitCode;

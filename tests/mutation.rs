@@ -13,12 +13,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use nwcap_filter::{FilterSet, FiveTuple, PacketFilter};
-use nwcap_flows::{FlowConfig, PacketFilter as KeepFn, capture_chunks, run_flows};
+use nwcap_filter::{FilterSet, PacketFilter};
+use nwcap_pcap::Capture;
 use nwcap_pcap::census::census;
-use nwcap_pcap::decode::decode;
 use nwcap_pcap::source::Bytes;
-use nwcap_pcap::{Capture, Packet, Record};
 
 /// Seed of the whole sweep (change it to explore; failures print theirs).
 const SEED: u64 = 0x6e77_6361_7000_0008;
@@ -141,18 +139,6 @@ fn mutate(data: &[u8], rng: &mut Rng) -> Vec<u8> {
     v
 }
 
-fn five_tuple(p: &Packet<'_>) -> Option<FiveTuple> {
-    let ip = p.ip?;
-    let l4 = p.l4;
-    Some(FiveTuple {
-        proto: ip.proto,
-        src: ip.src,
-        dst: ip.dst,
-        src_port: l4.map(|l| l.src_port),
-        dst_port: l4.map(|l| l.dst_port),
-    })
-}
-
 /// Everything the analysis commands do to a file, in-process.
 /// Returns the packets read (0 when the variant does not open).
 fn analyse(name: &str, bytes: Vec<u8>, filters: &FilterSet) -> u64 {
@@ -173,15 +159,27 @@ fn analyse(name: &str, bytes: Vec<u8>, filters: &FilterSet) -> u64 {
         c.tcp + c.udp + c.icmp + c.icmpv6 + c.sctp + c.other_ip <= total,
         "{name}"
     );
-    // The flows reader takes a `'static` closure type: it owns its set.
-    let owned = filters.clone();
-    let keep =
-        move |_: &Record<'_>, p: &Packet<'_>| five_tuple(p).is_some_and(|t| owned.matches(&t));
-    let keep: &KeepFn = &keep;
-    let files = [idx];
-    let cfg = FlowConfig::default();
-    let all = run_flows(capture_chunks(&files, decode, None), &cfg);
-    let some = run_flows(capture_chunks(&files, decode, Some(keep)), &cfg);
+    // The engine over the same bytes, as a file, with and without filters.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("variant");
+    std::fs::write(&path, cap.data()).expect("write variant");
+    let run = |filter: Option<FilterSet>| {
+        let settings = nwcap_engine::Settings {
+            filter,
+            ..nwcap_engine::Settings::default()
+        };
+        let mut c = nwcap_engine::Collect::default();
+        nwcap_engine::run(
+            &[nwcap_engine::Group::new([&path])],
+            &settings,
+            None,
+            &mut c,
+        )
+        .expect("engine");
+        c
+    };
+    let all = run(None);
+    let some = run(Some(filters.clone()));
     assert!(
         some.flows.len() <= all.flows.len(),
         "{name}: a filter added flows"

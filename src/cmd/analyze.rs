@@ -6,10 +6,11 @@
 //! module's [`download`](super::fetch::download) (ARM look-up, waiting as
 //! `fetch --wait` does, the resumable download), then [`filters`] chooses
 //! the filters (the capture's `properties.filters`, or the command line's),
-//! [`count`] says what they keep and drop, and `nwcap flows`'s engine and
-//! writers ([`super::flowopts`]) make the table. Everything that can be
-//! checked is checked before the wait (filters, output flags, timeouts),
-//! which may last hours.
+//! the engine runs over the files with them, as for `nwcap flows`, into
+//! `nwcap flows`'s writers, and [`count`] reports what the filters kept
+//! and dropped (the engine's counts: one pass over the files). Everything
+//! that can be checked is checked before the wait (filters, output flags,
+//! columns, SQL, timeouts), which may last hours.
 //!
 //! Flag names keep the two outputs apart: `--dir` is where the capture
 //! files are downloaded (mirrored blob paths, reused when already
@@ -25,8 +26,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cmd::fetch::{self, capture::WaitArgs};
-use crate::cmd::flowopts::{OutputArgs, Timeouts, analyse, to_frame};
+use crate::cmd::input::{Timeouts, engine_run};
+use crate::cmd::output::OutputArgs;
 use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
+use crate::messages;
+use crate::progress::Bar;
 
 /// Arguments of `nwcap analyze`.
 #[derive(Debug, clap::Args)]
@@ -71,10 +75,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     // Check what can be checked before a wait that may last hours.
     let wait = args.poll.poll()?;
     let (opts, out) = args.output.resolve(args.top)?;
+    nwcap_summary::check_flows_output(&opts)?;
     let explicit = args.filters.explicit()?;
-    filters::choose(&args.filters, explicit.clone(), None)?
-        .input_args(Vec::new(), &args.timeouts)
-        .resolve()?;
+    args.timeouts.flow_config()?;
 
     let settings = fetch::Settings::resolve(&args.source, args.dir, args.storage, Some(wait))?;
     let done = fetch::runtime()?.block_on(fetch::download(settings, global))?;
@@ -101,20 +104,20 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|c| (c.name.as_str(), c.filters.as_slice()));
     let plan = filters::choose(&args.filters, explicit, capture)?;
-    let counts = (!plan.set.is_match_all()).then(|| count::count(&files, &plan.set));
-    if !global.quiet {
-        count::report(&mut std::io::stderr().lock(), &plan, counts.as_ref())?;
-    }
-
-    let input = plan.input_args(files, &args.timeouts).resolve()?;
-    let analysis = analyse(&input, global)?;
-    let partial = analysis.damaged || report.failed() > 0;
-    let df = to_frame(analysis.flows, &analysis.names)?;
-    match nwcap_summary::render_flows(df, &opts, &out) {
-        Err(e) if e.is_broken_pipe() => {}
-        r => r?,
-    }
+    let mut run = engine_run(&files, Some(plan.set.clone()), &args.timeouts)?;
+    run.settings.count_per_filter = true;
+    let mut sink = nwcap_summary::flows_sink(&opts, &out)?;
+    let bar = Bar::new(global);
+    let result = nwcap_engine::run(&run.groups, &run.settings, Some(&bar), sink.as_mut());
+    bar.finish();
+    let engine = result.map_err(messages::engine_error)?;
     let _ = std::io::stdout().flush();
+    messages::inputs(&engine, global);
+    if !global.quiet {
+        let counts = (!plan.set.is_match_all()).then_some(&engine.counts);
+        count::report(&mut std::io::stderr().lock(), &plan, counts, files.len())?;
+    }
+    let partial = engine.damaged() || report.failed() > 0;
     Ok(if partial {
         ExitCode::from(EXIT_PARTIAL)
     } else {

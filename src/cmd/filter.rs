@@ -63,7 +63,7 @@ pub struct Args {
     #[arg(long, value_name = "JSON")]
     filter: Vec<String>,
     /// Read filters from a file: a packet capture resource as the REST API
-    /// or `nwcap capture show --output json` return it, or a filters array.
+    /// or `nwcap capture show --format json` return it, or a filters array.
     #[arg(long, value_name = "FILE")]
     filters_from: Option<PathBuf>,
     /// Keep packets at or after TIME (RFC 3339, or epoch seconds).
@@ -79,6 +79,10 @@ pub struct Args {
     /// Community ID seed the `--flow` ids were computed with.
     #[arg(long, value_name = "SEED", default_value_t = 0)]
     community_id_seed: u16,
+    /// The flow timeouts the `--flow` ids were computed with (as `nwcap
+    /// flows`).
+    #[command(flatten, next_help_heading = "Flows (for --flow)")]
+    timeouts: crate::cmd::input::Timeouts,
 }
 
 /// One opened input.
@@ -122,7 +126,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let flow_sel = match &settings.flows {
         Some(ids) => {
-            let sel = flows::resolve(&indexes, ids, settings.community_id_seed);
+            let sel = flows::resolve(&args.files, ids, settings.community_id_seed, &args.timeouts)?;
             for id in &sel.missing {
                 partial = true;
                 eprintln!("nwcap: warning: no flow {id} in the input");

@@ -1,18 +1,28 @@
 //! `nwcap flows`: one row per bidirectional flow.
 //!
-//! The flags resolve into engine settings and output options
-//! ([`super::flowopts`]); the engine runs over all files as one capture;
-//! the table goes through the summary crate's pipeline (`--sql`, `--sort`,
-//! `--top`, `--columns`, writer).
+//! The flags resolve into the engine's groups and settings
+//! ([`super::input`]) and a sink chosen and checked before any packet is
+//! read ([`nwcap_summary::flows_sink`]: the streaming writer, or top-N, or
+//! the whole table for `--sql` and full sorts); the engine runs; the
+//! inputs' damage and the exit status are reported by [`crate::messages`].
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::cmd::flowopts::{InputArgs, OutputArgs, analyse, to_frame};
+use crate::cmd::input::InputArgs;
+use crate::cmd::output::OutputArgs;
 use crate::global::Global;
+use crate::messages;
+use crate::progress::Bar;
 
 /// Arguments of `nwcap flows`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Rows are written as flows end (a timeout, a TCP split, the end of the \
+input): the flows that ended in one block of input come together, in order of their first \
+packet; the flows still open at the end come last. The order is the same for any number of \
+threads; --sort ts gives the table in time order."
+)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
@@ -25,34 +35,26 @@ pub struct Args {
 
 /// Run `nwcap flows`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let settings = args.input.resolve()?;
+    let run = args.input.resolve()?;
     let (opts, out) = args.output.resolve(args.top)?;
+    let mut sink = nwcap_summary::flows_sink(&opts, &out)?;
     let start = Instant::now();
-    let analysis = analyse(&settings, global)?;
-    let engine = start.elapsed();
-    let code = analysis.exit_code();
-    let flows = analysis.flows.len();
-    let df = to_frame(analysis.flows, &analysis.names)?;
-    let table = start.elapsed();
-    match nwcap_summary::render_flows(df, &opts, &out) {
-        Err(e) if e.is_broken_pipe() => {}
-        r => r?,
+    let bar = Bar::new(global);
+    let result = nwcap_engine::run(&run.groups, &run.settings, Some(&bar), sink.as_mut());
+    bar.finish();
+    let report = result.map_err(messages::engine_error)?;
+    messages::inputs(&report, global);
+    if report.nothing_read() {
+        anyhow::bail!("no input could be read");
     }
     if global.verbose > 0 {
         eprintln!(
-            "nwcap: {flows} flows; flow engine {:.3} s, table {:.3} s, output {:.3} s{}",
-            engine.as_secs_f64(),
-            (table - engine).as_secs_f64(),
-            (start.elapsed() - table).as_secs_f64(),
-            peak_rss().map_or(String::new(), |kb| format!("; peak RSS {} MB", kb / 1024)),
+            "nwcap: {} packets read, {} flows written in {:.3} s{}",
+            report.counts.read,
+            report.flows,
+            start.elapsed().as_secs_f64(),
+            messages::peak_rss().map_or(String::new(), |kb| format!("; peak RSS {} MB", kb / 1024)),
         );
     }
-    Ok(code)
-}
-
-/// Peak resident memory of the process so far, KiB (Linux only).
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    Ok(messages::exit_code(&report))
 }

@@ -256,11 +256,14 @@ fn flow_ids_select_the_packets_of_their_flows() {
     let packets = mixed();
     std::fs::write(&input, pcap_be(&packets)).expect("write");
     // The flows as the engine sees them (what `nwcap flows` prints).
-    let cap = nwcap_pcap::Capture::open(&input).expect("open");
-    let idx = cap.index();
-    let files = [idx];
-    let chunks = nwcap_flows::capture_chunks(&files, nwcap_pcap::decode::decode, None);
-    let out = nwcap_flows::run_flows(chunks, &nwcap_flows::FlowConfig::default());
+    let mut out = nwcap_engine::Collect::default();
+    nwcap_engine::run(
+        &[nwcap_engine::Group::new([&input])],
+        &nwcap_engine::Settings::default(),
+        None,
+        &mut out,
+    )
+    .expect("engine");
     let https = out
         .flows
         .iter()

@@ -10,16 +10,12 @@
 //!   index; timeouts, TCP SYN-after-close splits, IP fragment attribution);
 //!   [`flow`] and `tcp` hold one flow's counters and Zeek's TCP state
 //!   machine, [`stats`] its exact integer shape statistics.
-//! - [`pipeline`] and [`stream`]: the pipelined driver over mapped blocks
-//!   of pcap files (reading, decoding and table updates overlap).
-//! - [`parallel`]: decode in parallel, shard by key, one table per shard.
-//! - [`reader`]: chunks of an indexed capture file as input.
 //! - [`schema`]: the column table ([`COLUMNS`]): names, types, units,
 //!   sources and builders of every flow column.
 //!
-//! Several files of one capture are fed in sequence into the same tables
-//! (the caller orders them by first timestamp); a flow's `file` is the
-//! file of its first packet.
+//! The driver that runs these tables over inputs (reading, decoding,
+//! filtering, sharding, handing finished flows to a sink) is the
+//! `nwcap-engine` crate; a flow's `file` is the input of its first packet.
 
 pub mod analysis;
 pub mod columns;
@@ -29,13 +25,9 @@ pub mod hints;
 pub mod ident;
 pub mod key;
 pub mod packed;
-pub mod parallel;
-pub mod pipeline;
 pub mod ports;
-pub mod reader;
 pub mod schema;
 pub mod stats;
-pub mod stream;
 mod streams;
 pub mod summary;
 pub mod table;
@@ -49,13 +41,7 @@ mod tests_zeek;
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
 pub use packed::PackedKey;
-pub use parallel::{DecodedChunk, FlowOutput, PacketChunk, run_flows, run_flows_in_pool};
-pub use pipeline::{Progress, Window, run_pipeline};
-pub use reader::{
-    CaptureChunk, DecodeFn, IndexWindow, PacketFilter, capture_chunks, index_windows,
-};
 pub use schema::{COLUMNS, ColumnOptions, ColumnSpec, Kind, Source, all_columns, to_columns};
-pub use stream::{Block, PcapStream, StreamError, Streams};
 pub use summary::PacketSummary;
 pub use table::{FlowTable, TableStats};
 
@@ -98,8 +84,6 @@ pub struct FlowConfig {
     /// Number of shards (fixed, so results do not depend on threads;
     /// default 32).
     pub shards: usize,
-    /// Chunks decoded per window; 0 = twice the thread count.
-    pub window_chunks: usize,
 }
 
 impl Default for FlowConfig {
@@ -116,7 +100,6 @@ impl Default for FlowConfig {
             frag_capacity: 4096,
             frag_timeout_ns: 300 * SEC,
             shards: 32,
-            window_chunks: 0,
         }
     }
 }

@@ -207,14 +207,15 @@ fn small(x: u64) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
 }
 
-/// Zeek's transport name: `icmp` for ICMP and ICMPv6 alike.
-fn proto_name(p: u8) -> Option<&'static str> {
+/// The `proto` column's value: Zeek's transport name (`icmp` for ICMP and
+/// ICMPv6 alike), `unknown_transport` for other protocols.
+pub fn proto_name(p: u8) -> &'static str {
     match p {
-        ipproto::TCP => Some("tcp"),
-        ipproto::UDP => Some("udp"),
-        ipproto::ICMP | ipproto::ICMPV6 => Some("icmp"),
-        ipproto::SCTP => Some("sctp"),
-        _ => None,
+        ipproto::TCP => "tcp",
+        ipproto::UDP => "udp",
+        ipproto::ICMP | ipproto::ICMPV6 => "icmp",
+        ipproto::SCTP => "sctp",
+        _ => "unknown_transport",
     }
 }
 
@@ -321,7 +322,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "transport protocol: tcp, udp, icmp (ICMP and ICMPv6, as Zeek), sctp, or unknown_transport",
         |fl, _| {
             text(fl, |f, b| {
-                b.push_str(proto_name(f.key.proto).unwrap_or("unknown_transport"));
+                b.push_str(proto_name(f.key.proto));
                 true
             })
         },

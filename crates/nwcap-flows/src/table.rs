@@ -384,13 +384,18 @@ impl FlowTable {
         (flows, stats)
     }
 
+    /// Counters so far.
+    pub fn stats(&self) -> TableStats {
+        self.stats
+    }
+
     /// Flows held: finished and not yet taken, plus live ones.
-    pub(crate) fn held(&self) -> usize {
+    pub fn held(&self) -> usize {
         self.done.len() + self.map.len()
     }
 
     /// Ends the input, moving every flow into `out` (unsorted).
-    pub(crate) fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
+    pub fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
         let orphans = self.frags.drain_held();
         self.add_orphans(orphans);
         out.append(&mut self.done);

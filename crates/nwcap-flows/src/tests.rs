@@ -9,9 +9,7 @@ use nwcap_pcap::{LinkType, Record};
 
 use crate::columns::ColumnData;
 use crate::hints::tests::{client_hello, dns_query};
-use crate::{
-    COLUMNS, DecodedChunk, Flow, FlowConfig, FlowTable, all_columns, run_flows, run_flows_in_pool,
-};
+use crate::{COLUMNS, Flow, FlowConfig, FlowTable, all_columns};
 
 const MS: i64 = 1_000_000;
 const T0: i64 = 1_700_000_000_000 * MS;
@@ -488,111 +486,6 @@ fn truncated_and_columns_shape() {
     }
 }
 
-/// Deterministic pseudo-random traffic: many hosts, ports, protocols,
-/// fragments, flags, gaps that cross the timeouts.
-fn synthetic(n: usize, seed: u64) -> Vec<Pb> {
-    let mut x = seed;
-    let mut next = move || {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        x >> 33
-    };
-    let mut out = Vec::with_capacity(n);
-    let mut t = 0i64;
-    for _ in 0..n {
-        t += (next() % 3000) as i64;
-        let a = format!("10.0.{}.{}", next() % 4, next() % 8);
-        let b = format!("10.1.0.{}", next() % 6);
-        let sport = 1000 + (next() % 5) as u16;
-        let fwd = next().is_multiple_of(2);
-        let (s, sp, d, dp) = if fwd {
-            (a.as_str(), sport, b.as_str(), 80)
-        } else {
-            (b.as_str(), 80, a.as_str(), sport)
-        };
-        let p = match next() % 6 {
-            0..=2 => {
-                let flags = [SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, RST][(next() % 6) as usize];
-                tcp(
-                    t,
-                    s,
-                    sp,
-                    d,
-                    dp,
-                    flags,
-                    (next() % 50) as u32,
-                    (next() % 50) as u32,
-                    (next() % 3 * 100) as u32,
-                )
-            }
-            3 => pb(t, ipproto::UDP, s, sp, d, dp).payload(&[1, 2, 3]),
-            4 => pb(t, ipproto::ICMP, s, 0, d, 0).icmp([8, 0, 3][(next() % 3) as usize], 1),
-            _ => pb(t, ipproto::UDP, s, sp, d, dp).frag(
-                [0, 1480][(next() % 2) as usize],
-                next().is_multiple_of(2),
-                (next() % 4) as u32,
-            ),
-        };
-        out.push(if next().is_multiple_of(10) {
-            p.vlan(5)
-        } else {
-            p
-        });
-    }
-    out
-}
-
-#[test]
-fn one_and_two_threads_and_sequential_are_identical() {
-    let pkts: Vec<_> = synthetic(6000, 42).into_iter().map(Pb::build).collect();
-    let chunks = || -> Vec<DecodedChunk<'static>> {
-        pkts.chunks(97)
-            .enumerate()
-            .map(|(i, c)| DecodedChunk {
-                file: u32::from(i >= 40),
-                packets: c.to_vec(),
-            })
-            .collect()
-    };
-    let cfg = FlowConfig {
-        window_chunks: 3,
-        ..FlowConfig::default()
-    };
-    let pool1 = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let pool2 = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
-    let one = run_flows_in_pool(&pool1, chunks(), &cfg);
-    let two = run_flows_in_pool(
-        &pool2,
-        chunks(),
-        &FlowConfig {
-            window_chunks: 5,
-            ..cfg.clone()
-        },
-    );
-    assert!(one.flows.len() > 100, "{}", one.flows.len());
-    assert_eq!(one.stats, two.stats);
-    let c1 = all_columns(&one.flows, &Default::default());
-    assert_eq!(c1, all_columns(&two.flows, &Default::default()));
-
-    // The sequential table over the same packets gives the same flows.
-    let mut t = FlowTable::new(cfg.clone());
-    for (i, (r, p)) in pkts.iter().enumerate() {
-        t.push(u32::from(i / 97 >= 40), r, p);
-    }
-    let (seq, stats) = t.finish();
-    assert_eq!(stats.packets, one.stats.packets);
-    assert_eq!(all_columns(&seq, &Default::default()), c1);
-    // Both files are represented.
-    assert!(one.flows.iter().any(|f| f.file == 1));
-}
-
 #[test]
 fn sweep_bounds_memory() {
     let mut t = FlowTable::new(FlowConfig::default());
@@ -606,29 +499,6 @@ fn sweep_bounds_memory() {
     let (f, stats) = t.finish();
     assert_eq!(f.len(), 2000);
     assert_eq!(stats.flows, 2000);
-}
-
-#[test]
-fn files_in_sequence_keep_first_file() {
-    let (r0, p0) = pb(0, ipproto::UDP, C, 5000, S, 53).build();
-    let (r1, p1) = pb(10, ipproto::UDP, S, 53, C, 5000).build();
-    let (r2, p2) = pb(20, ipproto::UDP, C, 6000, S, 53).build();
-    let out = run_flows(
-        vec![
-            DecodedChunk {
-                file: 0,
-                packets: vec![(r0, p0)],
-            },
-            DecodedChunk {
-                file: 1,
-                packets: vec![(r1, p1), (r2, p2)],
-            },
-        ],
-        &FlowConfig::default(),
-    );
-    assert_eq!(out.flows.len(), 2);
-    assert_eq!((out.flows[0].file, out.flows[0].resp.pkts), (0, 1));
-    assert_eq!(out.flows[1].file, 1);
 }
 
 #[test]

@@ -62,6 +62,18 @@ impl From<&Path> for Input {
     }
 }
 
+impl From<&PathBuf> for Input {
+    fn from(p: &PathBuf) -> Input {
+        Input::from_arg(p)
+    }
+}
+
+impl From<&str> for Input {
+    fn from(p: &str) -> Input {
+        Input::from_arg(p)
+    }
+}
+
 impl From<PathBuf> for Input {
     fn from(p: PathBuf) -> Input {
         Input::from_arg(p)

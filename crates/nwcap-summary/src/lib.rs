@@ -14,24 +14,30 @@
 //! (terminal control characters, spreadsheet formulas), while JSON and
 //! Parquet keep them exact.
 
-mod atomic;
 mod cells;
 mod error;
 mod escape;
+mod flowframe;
 mod frame;
 mod options;
+mod output;
 mod parquet;
 mod prepare;
+mod sink;
 mod table;
 mod top;
 mod write;
 
-pub use atomic::{Destination, destination};
 pub use error::{Error, Result};
 pub use escape::{escape_csv_cell, escape_terminal};
+pub use flowframe::flow_frame;
 pub use frame::to_dataframe;
-pub use options::{Format, Output, OutputOptions, SortKey, SortOrder};
+pub use options::{Format, OutputOptions, SortKey, SortOrder};
+pub use output::{Destination, Output, OutputFile, destination};
 pub use prepare::prepare;
+pub use sink::{
+    FlowWriter, FullTable, TopAgg, TopN, check_flows_output, flows_sink, sql_columns, top_sink,
+};
 pub use table::{DEFAULT_WIDTH, render_table};
 pub use top::{TopBy, top};
 pub use write::{PARQUET_ROW_GROUP, render, render_flows};

@@ -5,7 +5,6 @@
 //! sees raw flags and every parse error is one of ours.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::str::FromStr;
 
 use crate::error::Error;
@@ -69,27 +68,6 @@ impl FromStr for Format {
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| Error::UnknownFormat(s.to_string()))
-    }
-}
-
-/// Where output goes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Output {
-    /// Standard output.
-    #[default]
-    Stdout,
-    /// A file, written atomically (temp file in the same folder + rename).
-    Path(PathBuf),
-}
-
-impl Output {
-    /// `-` means stdout, anything else a path.
-    pub fn from_arg(arg: &str) -> Output {
-        if arg == "-" {
-            Output::Stdout
-        } else {
-            Output::Path(PathBuf::from(arg))
-        }
     }
 }
 
@@ -198,6 +176,5 @@ mod tests {
         assert!("ts:up".parse::<SortKey>().is_err());
         assert!(":asc".parse::<SortKey>().is_err());
         assert_eq!(OutputOptions::parse_columns(" a, ,b "), vec!["a", "b"]);
-        assert_eq!(Output::from_arg("-"), Output::Stdout);
     }
 }

@@ -66,6 +66,29 @@ pub(crate) fn write_parquet<W: Write + Send>(
     batched.finish().map(|_| ())
 }
 
+/// Writes `df` (at most one row group's rows) as the next row group(s) of
+/// `batched`, its columns' first pages encoded and compressed in parallel.
+pub(crate) fn encode_row_group<W: Write>(
+    batched: &polars::io::parquet::write::BatchedWriter<W>,
+    df: &DataFrame,
+) -> PolarsResult<()> {
+    let rows = df.height().max(1);
+    let mut df = df.clone();
+    let df = polars::frame::chunk_df_for_writing(&mut df, rows)?.into_owned();
+    let prepared: PolarsResult<Vec<Group>> = batched
+        .encode_and_compress(&df)
+        .map(|rg| Ok((df.height() as u64, primed(rg?))))
+        .collect();
+    let mut file = batched
+        .get_writer()
+        .lock()
+        .map_err(|_| polars_err!(ComputeError: "parquet writer lock poisoned"))?;
+    for (rows, rg) in prepared? {
+        file.write(rows, rg)?;
+    }
+    Ok(())
+}
+
 /// The row group with each column's first page encoded and compressed, in
 /// parallel.
 fn primed(

@@ -52,7 +52,7 @@ pub fn prepare(df: DataFrame, opts: &OutputOptions) -> Result<DataFrame> {
 }
 
 /// Run `query` with `df` registered as the table `flows`.
-fn run_sql(df: DataFrame, query: &str) -> Result<DataFrame> {
+pub(crate) fn run_sql(df: DataFrame, query: &str) -> Result<DataFrame> {
     let mut ctx = SQLContext::new();
     ctx.register("flows", df.lazy());
     ctx.execute(query)

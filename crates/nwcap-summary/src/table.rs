@@ -51,56 +51,88 @@ struct Layout {
 /// Render `df` as a table at most `width` characters wide (values escaped
 /// against terminal control characters; nulls as `-`).
 pub fn render_table(df: &DataFrame, width: usize, out: &mut dyn Write) -> io::Result<()> {
-    let views: Vec<ColView> = df.columns().iter().map(ColView::new).collect();
-    let names: Vec<String> = df
-        .get_column_names()
-        .into_iter()
-        .map(|n| crate::escape::escape_terminal(n).into_owned())
-        .collect();
-    let layout = layout(&views, &names, df.height(), width);
-    let shown = layout.widths.len();
-    let gap = |i: usize| if i == 0 { 0 } else { layout.gap };
-    let mut line = String::with_capacity(width + 16);
-    let mut cell = String::new();
+    let t = Table::new(df, width);
+    t.header(out)?;
+    t.rows(df, out)?;
+    t.footer(out)
+}
 
-    for (i, name) in names.iter().take(shown).enumerate() {
-        push_cell(
-            &mut line,
-            name,
-            layout.widths[i],
-            views[i].is_numeric(),
-            gap(i),
-        );
+/// A table whose layout is fixed by its first rows, so later rows can be
+/// written as they come (`nwcap flows` streams its rows): a later value
+/// wider than its column is cut (text) or widens its line (numbers, which
+/// are never cut).
+pub(crate) struct Table {
+    names: Vec<String>,
+    numeric: Vec<bool>,
+    layout: Layout,
+}
+
+impl Table {
+    /// The layout of `df`'s columns, measured on its rows.
+    pub(crate) fn new(df: &DataFrame, width: usize) -> Table {
+        let views: Vec<ColView> = df.columns().iter().map(ColView::new).collect();
+        let names: Vec<String> = df
+            .get_column_names()
+            .into_iter()
+            .map(|n| crate::escape::escape_terminal(n).into_owned())
+            .collect();
+        let layout = layout(&views, &names, df.height(), width);
+        Table {
+            numeric: views.iter().map(ColView::is_numeric).collect(),
+            names,
+            layout,
+        }
     }
-    writeln!(out, "{}", line.trim_end())?;
-    line.clear();
-    for (i, w) in layout.widths.iter().enumerate() {
-        push_cell(&mut line, &"-".repeat(*w), *w, false, gap(i));
+
+    fn gap(&self, i: usize) -> usize {
+        if i == 0 { 0 } else { self.layout.gap }
     }
-    writeln!(out, "{}", line.trim_end())?;
-    for row in 0..df.height() {
-        line.clear();
-        for (i, view) in views.iter().take(shown).enumerate() {
-            view.format(row, &mut cell);
-            push_cell(
-                &mut line,
-                &cell,
-                layout.widths[i],
-                view.is_numeric(),
-                gap(i),
-            );
+
+    /// The header and the rule under it.
+    pub(crate) fn header(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut line = String::new();
+        for (i, name) in self.names.iter().take(self.layout.widths.len()).enumerate() {
+            let w = self.layout.widths[i];
+            push_cell(&mut line, name, w, self.numeric[i], self.gap(i), true);
         }
         writeln!(out, "{}", line.trim_end())?;
+        line.clear();
+        for (i, w) in self.layout.widths.iter().enumerate() {
+            push_cell(&mut line, &"-".repeat(*w), *w, false, self.gap(i), true);
+        }
+        writeln!(out, "{}", line.trim_end())
     }
-    if !layout.hidden.is_empty() {
-        writeln!(
-            out,
-            "({} more column(s) not shown: {}; use --columns or a wider terminal)",
-            layout.hidden.len(),
-            layout.hidden.join(", ")
-        )?;
+
+    /// The rows of `df` (the columns the layout was made for).
+    pub(crate) fn rows(&self, df: &DataFrame, out: &mut dyn Write) -> io::Result<()> {
+        let shown = self.layout.widths.len();
+        let views: Vec<ColView> = df.columns().iter().take(shown).map(ColView::new).collect();
+        let mut line = String::with_capacity(256);
+        let mut cell = String::new();
+        for row in 0..df.height() {
+            line.clear();
+            for (i, view) in views.iter().enumerate() {
+                view.format(row, &mut cell);
+                let (w, num) = (self.layout.widths[i], view.is_numeric());
+                push_cell(&mut line, &cell, w, num, self.gap(i), !num);
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// The note naming the columns left out, if any.
+    pub(crate) fn footer(&self, out: &mut dyn Write) -> io::Result<()> {
+        if !self.layout.hidden.is_empty() {
+            writeln!(
+                out,
+                "({} more column(s) not shown: {}; use --columns or a wider terminal)",
+                self.layout.hidden.len(),
+                self.layout.hidden.join(", ")
+            )?;
+        }
+        Ok(())
+    }
 }
 
 fn layout(views: &[ColView], names: &[String], height: usize, width: usize) -> Layout {
@@ -183,17 +215,18 @@ fn shrink(
     }
 }
 
-/// Append `gap` spaces and `text` fitted to `w` characters (cut with `…`
-/// when longer).
-fn push_cell(line: &mut String, text: &str, w: usize, right: bool, gap: usize) {
+/// Append `gap` spaces and `text` fitted to `w` characters, right-aligned
+/// or not; when longer, cut with `…` if `cut` (a number in a row never is:
+/// it widens the line instead).
+fn push_cell(line: &mut String, text: &str, w: usize, right: bool, gap: usize, cut: bool) {
     line.extend(std::iter::repeat_n(' ', gap));
     let len = text.chars().count();
-    if len > w {
+    if len > w && cut {
         line.extend(text.chars().take(w.saturating_sub(1)));
         line.push('…');
         return;
     }
-    let pad = w - len;
+    let pad = w.saturating_sub(len);
     if right {
         line.extend(std::iter::repeat_n(' ', pad));
         line.push_str(text);

@@ -52,7 +52,27 @@ impl TopBy {
         }
     }
 
-    fn needs(self) -> &'static [&'static str] {
+    /// The columns of the aggregate table.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            TopBy::Talkers => &["addr", "flows", "pkts", "bytes", "tx_bytes", "rx_bytes"],
+            TopBy::Ports => &["proto", "resp_p", "flows", "pkts", "bytes"],
+            TopBy::Services => &["service", "flows", "pkts", "bytes"],
+            TopBy::Protocols => &["proto", "flows", "pkts", "bytes"],
+            TopBy::Conversations => &[
+                "addr_a",
+                "addr_b",
+                "flows",
+                "pkts",
+                "bytes",
+                "bytes_a_to_b",
+                "bytes_b_to_a",
+            ],
+        }
+    }
+
+    /// The flow table's columns the aggregate reads.
+    pub fn needs(self) -> &'static [&'static str] {
         const COUNTS: [&str; 4] = [
             "orig_wire_bytes",
             "resp_wire_bytes",

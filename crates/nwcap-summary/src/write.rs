@@ -10,16 +10,16 @@
 //! for CSV only, strings are escaped against terminal control characters and
 //! spreadsheet formulas. Column names are never changed.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::atomic::write_atomic;
 use crate::cells::{format_rfc3339, scaled};
 use crate::error::{Error, Result};
 use crate::escape::escape_csv_cell;
-use crate::options::{Format, Output, OutputOptions};
+use crate::options::{Format, OutputOptions};
+use crate::output::{Output, write_with};
 use crate::prepare::prepare;
 use crate::table::{render_table, terminal_width};
 
@@ -68,19 +68,8 @@ fn row_group_size(df: &DataFrame) -> usize {
 }
 
 fn write_frame(mut df: DataFrame, format: Format, width: usize, out: &Output) -> Result<()> {
-    match out {
-        Output::Stdout => {
-            let dest = Path::new("<stdout>");
-            let mut w = BufWriter::new(std::io::stdout());
-            write_to(&mut df, format, width, dest, &mut w)?;
-            w.flush().map_err(|source| Error::Io {
-                action: "writing",
-                path: dest.to_path_buf(),
-                source,
-            })
-        }
-        Output::Path(path) => write_atomic(path, |w| write_to(&mut df, format, width, path, w)),
-    }
+    let dest = std::path::PathBuf::from(out.name());
+    write_with(out, |w| write_to(&mut df, format, width, &dest, w))
 }
 
 fn write_to<W: Write + Send>(
@@ -123,7 +112,7 @@ fn write_to<W: Write + Send>(
 }
 
 /// The frame as text formats write it (see the module docs).
-fn text_frame(df: &DataFrame, csv: bool) -> Result<DataFrame> {
+pub(crate) fn text_frame(df: &DataFrame, csv: bool) -> Result<DataFrame> {
     let ctx = "preparing text output";
     let mut cols = Vec::with_capacity(df.width());
     for col in df.columns() {

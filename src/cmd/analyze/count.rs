@@ -1,96 +1,20 @@
-//! How many packets the filters keep and drop, for the stderr report.
-//!
-//! The flow engine drops filtered packets without counting them (its hot
-//! path stays free of shared counters), so this is a separate pass over the
-//! downloaded files: each file mapped and indexed, its chunks decoded and
-//! matched in parallel with the same five-tuple and the same [`FilterSet`]
-//! the engine uses (via `nwcap flows`'s filter flags), so the counts are
-//! the engine's. It runs only when some filter is applied; files that
-//! cannot be opened are left to the flow engine to report.
+//! The stderr report of `nwcap analyze`: which filters were applied, where
+//! they came from, and what they kept and dropped: the engine's own counts
+//! (one pass: the packets are counted where the engine filters them).
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 
-use nwcap_filter::FilterSet;
-use nwcap_pcap::{Capture, decode};
+use nwcap_engine::Counts;
 
 use super::filters::{NoFilters, Origin, Plan};
-use crate::cmd::flowopts::tuple;
-
-/// Packet counts over all files.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Counts {
-    /// Records read.
-    pub read: u64,
-    /// Records kept (matched by some filter).
-    pub kept: u64,
-    /// Records dropped because they are not IP (no five-tuple to match).
-    pub not_ip: u64,
-    /// Per filter: packets it matched (a packet can match several).
-    pub per_filter: Vec<u64>,
-    /// Files counted.
-    pub files: usize,
-}
-
-impl Counts {
-    /// Records dropped by the filters (not IP included).
-    pub fn dropped(&self) -> u64 {
-        self.read - self.kept
-    }
-
-    fn add(&mut self, o: &Counts) {
-        self.read += o.read;
-        self.kept += o.kept;
-        self.not_ip += o.not_ip;
-        for (a, b) in self.per_filter.iter_mut().zip(&o.per_filter) {
-            *a += b;
-        }
-    }
-}
-
-/// Counts what `set` keeps of `files` (parallel over chunks).
-pub fn count(files: &[PathBuf], set: &FilterSet) -> Counts {
-    let n = set.filters().len();
-    let mut all = Counts {
-        per_filter: vec![0; n],
-        ..Counts::default()
-    };
-    for path in files {
-        let Ok(cap) = Capture::open(path) else {
-            continue;
-        };
-        let idx = cap.index();
-        let parts = idx.map_chunks(|_, records| {
-            let mut c = Counts {
-                per_filter: vec![0; n],
-                ..Counts::default()
-            };
-            for rec in records {
-                c.read += 1;
-                let pkt = decode::decode(rec.linktype, rec.data);
-                let Some(t) = tuple(&pkt) else {
-                    c.not_ip += 1;
-                    continue;
-                };
-                let mut hit = false;
-                for i in set.matching(&t) {
-                    hit = true;
-                    c.per_filter[i] += 1;
-                }
-                c.kept += u64::from(hit);
-            }
-            c
-        });
-        for p in &parts {
-            all.add(p);
-        }
-        all.files += 1;
-    }
-    all
-}
 
 /// Says on `err` which filters were applied and what they dropped.
-pub fn report(err: &mut impl Write, plan: &Plan, counts: Option<&Counts>) -> io::Result<()> {
+pub fn report(
+    err: &mut impl Write,
+    plan: &Plan,
+    counts: Option<&Counts>,
+    files: usize,
+) -> io::Result<()> {
     let n = plan.set.filters().len();
     match &plan.origin {
         Origin::Capture(name) => writeln!(
@@ -142,10 +66,10 @@ pub fn report(err: &mut impl Write, plan: &Plan, counts: Option<&Counts>) -> io:
                 err,
                 "  {} packets read from {} file{}: {} kept, {} dropped by the filters{not_ip}",
                 c.read,
-                c.files,
-                plural(c.files),
+                files,
+                plural(files),
                 c.kept,
-                c.dropped()
+                c.dropped
             )
         }
         None => Ok(()),
@@ -176,12 +100,13 @@ mod tests {
         let counts = Counts {
             read: 10,
             kept: 4,
+            dropped: 6,
             not_ip: 1,
             per_filter: vec![4],
-            files: 1,
+            ..Counts::default()
         };
         let mut out = Vec::new();
-        report(&mut out, &plan, Some(&counts)).expect("write");
+        report(&mut out, &plan, Some(&counts), 1).expect("write");
         let s = String::from_utf8(out).expect("utf8");
         assert!(s.contains("re-applied the 1 filter of capture 'c1'"), "{s}");
         assert!(

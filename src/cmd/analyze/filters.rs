@@ -7,17 +7,14 @@
 //! Filters on the command line replace the capture's (the same flags as
 //! `nwcap flows`), and `--no-capture-filters` analyses every packet.
 //!
-//! The chosen set is handed to the flow engine through `nwcap flows`'s own
-//! input flags (capture filters as their ARM JSON, which is exactly what
-//! `--filter` reads), so both commands filter by one code path.
-
-use std::path::PathBuf;
+//! The chosen set is the engine's filter, as for `nwcap flows`: both
+//! commands filter by one code path.
 
 use anyhow::Context;
 use nwcap_arm::types::CaptureFilter;
 use nwcap_filter::FilterSet;
 
-use crate::cmd::flowopts::{FilterFlagArgs, InputArgs, Timeouts};
+use crate::cmd::input::FilterFlagArgs;
 
 /// Filter flags of `nwcap analyze` (as `nwcap flows`'s, and a switch to
 /// ignore the capture's own).
@@ -63,15 +60,6 @@ pub struct Plan {
     pub origin: Origin,
     /// The set (empty when `origin` is `None`).
     pub set: FilterSet,
-    /// How to pass them to the flow engine.
-    flows: FlowsFilter,
-}
-
-#[derive(Debug, Clone)]
-enum FlowsFilter {
-    None,
-    Flags(FilterFlagArgs),
-    Json(String),
 }
 
 impl FilterArgs {
@@ -96,13 +84,11 @@ pub fn choose(
         return Ok(Plan {
             origin: Origin::Flags,
             set,
-            flows: FlowsFilter::Flags(args.flags.clone()),
         });
     }
     let none = |why| Plan {
         origin: Origin::None(why),
         set: FilterSet::new(Vec::new(), None),
-        flows: FlowsFilter::None,
     };
     let Some((name, filters)) = capture else {
         return Ok(none(NoFilters::Url));
@@ -122,31 +108,10 @@ pub fn choose(
             )
         })?);
     }
-    let json = serde_json::to_string(&parsed).context("encoding the capture's filters")?;
     Ok(Plan {
         origin: Origin::Capture(name.to_owned()),
         set: FilterSet::new(parsed, None),
-        flows: FlowsFilter::Json(json),
     })
-}
-
-impl Plan {
-    /// `nwcap flows`'s input flags for `files` with these filters.
-    pub fn input_args(&self, files: Vec<PathBuf>, timeouts: &Timeouts) -> InputArgs {
-        let filters = match &self.flows {
-            FlowsFilter::None => FilterFlagArgs::default(),
-            FlowsFilter::Json(json) => FilterFlagArgs {
-                filter: vec![json.clone()],
-                ..FilterFlagArgs::default()
-            },
-            FlowsFilter::Flags(a) => a.clone(),
-        };
-        InputArgs {
-            files,
-            filters,
-            timeouts: timeouts.clone(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -182,17 +147,18 @@ mod tests {
         let p = choose(&none, none.explicit().expect("ok"), Some(("c1", &caps))).expect("plan");
         assert_eq!(p.origin, Origin::Capture("c1".into()));
         assert_eq!(p.set.filters().len(), 1);
-        let t = Timeouts::default();
-        let input = p.input_args(vec![], &t);
-        let back = from_filter_json(&input.filters.filter[0]).expect("json");
+        let json = serde_json::to_string(&p.set.filters()).expect("json");
+        let back = from_filter_json(&json).expect("json");
         assert_eq!(back, p.set.filters());
 
         let flags = args(&["--protocol", "UDP", "--remote-port", "53"]);
         let p = choose(&flags, flags.explicit().expect("ok"), Some(("c1", &caps))).expect("plan");
         assert_eq!(p.origin, Origin::Flags);
-        let input = p.input_args(vec![], &t);
-        assert_eq!(input.filters.protocol.as_deref(), Some("UDP"));
-        assert!(input.filters.filter.is_empty());
+        assert_eq!(p.set.filters().len(), 1);
+        assert_eq!(
+            p.set.filters()[0].to_string(),
+            r#"{"protocol":"UDP","remotePort":"53"}"#
+        );
 
         let off = args(&["--no-capture-filters"]);
         let p = choose(&off, None, Some(("c1", &caps))).expect("plan");

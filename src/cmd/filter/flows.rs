@@ -2,8 +2,9 @@
 //!
 //! A uid is a hash of a flow's key, first timestamp and originator, so it
 //! only exists once the flow engine has run: the inputs are first run
-//! through the same engine with the same settings as `nwcap flows` (inputs
-//! in first-timestamp order, default timeouts), and each flow whose uid or
+//! through the engine exactly as `nwcap flows` runs it (the same ordering
+//! of files, the same timeouts: `--tcp-timeout`... must match the `flows`
+//! run the ids came from), and each flow whose uid or
 //! Community ID was asked for becomes a key with a time span. A packet then
 //! belongs to a selected flow when its flow key is that key and its time is
 //! within the span (flows of one key never overlap in time: the engine
@@ -17,9 +18,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use std::path::PathBuf;
+
+use nwcap_engine::{Flow, FlowSink, SinkError};
 use nwcap_flows::ident::{community_id_of_key, uid};
-use nwcap_flows::{CaptureChunk, FlowConfig, FlowKey, PacketSummary, run_flows};
-use nwcap_pcap::{Index, decode};
+use nwcap_flows::{FlowKey, PacketSummary};
+
+use crate::cmd::input::{Timeouts, engine_run};
 
 type Spans = Vec<(i64, i64)>;
 
@@ -59,41 +64,57 @@ impl FlowSelection {
     }
 }
 
-/// Run the flow engine over `inputs` and select the flows named by `ids`.
-pub(super) fn resolve(inputs: &[Index<'_>], ids: &[String], seed: u16) -> FlowSelection {
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
-    order.sort_by_key(|&i| (inputs[i].stats.first_ts.unwrap_or(i64::MAX), i));
-    let chunks = order.iter().enumerate().flat_map(|(file, &i)| {
-        let index = &inputs[i];
-        index.chunks.iter().map(move |c| CaptureChunk {
-            file: u32::try_from(file).unwrap_or(u32::MAX),
-            index,
-            chunk: *c,
-            filter: None,
-            decode: decode::decode,
-        })
-    });
-    let out = run_flows(chunks, &FlowConfig::default());
-    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    let mut found: HashSet<String> = HashSet::new();
-    let mut sel = FlowSelection::default();
-    for f in &out.flows {
-        let u = uid(&f.key, f.ts, f.orig_is_a);
-        if wanted.contains(u.as_str()) {
-            sel.add(f.key, (f.ts, f.last_ts));
-            found.insert(u);
-            continue;
+/// The flows named by `ids`, found by running the flow engine over
+/// `files` exactly as `nwcap flows` does (same ordering rule, same
+/// timeouts).
+struct Select<'a> {
+    wanted: HashSet<&'a str>,
+    found: HashSet<String>,
+    seed: u16,
+    sel: FlowSelection,
+}
+
+impl FlowSink for Select<'_> {
+    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
+        for f in &batch {
+            let u = uid(&f.key, f.ts, f.orig_is_a);
+            if self.wanted.contains(u.as_str()) {
+                self.sel.add(f.key, (f.ts, f.last_ts));
+                self.found.insert(u);
+                continue;
+            }
+            let c = community_id_of_key(self.seed, &f.key);
+            if self.wanted.contains(c.as_str()) {
+                self.sel.add(f.key, (i64::MIN, i64::MAX));
+                self.found.insert(c);
+            }
         }
-        let c = community_id_of_key(seed, &f.key);
-        if wanted.contains(c.as_str()) {
-            sel.add(f.key, (i64::MIN, i64::MAX));
-            found.insert(c);
-        }
+        Ok(())
     }
+}
+
+/// Run the flow engine over `files` and select the flows named by `ids`.
+pub(super) fn resolve(
+    files: &[PathBuf],
+    ids: &[String],
+    seed: u16,
+    timeouts: &Timeouts,
+) -> anyhow::Result<FlowSelection> {
+    let run = engine_run(files, None, timeouts)?;
+    let mut s = Select {
+        wanted: ids.iter().map(String::as_str).collect(),
+        found: HashSet::new(),
+        seed,
+        sel: FlowSelection::default(),
+    };
+    // This pass is Send only with 'static data: the ids are copied in.
+    nwcap_engine::run(&run.groups, &run.settings, None, &mut s)
+        .map_err(crate::messages::engine_error)?;
+    let mut sel = s.sel;
     sel.missing = ids
         .iter()
-        .filter(|i| !found.contains(*i))
+        .filter(|i| !s.found.contains(*i))
         .cloned()
         .collect();
-    sel
+    Ok(sel)
 }

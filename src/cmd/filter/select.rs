@@ -12,7 +12,7 @@ use nwcap_pcap::{Index, Record, decode};
 use super::flows::FlowSelection;
 use super::settings::Window;
 
-pub(super) use crate::cmd::flowopts::tuple;
+pub(super) use nwcap_engine::five_tuple as tuple;
 
 /// What decides whether a packet is kept: filters AND time window AND flows.
 pub(super) struct Matcher<'s> {

@@ -2,7 +2,7 @@
 
 use nwcap_filter::{FilterFlags, FilterSet};
 
-use crate::cmd::flowopts::filter_set;
+use crate::cmd::input::filter_set;
 
 use super::Args;
 use super::output::Target;

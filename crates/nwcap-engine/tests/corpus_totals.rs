@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
-use nwcap_flows::{FlowConfig, capture_chunks, run_flows};
+use nwcap_engine::{Collect, Group, Settings, run};
 use nwcap_pcap::Capture;
 use nwcap_testsupport::{corpus, read_tsv as tsv};
 
@@ -101,11 +101,10 @@ fn flow_totals_match_tshark_on_every_clean_corpus_file() {
             failures.push(format!("{name}: does not open"));
             continue;
         };
-        let idx = vec![cap.index()];
-        let out = run_flows(
-            capture_chunks(&idx, nwcap_pcap::decode::decode, None),
-            &FlowConfig::default(),
-        );
+        let idx = [cap.index()];
+        let mut out = Collect::default();
+        let path = dir.join("files").join(name);
+        run(&[Group::new([path])], &Settings::default(), None, &mut out).unwrap();
         let mut ours: BTreeMap<Key, (u64, u64)> = BTreeMap::new();
         for f in &out.flows {
             if f.key.proto != 6 && f.key.proto != 17 {

@@ -10,9 +10,17 @@
 
 use std::collections::BTreeSet;
 
-use nwcap_flows::{FlowConfig, all_columns, capture_chunks, run_flows_in_pool};
-use nwcap_pcap::Capture;
+use nwcap_engine::{Collect, Group, RunReport, Settings, run};
+use nwcap_flows::{Flow, all_columns};
 use nwcap_testsupport::corpus;
+
+fn flows(pool: &rayon::ThreadPool, path: &std::path::Path) -> (Vec<Flow>, RunReport) {
+    pool.install(|| {
+        let mut c = Collect::default();
+        let r = run(&[Group::new([path])], &Settings::default(), None, &mut c).unwrap();
+        (c.flows, r)
+    })
+}
 
 struct Expect {
     ip_packets: u64,
@@ -65,37 +73,31 @@ fn flows_match_tshark_on_corpus_files() {
         "zeek_ipv6-fragmented-dns.pcap",
         "msnetcaps_MS-FASOD_Example1_Win2019v2004_X64_Win10v2004_X64_Workgroup.pcapng",
     ] {
-        let cap = Capture::open(dir.join("files").join(name)).unwrap();
-        let index = cap.index();
-        let files = [index];
-        let cfg = FlowConfig::default();
-        let decode = nwcap_pcap::decode::decode;
-        let one = run_flows_in_pool(&pool1, capture_chunks(&files, decode, None), &cfg);
-        let two = run_flows_in_pool(&pool2, capture_chunks(&files, decode, None), &cfg);
+        let path = dir.join("files").join(name);
+        let (one, report) = flows(&pool1, &path);
+        let (two, _) = flows(&pool2, &path);
         assert_eq!(
-            all_columns(&one.flows, &Default::default()),
-            all_columns(&two.flows, &Default::default()),
+            all_columns(&one, &Default::default()),
+            all_columns(&two, &Default::default()),
             "{name}"
         );
         let want = expected(&dir, name);
         let pkts: u64 = one
-            .flows
             .iter()
             .map(|f| f.orig.pkts + f.resp.pkts - f.carried)
             .sum();
         let bytes: u64 = one
-            .flows
             .iter()
             .map(|f| f.orig.bytes + f.resp.bytes - f.carried_bytes)
             .sum();
-        let tcp = one.flows.iter().filter(|f| f.key.proto == 6).count();
+        let tcp = one.iter().filter(|f| f.key.proto == 6).count();
         assert_eq!(pkts, want.ip_packets, "{name}: packets");
         assert_eq!(bytes, want.ip_wire_bytes, "{name}: wire bytes");
         assert_eq!(tcp, want.tcp_streams, "{name}: tcp flows");
         eprintln!(
             "{name}: {} flows, {pkts} packets, {} non-IP",
-            one.flows.len(),
-            one.stats.non_ip
+            one.len(),
+            report.counts.not_ip
         );
     }
 }

@@ -1,16 +1,15 @@
-//! Throughput check: writes a synthetic pcap (N packets over F TCP flows,
-//! ~550-byte frames) unless it exists, then times open + index + flows.
+//! Throughput of the engine alone (no output): writes a synthetic pcap (N
+//! packets over F TCP flows, ~550-byte frames) unless the file exists, then
+//! runs the engine over it (or over any capture) with a sink that only
+//! counts.
 //!
-//! `cargo run --release -p nwcap-flows --example flowbench -- /tmp/bench.pcap 2000000 50000 [threads] [stream|index|windows]`
+//! `cargo run --release -p nwcap-engine --example flowbench -- synth.pcap [packets flows [threads]]`
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 use std::time::Instant;
 
-use nwcap_flows::{
-    FlowConfig, PcapStream, Streams, capture_chunks, index_windows, run_flows_in_pool, run_pipeline,
-};
-use nwcap_pcap::Capture;
+use nwcap_engine::{Group, Settings, SinkError, run};
 
 fn frame(flow: u32, n: u32, out: &mut Vec<u8>) {
     let payload = 496usize;
@@ -89,41 +88,30 @@ fn main() {
             f.write_all(&buf).unwrap();
         }
     }
-    let mode = args.get(5).cloned().unwrap_or_else(|| "stream".into());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
     let t = Instant::now();
-    let cfg = FlowConfig::default();
-    let decode = nwcap_pcap::decode::decode;
-    let out = pool.install(|| match mode.as_str() {
-        "stream" => {
-            let s = PcapStream::open(std::path::Path::new(&path), 0, decode).unwrap();
-            run_pipeline(Streams::new(vec![s]), &cfg, None, None)
-        }
-        "index" => {
-            let cap = Capture::open(&path).unwrap();
-            let index = cap.index();
-            eprintln!("index {:?}", t.elapsed());
-            let files = [index];
-            run_pipeline(index_windows(&files, decode, 8), &cfg, None, None)
-        }
-        _ => {
-            let cap = Capture::open(&path).unwrap();
-            let index = cap.index();
-            eprintln!("index {:?}", t.elapsed());
-            let files = [index];
-            run_flows_in_pool(&pool, capture_chunks(&files, decode, None), &cfg)
-        }
-    });
-    let el = t.elapsed();
-    let pk: u64 = out.flows.iter().map(|f| f.orig.pkts + f.resp.pkts).sum();
+    let (mut n, mut pk) = (0u64, 0u64);
+    let mut count = |b: Vec<nwcap_flows::Flow>| -> Result<(), SinkError> {
+        n += b.len() as u64;
+        pk += b.iter().map(|f| f.orig.pkts + f.resp.pkts).sum::<u64>();
+        Ok(())
+    };
+    let report = pool
+        .install(|| {
+            run(
+                &[Group::new([path.as_str()])],
+                &Settings::default(),
+                None,
+                &mut count,
+            )
+        })
+        .unwrap();
     eprintln!(
-        "{mode}: {} flows, {pk} packets, {threads} threads, {el:?}",
-        out.flows.len()
+        "{n} flows, {pk} packets of {} read, {threads} threads, {:?}",
+        report.counts.read,
+        t.elapsed()
     );
-    let t2 = Instant::now();
-    let cols = nwcap_flows::all_columns(&out.flows, &Default::default());
-    eprintln!("to_columns {} cols {:?}", cols.len(), t2.elapsed());
 }

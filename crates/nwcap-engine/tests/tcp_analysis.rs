@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use nwcap_engine::{Collect, Group, Settings, run};
 use nwcap_flows::analysis::Counts;
-use nwcap_flows::{FlowConfig, capture_chunks, run_flows};
 use nwcap_pcap::Capture;
 use nwcap_testsupport::{corpus, zeek_traces};
 
@@ -138,11 +138,14 @@ fn tcp_analysis_counts_match_tshark() {
         let Some(want) = theirs(&path) else {
             continue;
         };
-        let idx = vec![cap.index()];
-        let out = run_flows(
-            capture_chunks(&idx, nwcap_pcap::decode::decode, None),
-            &FlowConfig::default(),
-        );
+        let mut out = Collect::default();
+        run(
+            &[Group::new([path.clone()])],
+            &Settings::default(),
+            None,
+            &mut out,
+        )
+        .unwrap();
         let mut got = [0u64; 8];
         for f in &out.flows {
             for (g, v) in got.iter_mut().zip(ours(&f.analysis)) {

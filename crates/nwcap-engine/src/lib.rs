@@ -1,0 +1,107 @@
+//! The analysis engine: the path of a packet from an input to a finished
+//! flow, run over groups of inputs.
+//!
+//! ```text
+//! Input ─ Source (opened once: mapped, piped, gunzipped) ─ Block
+//!   ─ chunks decoded in parallel ─ filter (five-tuple, Network Watcher
+//!   semantics) ─ staged by shard ─ FlowTable per shard ─ flows that end
+//!   ─ FlowSink (writer, aggregate, report)
+//! ```
+//!
+//! A [`Group`] is one capture source: its inputs are put in capture order
+//! (see [`group`] for the rule) and read as one stream, so a flow crossing
+//! from one file to the next stays one flow; groups never share flows.
+//! Finished flows go to a [`FlowSink`] as soon as they end (see [`run`] for
+//! the order), so memory follows the active flows, not the total. The
+//! [`RunReport`] says what each input held, what was damaged, and how many
+//! packets each stage read, dropped and kept.
+//!
+//! In a few lines:
+//!
+//! ```no_run
+//! use nwcap_engine::{Collect, Group, Settings, run};
+//!
+//! let group = Group::new(["testdata/sample.pcap"]);
+//! let mut flows = Collect::default();
+//! let report = run(&[group], &Settings::default(), None, &mut flows)?;
+//! println!("{} flows from {} packets", flows.flows.len(), report.counts.read);
+//! # Ok::<(), nwcap_engine::EngineError>(())
+//! ```
+
+pub mod group;
+pub mod report;
+mod run;
+pub mod select;
+pub mod sink;
+mod stage;
+
+pub use group::Group;
+pub use nwcap_filter::FilterSet;
+pub use nwcap_flows::{Flow, FlowConfig};
+pub use nwcap_pcap::Input;
+pub use report::{Counts, FileReport, RunReport};
+pub use run::EngineError;
+pub use select::five_tuple;
+pub use sink::{Collect, FlowSink, GroupInfo, SinkError};
+
+/// Settings of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Flow table settings (timeouts...).
+    pub flow: FlowConfig,
+    /// Network Watcher filters; packets no filter matches do not exist
+    /// for the flow tables. `None` keeps every packet.
+    pub filter: Option<FilterSet>,
+    /// Count the packets each filter matches ([`Counts::per_filter`]).
+    pub count_per_filter: bool,
+    /// Block size of every input (tests use small blocks).
+    pub block_bytes: Option<usize>,
+}
+
+/// Receives progress from [`run`] (the CLI draws a bar).
+pub trait Progress: Sync {
+    /// A group starts; `total` is the size of its inputs as stored, when
+    /// every input is a regular file.
+    fn start(&self, total: Option<u64>) {
+        let _ = total;
+    }
+
+    /// `bytes` more input bytes (as stored) were processed.
+    fn advance(&self, bytes: u64);
+}
+
+/// Runs the engine over `groups`, one after the other (each on every
+/// core), handing finished flows to `sink`.
+///
+/// Flows leave as they end, block by block of input: the flows that ended
+/// while one block was read form one batch, sorted by first packet time,
+/// then by position in the input; the flows still active at the end of a
+/// group follow, in the same order. The order does not depend on the
+/// number of threads.
+///
+/// Inputs that cannot be opened or are damaged are reported in the
+/// [`RunReport`] and do not stop the others; only a failing sink stops the
+/// run ([`EngineError::Sink`]). When no input at all could be opened, the
+/// sink's [`FlowSink::end`] is not called.
+pub fn run(
+    groups: &[Group],
+    settings: &Settings,
+    progress: Option<&dyn Progress>,
+    sink: &mut dyn FlowSink,
+) -> Result<RunReport, EngineError> {
+    let mut report = RunReport::default();
+    if let Some(set) = &settings.filter
+        && settings.count_per_filter
+    {
+        report.counts.per_filter = vec![0; set.filters().len()];
+    }
+    for (i, g) in groups.iter().enumerate() {
+        run::run_group(g, i, settings, progress, sink, &mut report).map_err(EngineError::Sink)?;
+    }
+    // When no input could be opened there is nothing to write: the sink
+    // is not finished (a writer leaves no output), the caller reports it.
+    if !report.nothing_read() {
+        sink.end().map_err(EngineError::Sink)?;
+    }
+    Ok(report)
+}

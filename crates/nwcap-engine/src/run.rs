@@ -1,0 +1,333 @@
+//! The driver: reading, decoding, flow updates and the sink overlap.
+//!
+//! Each step of the loop runs four things at once on the rayon pool: read
+//! and frame block `n + 3` of the input, decode block `n + 2` (its chunks
+//! in parallel, each packet filtered and staged by shard), feed block
+//! `n + 1`'s buckets to the shard tables (shards in parallel), and hand the
+//! flows that ended in block `n` to the sink. Work stealing keeps every
+//! core busy, and at most four blocks are alive, so memory follows the
+//! blocks and the active flows, not the input.
+//!
+//! Results do not depend on the thread count: a fixed number of shards is
+//! chosen by a hash of the port-less key, each shard is fed in input order
+//! by exactly one task, and blocks and chunks are cut at the same places
+//! whatever the threads.
+//!
+//! **Output order.** Flows leave as they end (a timeout, a TCP split, the
+//! end of the input), block by block: the flows that ended while one block
+//! was fed form one batch, sorted by first packet time, then by position
+//! of the first packet in the input. The flows still active at the end of
+//! a group come last, in the same order. The same for any thread count.
+
+use nwcap_flows::table::{FlowTable, TableStats, sort_flows};
+use nwcap_flows::{Flow, FlowConfig};
+use nwcap_pcap::Block;
+use nwcap_pcap::prefetch::prefetch_value;
+use rayon::prelude::*;
+
+use crate::group::{self, Group, Pending};
+use crate::report::{Counts, FileReport, RunReport};
+use crate::sink::{FlowSink, GroupInfo, SinkError};
+use crate::stage::{BucketPool, Buckets, recycle, stage_chunk};
+use crate::{Progress, Settings};
+
+/// Packets ahead of the current one whose flows are prefetched.
+const PREFETCH_AHEAD: usize = 8;
+/// Flows per batch handed to the sink at the end of a group.
+const END_BATCH: usize = 65_536;
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The sink failed (a write error, a closed pipe): the run stopped.
+    #[error("{0}")]
+    Sink(SinkError),
+}
+
+impl EngineError {
+    /// The sink's error.
+    pub fn into_inner(self) -> SinkError {
+        match self {
+            EngineError::Sink(e) => e,
+        }
+    }
+}
+
+/// A block of one input of the group.
+struct Unit {
+    block: Block,
+    file: u32,
+}
+
+/// A block with its staged buckets, waiting for the shard tables.
+struct Decoded {
+    unit: Unit,
+    buckets: Vec<Buckets>,
+    /// Group-wide index of the block's first chunk.
+    first_chunk: u64,
+}
+
+/// The group's inputs as one sequence of blocks, in capture order.
+struct Feed {
+    pending: Vec<Pending>,
+    at: usize,
+    current: Option<nwcap_pcap::Source>,
+    reports: Vec<FileReport>,
+    group: usize,
+    block_bytes: Option<usize>,
+}
+
+impl Feed {
+    fn close_current(&mut self, error: Option<String>) {
+        if let Some(s) = self.current.take() {
+            self.reports.push(FileReport {
+                group: self.group,
+                name: s.name().to_string(),
+                format: Some(s.format()),
+                compressed: s.compressed(),
+                records: s.records(),
+                damage: s.damage().to_vec(),
+                error,
+            });
+        }
+        self.at += 1;
+    }
+}
+
+impl Iterator for Feed {
+    type Item = Unit;
+
+    fn next(&mut self) -> Option<Unit> {
+        loop {
+            if self.current.is_none() {
+                let p = self.pending.get_mut(self.at)?;
+                match p.take() {
+                    Ok(s) => {
+                        self.current = Some(match self.block_bytes {
+                            Some(n) => s.with_block_bytes(n),
+                            None => s,
+                        });
+                    }
+                    Err(e) => {
+                        self.reports.push(FileReport {
+                            group: self.group,
+                            name: p.name.clone(),
+                            format: None,
+                            compressed: false,
+                            records: 0,
+                            damage: Vec::new(),
+                            error: Some(e),
+                        });
+                        self.at += 1;
+                        continue;
+                    }
+                }
+            }
+            let file = u32::try_from(self.at).unwrap_or(u32::MAX);
+            let step = self.current.as_mut().map(nwcap_pcap::Source::next_block);
+            match step {
+                Some(Ok(Some(block))) => return Some(Unit { block, file }),
+                Some(Ok(None)) | None => self.close_current(None),
+                Some(Err(e)) => {
+                    let name = self
+                        .current
+                        .as_ref()
+                        .map_or(String::new(), |s| s.name().to_string());
+                    self.close_current(Some(format!("{name}: read error: {e}")));
+                }
+            }
+        }
+    }
+}
+
+fn decode_unit(
+    unit: Unit,
+    first_chunk: u64,
+    settings: &Settings,
+    shards: usize,
+    pool: &BucketPool,
+) -> Decoded {
+    let buckets = (0..unit.block.chunks())
+        .into_par_iter()
+        .map(|c| {
+            stage_chunk(
+                &unit.block,
+                unit.file,
+                c,
+                shards,
+                settings.filter.as_ref(),
+                settings.count_per_filter,
+                pool,
+            )
+        })
+        .collect();
+    Decoded {
+        unit,
+        buckets,
+        first_chunk,
+    }
+}
+
+/// Feeds a decoded block to the shard tables; the flows that ended, in
+/// output order.
+fn feed(tables: &mut [FlowTable], d: &Decoded) -> Vec<Flow> {
+    let bytes = d.unit.block.bytes();
+    let file = d.unit.file;
+    let per_shard: Vec<Vec<Flow>> = tables
+        .par_iter_mut()
+        .enumerate()
+        .map(|(s, t)| {
+            for (c, b) in d.buckets.iter().enumerate() {
+                let chunk = d.first_chunk + c as u64;
+                let list = &b.shards[s];
+                for (i, st) in list.iter().enumerate() {
+                    if let Some(later) = list.get(i + 2 * PREFETCH_AHEAD) {
+                        prefetch_value(later);
+                    }
+                    if let Some(next) = list.get(i + PREFETCH_AHEAD) {
+                        t.prefetch(next.hash);
+                    }
+                    let at = st.pay_at as usize;
+                    let payload = bytes.get(at..at + usize::from(st.pay_len)).unwrap_or(&[]);
+                    let p = st.summary(file, chunk, payload, &b.tunnels);
+                    t.add_hashed(&p, st.hash);
+                }
+            }
+            t.take_finished()
+        })
+        .collect();
+    let mut out: Vec<Flow> = Vec::with_capacity(per_shard.iter().map(Vec::len).sum());
+    for f in per_shard {
+        out.extend(f);
+    }
+    sort_flows(&mut out);
+    out
+}
+
+fn add_table_stats(c: &mut Counts, s: &TableStats) {
+    c.flow_packets += s.packets;
+    c.orphan_fragments += s.orphan_fragments;
+}
+
+/// Runs one group; its file reports and counts go into `report`.
+pub(crate) fn run_group(
+    group: &Group,
+    index: usize,
+    settings: &Settings,
+    progress: Option<&dyn Progress>,
+    sink: &mut dyn FlowSink,
+    report: &mut RunReport,
+) -> Result<(), SinkError> {
+    let (pending, failed) = group::open(group, index);
+    let info = GroupInfo {
+        index,
+        name: group.name.clone(),
+        files: pending.iter().map(|p| p.name.clone()).collect(),
+    };
+    if let Some(p) = progress {
+        let sizes: Option<u64> = pending.iter().map(|p| p.size).sum();
+        p.start(sizes);
+    }
+    sink.begin(&info)?;
+    let cfg: &FlowConfig = &settings.flow;
+    let shards = cfg.shards.max(1);
+    let mut tables: Vec<FlowTable> = (0..shards).map(|_| FlowTable::new(cfg.clone())).collect();
+    let pool = &BucketPool::default();
+    let mut inputs = Feed {
+        pending,
+        at: 0,
+        current: None,
+        reports: Vec::new(),
+        group: index,
+        block_bytes: settings.block_bytes,
+    };
+    let mut counts = Counts::default();
+    let mut flows_out = 0u64;
+    let mut next_chunk: u64 = 0;
+    let mut fetched: Option<Unit> = inputs.next();
+    let mut decoded: Option<Decoded> = None;
+    let mut ended: Vec<Flow> = Vec::new();
+    let mut result: Result<(), SinkError> = Ok(());
+    while fetched.is_some() || decoded.is_some() || !ended.is_empty() {
+        let to_decode = fetched.take();
+        let first_chunk = next_chunk;
+        next_chunk += to_decode.as_ref().map_or(0, |u| u.block.chunks() as u64);
+        let to_feed = decoded.take();
+        let to_sink = std::mem::take(&mut ended);
+        let tables_ref = &mut tables;
+        let inputs_ref = &mut inputs;
+        let sink_ref = &mut *sink;
+        let (read, (dec, (fed, sunk))) = rayon::join(
+            move || inputs_ref.next(),
+            move || {
+                rayon::join(
+                    move || to_decode.map(|u| decode_unit(u, first_chunk, settings, shards, pool)),
+                    move || {
+                        rayon::join(
+                            move || to_feed.map(|d| (feed(tables_ref, &d), d)),
+                            move || {
+                                let n = to_sink.len() as u64;
+                                if n == 0 {
+                                    Ok(0)
+                                } else {
+                                    sink_ref.flows(to_sink).map(|()| n)
+                                }
+                            },
+                        )
+                    },
+                )
+            },
+        );
+        match sunk {
+            Ok(n) => flows_out += n,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+        if let Some((flows, d)) = fed {
+            for b in &d.buckets {
+                counts.add(&b.counts);
+            }
+            if let Some(p) = progress {
+                p.advance(d.unit.block.input_bytes());
+            }
+            recycle(pool, d.buckets);
+            ended = flows;
+        }
+        fetched = read;
+        decoded = dec;
+    }
+    if result.is_ok() {
+        // The end of the group: every active flow ends.
+        let mut rest: Vec<Flow> = Vec::with_capacity(tables.iter().map(FlowTable::held).sum());
+        for t in tables {
+            let stats = t.finish_into(&mut rest);
+            add_table_stats(&mut counts, &stats);
+        }
+        // Sorted in reverse, so batches come off the end without copying
+        // the rest.
+        sort_flows(&mut rest);
+        rest.reverse();
+        while !rest.is_empty() {
+            let mut batch = rest.split_off(rest.len().saturating_sub(END_BATCH));
+            batch.reverse();
+            flows_out += batch.len() as u64;
+            if let Err(e) = sink.flows(batch) {
+                result = Err(e);
+                break;
+            }
+        }
+    } else {
+        for t in &tables {
+            add_table_stats(&mut counts, &t.stats());
+        }
+    }
+    // Inputs not reached (a sink error stopped the run) are not reported.
+    inputs.close_current(None);
+    report.files.extend(inputs.reports);
+    report.files.extend(failed);
+    report.counts.add(&counts);
+    report.flows += flows_out;
+    result
+}

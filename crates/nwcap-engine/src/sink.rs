@@ -1,0 +1,67 @@
+//! Where finished flows go: a [`FlowSink`] receives each group's flows as
+//! they end, batch by batch, as Zeek writes conn.log. Writers (CSV,
+//! NDJSON, Parquet, the table), aggregates (`top`, the report) and the
+//! flow selection of `filter --flow` are sinks.
+
+use nwcap_flows::Flow;
+
+/// An error a sink met (a write failed, a reader went away); it stops the
+/// run and is returned by [`crate::run`].
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A group of inputs about to be read (one capture source).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    /// Position of the group in the run (0, 1, ...).
+    pub index: usize,
+    /// The group's name (its capture source), when it has one.
+    pub name: Option<String>,
+    /// Names of the group's inputs in capture order; a flow's
+    /// [`Flow::file`] indexes this list.
+    pub files: Vec<String>,
+}
+
+/// Receives finished flows.
+pub trait FlowSink: Send {
+    /// A group starts; every flow until the next call belongs to it.
+    fn begin(&mut self, group: &GroupInfo) -> Result<(), SinkError> {
+        let _ = group;
+        Ok(())
+    }
+
+    /// Finished flows, in output order (see [`crate::run`]).
+    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError>;
+
+    /// The run is over (after the last group).
+    fn end(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// A sink that keeps every flow (tests, small inputs, callers that need the
+/// whole table anyway).
+#[derive(Debug, Default)]
+pub struct Collect {
+    /// The flows, in output order.
+    pub flows: Vec<Flow>,
+    /// The groups seen, in order.
+    pub groups: Vec<GroupInfo>,
+}
+
+impl FlowSink for Collect {
+    fn begin(&mut self, group: &GroupInfo) -> Result<(), SinkError> {
+        self.groups.push(group.clone());
+        Ok(())
+    }
+
+    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
+        self.flows.extend(batch);
+        Ok(())
+    }
+}
+
+impl<F: FnMut(Vec<Flow>) -> Result<(), SinkError> + Send> FlowSink for F {
+    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
+        self(batch)
+    }
+}

@@ -1,0 +1,281 @@
+//! The streaming writer: flows are written as the engine hands them over,
+//! a batch at a time, so memory holds one batch (at most
+//! [`PARQUET_ROW_GROUP`] flows), never the table.
+//!
+//! Each batch becomes a DataFrame ([`flow_frame`], on every core) and goes
+//! through polars' own writer for its format, so every value is written as
+//! the whole-table path writes it: CSV (header once, from the column table,
+//! even when no flow comes), NDJSON, a JSON array (batches joined), Parquet
+//! (one row group per batch, pages encoded and compressed on every core),
+//! or the human table (its layout measured on the first batch).
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use nwcap_engine::{FlowSink, GroupInfo, SinkError};
+use nwcap_flows::Flow;
+use nwcap_flows::schema::ColumnSpec;
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::flowframe::flow_frame;
+use crate::options::Format;
+use crate::output::{Output, OutputFile};
+use crate::parquet::{encode_row_group, writer};
+use crate::table::Table;
+use crate::write::{PARQUET_ROW_GROUP, text_frame};
+
+/// An output file shared between the writer and polars' Parquet writer,
+/// which owns its `Write`.
+#[derive(Clone)]
+struct Shared(Arc<Mutex<Option<OutputFile>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock().as_deref_mut() {
+            Ok(Some(f)) => f.write(buf),
+            _ => Err(std::io::Error::other("output already closed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.lock().as_deref_mut() {
+            Ok(Some(f)) => f.flush(),
+            _ => Ok(()),
+        }
+    }
+}
+
+enum Encoder {
+    Csv {
+        out: OutputFile,
+        header: bool,
+    },
+    Ndjson {
+        out: OutputFile,
+    },
+    Json {
+        out: OutputFile,
+        rows: usize,
+    },
+    Parquet {
+        batched: Box<polars::io::parquet::write::BatchedWriter<Shared>>,
+        out: Shared,
+    },
+    Table {
+        out: OutputFile,
+        width: usize,
+        table: Option<Table>,
+    },
+}
+
+/// Writes flows as they come.
+pub struct FlowWriter {
+    specs: Vec<&'static ColumnSpec>,
+    files: Vec<String>,
+    pending: Vec<Flow>,
+    /// Rows still to write (`--top N` without a sort); `None`: all.
+    left: Option<usize>,
+    enc: Option<Encoder>,
+}
+
+impl FlowWriter {
+    /// A writer of `specs` in `format` to `out`; at most `limit` rows.
+    pub fn new(
+        format: Format,
+        specs: Vec<&'static ColumnSpec>,
+        out: &Output,
+        width: usize,
+        limit: Option<usize>,
+    ) -> Result<FlowWriter> {
+        let file = OutputFile::create(out)?;
+        let enc = match format {
+            Format::Csv => Encoder::Csv {
+                out: file,
+                header: false,
+            },
+            Format::Ndjson => Encoder::Ndjson { out: file },
+            Format::Json => Encoder::Json { out: file, rows: 0 },
+            Format::Table => Encoder::Table {
+                out: file,
+                width,
+                table: None,
+            },
+            Format::Parquet => {
+                let shared = Shared(Arc::new(Mutex::new(Some(file))));
+                let empty = flow_frame(&[], &specs, &[])?;
+                let batched = writer(shared.clone(), PARQUET_ROW_GROUP)
+                    .batched(empty.schema())
+                    .map_err(Error::polars("starting the parquet file"))?;
+                Encoder::Parquet {
+                    batched: Box::new(batched),
+                    out: shared,
+                }
+            }
+        };
+        Ok(FlowWriter {
+            specs,
+            files: Vec::new(),
+            pending: Vec::new(),
+            left: limit,
+            enc: Some(enc),
+        })
+    }
+
+    /// Writes the pending flows (also when there are none, for the header
+    /// of an empty table).
+    fn flush(&mut self, last: bool) -> Result<()> {
+        if self.pending.is_empty() && !last {
+            return Ok(());
+        }
+        let flows = std::mem::take(&mut self.pending);
+        let df = flow_frame(&flows, &self.specs, &self.files)?;
+        drop(flows);
+        let Some(enc) = self.enc.as_mut() else {
+            return Ok(());
+        };
+        let io = |out: &OutputFile| {
+            let path = std::path::PathBuf::from(out.name());
+            move |source| Error::Io {
+                action: "writing",
+                path,
+                source,
+            }
+        };
+        match enc {
+            Encoder::Csv { out, header } => {
+                if df.height() == 0 && *header {
+                    return Ok(());
+                }
+                let mut text = text_frame(&df, true)?;
+                CsvWriter::new(&mut *out)
+                    .include_header(!*header)
+                    .finish(&mut text)
+                    .map_err(Error::polars("writing csv"))?;
+                *header = true;
+            }
+            Encoder::Ndjson { out } => {
+                if df.height() > 0 {
+                    let mut text = text_frame(&df, false)?;
+                    JsonWriter::new(&mut *out)
+                        .with_json_format(JsonFormat::JsonLines)
+                        .finish(&mut text)
+                        .map_err(Error::polars("writing json"))?;
+                }
+            }
+            Encoder::Json { out, rows } => {
+                if df.height() > 0 {
+                    let mut text = text_frame(&df, false)?;
+                    let mut buf = Vec::new();
+                    JsonWriter::new(&mut buf)
+                        .with_json_format(JsonFormat::Json)
+                        .finish(&mut text)
+                        .map_err(Error::polars("writing json"))?;
+                    // One array for the whole output: each batch's array
+                    // without its brackets, joined by commas.
+                    let inner = buf
+                        .strip_prefix(b"[")
+                        .and_then(|b| b.strip_suffix(b"]"))
+                        .unwrap_or(&buf);
+                    let sep: &[u8] = if *rows == 0 { b"[" } else { b"," };
+                    out.write_all(sep).map_err(io(out))?;
+                    out.write_all(inner).map_err(io(out))?;
+                    *rows += df.height();
+                }
+                if last {
+                    let end: &[u8] = if *rows == 0 { b"[]" } else { b"]" };
+                    out.write_all(end).map_err(io(out))?;
+                }
+            }
+            Encoder::Parquet { batched, .. } => {
+                if df.height() > 0 {
+                    encode_row_group(batched, &df).map_err(Error::polars("writing parquet"))?;
+                }
+            }
+            Encoder::Table { out, width, table } => {
+                if table.is_none() {
+                    let t = Table::new(&df, *width);
+                    t.header(out).map_err(io(out))?;
+                    *table = Some(t);
+                }
+                if let Some(t) = table {
+                    t.rows(&df, out).map_err(io(out))?;
+                    if last {
+                        t.footer(out).map_err(io(out))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and commits the output.
+    pub fn finish(&mut self) -> Result<()> {
+        self.flush(true)?;
+        match self.enc.take() {
+            Some(
+                Encoder::Csv { out, .. }
+                | Encoder::Ndjson { out }
+                | Encoder::Json { out, .. }
+                | Encoder::Table { out, .. },
+            ) => out.commit(),
+            Some(Encoder::Parquet { batched, out }) => {
+                batched
+                    .finish()
+                    .map_err(Error::polars("finishing the parquet file"))?;
+                drop(batched);
+                let file = out.0.lock().ok().and_then(|mut f| f.take());
+                match file {
+                    Some(f) => f.commit(),
+                    None => Ok(()),
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Flushes what is pending and names the inputs of the flows to come
+    /// (the `file` column).
+    pub fn set_files(&mut self, files: Vec<String>) -> Result<()> {
+        self.flush(false)?;
+        self.files = files;
+        Ok(())
+    }
+
+    /// Takes a batch of flows (the engine's order).
+    pub fn push(&mut self, mut batch: Vec<Flow>) -> Result<()> {
+        if let Some(left) = self.left.as_mut() {
+            batch.truncate(*left);
+            *left -= batch.len();
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if self.pending.is_empty() && batch.len() >= PARQUET_ROW_GROUP {
+            self.pending = batch;
+        } else {
+            self.pending.extend(batch);
+        }
+        while self.pending.len() >= PARQUET_ROW_GROUP {
+            let rest = self.pending.split_off(PARQUET_ROW_GROUP);
+            self.flush(false)?;
+            self.pending = rest;
+        }
+        Ok(())
+    }
+}
+
+impl FlowSink for FlowWriter {
+    fn begin(&mut self, group: &GroupInfo) -> std::result::Result<(), SinkError> {
+        // The `file` column names the group's inputs.
+        Ok(self.set_files(group.files.clone())?)
+    }
+
+    fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
+        Ok(self.push(batch)?)
+    }
+
+    fn end(&mut self) -> std::result::Result<(), SinkError> {
+        Ok(self.finish()?)
+    }
+}

@@ -1,0 +1,51 @@
+//! What nwcap says about its inputs on stderr, and the exit status that
+//! follows from it, in one place: every command that runs the engine
+//! reports through here.
+
+use std::process::ExitCode;
+
+use nwcap_engine::RunReport;
+use nwcap_pcap::Severity;
+
+use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
+
+/// Prints each input's damage (warnings unless `--quiet`; errors always)
+/// and the inputs that could not be read.
+pub fn inputs(report: &RunReport, global: &Global) {
+    for f in &report.files {
+        if let Some(e) = &f.error {
+            eprintln!("nwcap: error: {e}");
+        }
+        for d in &f.damage {
+            if d.severity == Severity::Error || !global.quiet {
+                eprintln!("nwcap: {}: {d}", f.name);
+            }
+        }
+    }
+}
+
+/// The exit status of a run that produced its output: 0 when every input
+/// was read whole (warnings allowed), 1 when some input was damaged or
+/// unreadable, 2 when none could be read.
+pub fn exit_code(report: &RunReport) -> ExitCode {
+    if report.nothing_read() {
+        ExitCode::from(EXIT_ERROR)
+    } else if report.damaged() {
+        ExitCode::from(EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The engine's error as an `anyhow` error, its cause chain kept (so a
+/// closed pipe is recognised as one).
+pub fn engine_error(e: nwcap_engine::EngineError) -> anyhow::Error {
+    anyhow::Error::from_boxed(e.into_inner())
+}
+
+/// Peak resident memory of the process so far, KiB (Linux only).
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
