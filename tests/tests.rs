@@ -3,6 +3,7 @@
 
 mod analyze;
 mod capture;
+mod cases;
 mod fetch;
 mod filter;
 mod flows;
