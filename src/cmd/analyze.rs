@@ -42,8 +42,8 @@ no filters unless --filter/--filters-from/the filter flags are given (they also 
 capture's). Storage auth as in `nwcap fetch`."
 )]
 pub struct Args {
-    /// A packet capture name (with --subscription and --location/--watcher),
-    /// a blob or container/prefix URL, or with a connection string
+    /// A packet capture name (its watcher found as `nwcap capture` finds
+    /// it), a blob or container/prefix URL, or with a connection string
     /// CONTAINER/PATH.
     pub source: String,
     /// Download folder; blob paths are mirrored below it and files already

@@ -42,8 +42,8 @@ stopped: --wait polls its status until then."
 )]
 pub struct Args {
     /// Blob URL, container/prefix URL (every *.cap below it), a packet
-    /// capture name (with --subscription and --location/--watcher), or with a
-    /// connection string CONTAINER/PATH.
+    /// capture name (its watcher found as `nwcap capture` finds it), or with
+    /// a connection string CONTAINER/PATH.
     pub source: String,
     /// Output folder; blob paths are mirrored below it.
     #[arg(short, long, default_value = ".")]
@@ -97,15 +97,8 @@ pub(crate) async fn download(s: Settings, global: &Global) -> anyhow::Result<Dow
     let (source, capture) = match s.source {
         SourceSpec::Ready(src) => (src, None),
         SourceSpec::Capture(name, args) => {
-            let (src, resolved) = settings::capture_source(
-                &name,
-                &args,
-                &s.storage,
-                s.wait,
-                global.verbose > 0,
-                global.quiet,
-            )
-            .await?;
+            let (src, resolved) =
+                settings::capture_source(&name, &args, &s.storage, s.wait, global).await?;
             (src, Some(resolved))
         }
     };

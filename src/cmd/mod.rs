@@ -9,4 +9,5 @@ pub mod flows;
 pub mod info;
 pub mod input;
 pub mod output;
+pub mod target;
 pub mod top;

@@ -15,6 +15,7 @@ use crate::error::ArmError;
 use crate::types::{
     PacketCapture, PacketCaptureProperties, PacketCaptureStatus, ProvisioningState,
 };
+use crate::validate::version::ApiVersion;
 use crate::validate::{validate_name, validate_properties};
 
 /// Resource group of the watchers Azure creates by itself.
@@ -44,6 +45,21 @@ impl WatcherRef {
         }
     }
 
+    /// A watcher from its resource id
+    /// (`/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkWatchers/NAME`).
+    pub fn from_id(id: &str) -> Option<Self> {
+        let name = crate::types::id_segment(id, "networkWatchers")?;
+        let is_network = id
+            .to_ascii_lowercase()
+            .contains("/providers/microsoft.network/");
+        Some(Self {
+            subscription: crate::types::id_segment(id, "subscriptions")?.to_owned(),
+            resource_group: crate::types::id_segment(id, "resourceGroups")?.to_owned(),
+            name: name.to_owned(),
+        })
+        .filter(|_| is_network)
+    }
+
     /// The watcher's resource path.
     pub fn path(&self) -> String {
         format!(
@@ -67,19 +83,44 @@ pub fn create_body(properties: &PacketCaptureProperties) -> Value {
 }
 
 impl ArmClient {
+    /// Sends the PUT that creates (starts) a capture and returns ARM's
+    /// first answer (`provisioningState` usually `Updating`) without
+    /// waiting for the operation. The parameters are checked against the
+    /// API's rules first.
+    pub async fn begin_create_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+        properties: &PacketCaptureProperties,
+    ) -> Result<Raw<PacketCapture>, ArmError> {
+        let url = self.url(&watcher.capture_path(name), self.api_version());
+        let resp = self.put_capture(&url, name, properties).await?;
+        decode(&Method::PUT, &url, &resp)
+    }
+
+    async fn put_capture(
+        &self,
+        url: &str,
+        name: &str,
+        properties: &PacketCaptureProperties,
+    ) -> Result<crate::client::Response, ArmError> {
+        validate_name(name)?;
+        let version = ApiVersion::parse(self.api_version())?;
+        validate_properties(properties, &version)?;
+        let body = create_body(properties);
+        self.send(Method::PUT, url, Some(&body)).await
+    }
+
     /// Creates (starts) a capture and waits until ARM has provisioned it.
-    /// The parameters are checked against the API's limits first.
+    /// The parameters are checked against the API's rules first.
     pub async fn create_capture(
         &self,
         watcher: &WatcherRef,
         name: &str,
         properties: &PacketCaptureProperties,
     ) -> Result<Raw<PacketCapture>, ArmError> {
-        validate_name(name)?;
-        validate_properties(properties)?;
         let url = self.url(&watcher.capture_path(name), self.api_version());
-        let body = create_body(properties);
-        let resp = self.send(Method::PUT, &url, Some(&body)).await?;
+        let resp = self.put_capture(&url, name, properties).await?;
         self.wait_lro(&url, &resp).await?;
         // Without an operation header the resource itself says when it is done.
         let deadline = Instant::now() + self.poll.timeout;
@@ -98,8 +139,10 @@ impl ArmClient {
                 Some(state @ (ProvisioningState::Failed | ProvisioningState::Canceled)) => {
                     return Err(ArmError::OperationFailed {
                         status: state.to_string(),
-                        code: "ProvisioningFailed".to_owned(),
-                        message: format!("capture {name} is in provisioning state {state}"),
+                        error: Box::new(crate::error::ErrorInfo::new(
+                            "ProvisioningFailed",
+                            format!("capture {name} is in provisioning state {state}"),
+                        )),
                         ids: crate::error::RequestIds::default(),
                     });
                 }
@@ -141,8 +184,9 @@ impl ArmClient {
             self.api_version(),
         );
         let resp = self.send(Method::POST, &url, None).await?;
-        if resp.status == 202 && resp.body.iter().all(u8::is_ascii_whitespace) {
-            // Status computed asynchronously: the final body comes from the poll.
+        if resp.status == 202 && (resp.location.is_some() || resp.async_operation.is_some()) {
+            // Computed asynchronously (final-state-via: location): the
+            // answer is at the end of the poll, whatever the 202 carried.
             if let Some(body) = self.wait_lro(&url, &resp).await? {
                 let done = crate::client::Response { body, ..resp };
                 return decode(&Method::POST, &url, &done);
@@ -153,20 +197,52 @@ impl ArmClient {
 
     /// Stops a running capture and waits for the stop to complete.
     pub async fn stop_capture(&self, watcher: &WatcherRef, name: &str) -> Result<(), ArmError> {
-        let url = self.url(
-            &format!("{}/stop", watcher.capture_path(name)),
-            self.api_version(),
-        );
-        let resp = self.send(Method::POST, &url, None).await?;
-        self.wait_lro(&url, &resp).await?;
-        Ok(())
+        self.stop_or_delete(Method::POST, watcher, name, true).await
+    }
+
+    /// Asks for a capture to stop without waiting for the operation.
+    pub async fn begin_stop_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+    ) -> Result<(), ArmError> {
+        self.stop_or_delete(Method::POST, watcher, name, false)
+            .await
     }
 
     /// Deletes a capture resource (the files in storage stay) and waits.
     pub async fn delete_capture(&self, watcher: &WatcherRef, name: &str) -> Result<(), ArmError> {
-        let url = self.url(&watcher.capture_path(name), self.api_version());
-        let resp = self.send(Method::DELETE, &url, None).await?;
-        self.wait_lro(&url, &resp).await?;
+        self.stop_or_delete(Method::DELETE, watcher, name, true)
+            .await
+    }
+
+    /// Asks for a capture resource to be deleted without waiting.
+    pub async fn begin_delete_capture(
+        &self,
+        watcher: &WatcherRef,
+        name: &str,
+    ) -> Result<(), ArmError> {
+        self.stop_or_delete(Method::DELETE, watcher, name, false)
+            .await
+    }
+
+    async fn stop_or_delete(
+        &self,
+        method: Method,
+        watcher: &WatcherRef,
+        name: &str,
+        wait: bool,
+    ) -> Result<(), ArmError> {
+        let path = if method == Method::POST {
+            format!("{}/stop", watcher.capture_path(name))
+        } else {
+            watcher.capture_path(name)
+        };
+        let url = self.url(&path, self.api_version());
+        let resp = self.send(method, &url, None).await?;
+        if wait {
+            self.wait_lro(&url, &resp).await?;
+        }
         Ok(())
     }
 

@@ -17,11 +17,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::auth::{Credential, scope_for_endpoint};
-use crate::error::{ArmError, RequestIds};
+use crate::error::{ArmError, ErrorInfo, RequestIds};
 use crate::secret::redact_url;
+use crate::validate::version::DEFAULT_API_VERSION;
 
-/// Default api-version of Microsoft.Network calls (has continuousCapture and captureSettings).
-pub const DEFAULT_API_VERSION: &str = "2025-07-01";
 /// api-version of the Microsoft.Compute look-ups.
 pub const COMPUTE_API_VERSION: &str = "2024-07-01";
 /// Public cloud ARM endpoint.
@@ -494,35 +493,29 @@ fn decode_error(method: &Method, url: &str, resp: &Response, what: &str) -> ArmE
     }
 }
 
-/// Builds an [`ArmError::Api`] from an error body (`{"error": {"code", "message"}}`,
-/// or the older top-level `code`/`message`).
+/// Builds an [`ArmError::Api`] from an error body (`{"error": {...}}`, or
+/// the older top-level `code`/`message`), keeping its `details` whole.
 fn api_error(status: u16, body: &[u8], ids: RequestIds) -> ArmError {
     let json: Option<Value> = serde_json::from_slice(body).ok();
-    let err = json.as_ref().map(|j| j.get("error").unwrap_or(j));
-    let field = |k: &str| {
-        err.and_then(|e| e.get(k))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let code = field("code").unwrap_or_else(|| {
-        reqwest::StatusCode::from_u16(status)
+    let info = json
+        .as_ref()
+        .and_then(|j| ErrorInfo::from_json(j.get("error").unwrap_or(j)));
+    let error = info.unwrap_or_else(|| {
+        let code = reqwest::StatusCode::from_u16(status)
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("HttpError")
-            .replace(' ', "")
-    });
-    let message = field("message").unwrap_or_else(|| {
-        if body.is_empty() {
-            "empty response body".to_owned()
+            .replace(' ', "");
+        let message = if body.is_empty() {
+            "empty response body"
         } else {
-            "response body is not an ARM error".to_owned()
-        }
+            "response body is not an ARM error"
+        };
+        ErrorInfo::new(code, message)
     });
     ArmError::Api {
         status,
-        code,
-        message,
+        error: Box::new(error),
         ids,
     }
 }

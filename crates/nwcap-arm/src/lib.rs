@@ -10,8 +10,10 @@
 //! Layout: [`types`] (the resource as ARM spells it), [`validate`] (limits),
 //! [`auth`] (token sources, shared with the storage fetcher), `client` (HTTP,
 //! retries, paging, LROs), `captures` (packetCaptures operations), `lookup`
-//! (VMs, scale sets, network watchers).
+//! (VMs, scale sets, storage accounts, network watchers), `agent` (the
+//! Network Watcher agent extension: checked and installed).
 
+mod agent;
 mod captures;
 mod client;
 mod error;
@@ -24,10 +26,16 @@ pub mod auth;
 pub mod types;
 pub mod validate;
 
+pub use agent::{
+    AGENT_EXTENSION_NAME, AGENT_PUBLISHER, AGENT_TYPE_HANDLER_VERSION, AgentState, TargetInfo,
+    agent_type,
+};
 pub use captures::{DEFAULT_WATCHER_RESOURCE_GROUP, WatcherRef, create_body};
 pub use client::{
-    ArmClient, COMPUTE_API_VERSION, ClientOptions, DEFAULT_API_VERSION, DEFAULT_ENDPOINT,
-    PollOptions, Raw, RequestLog, RequestObserver, RetryPolicy,
+    ArmClient, COMPUTE_API_VERSION, ClientOptions, DEFAULT_ENDPOINT, PollOptions, Raw, RequestLog,
+    RequestObserver, RetryPolicy,
 };
-pub use error::{ArmError, RequestIds};
-pub use secret::{Secret, redact_url};
+pub use error::{ArmError, ErrorInfo, RequestIds};
+pub use lookup::STORAGE_API_VERSION;
+pub use secret::{Secret, redact_text, redact_url};
+pub use validate::version::{ApiVersion, DEFAULT_API_VERSION, Feature};

@@ -1,5 +1,6 @@
-//! The look-ups `nwcap capture start` relies on: a VM or scale set by name
-//! (for its resource id and region) and the region's network watcher.
+//! The look-ups the commands rely on: a VM or scale set by name (for its
+//! resource id and region), a storage account by name (as `az` resolves
+//! `--storage-account NAME`), and network watchers by region or name.
 //!
 //! The watcher is found as `az network watcher` finds it: list the
 //! subscription's watchers and take the one in the target's region. Azure
@@ -8,6 +9,9 @@
 
 use crate::captures::WatcherRef;
 use crate::client::{ArmClient, COMPUTE_API_VERSION, Raw};
+
+/// api-version of the Microsoft.Storage look-ups.
+pub const STORAGE_API_VERSION: &str = "2023-05-01";
 use crate::error::ArmError;
 use crate::types::{TrackedResource, id_segment, normalize_location};
 
@@ -102,6 +106,54 @@ impl ArmClient {
             .await?
             .into_iter()
             .map(|r| r.value)
+            .collect())
+    }
+
+    /// A storage account of the subscription by name (names are unique
+    /// across Azure), with its id.
+    pub async fn find_storage_account(
+        &self,
+        subscription: &str,
+        name: &str,
+    ) -> Result<TrackedResource, ArmError> {
+        let path =
+            format!("/subscriptions/{subscription}/providers/Microsoft.Storage/storageAccounts");
+        let url = self.url(&path, STORAGE_API_VERSION);
+        let all: Vec<TrackedResource> = self
+            .list_json::<TrackedResource>(&url)
+            .await?
+            .into_iter()
+            .map(|r| r.value)
+            .collect();
+        pick(all, name).ok_or_else(|| {
+            ArmError::NotFound(format!(
+                "no storage account named {name} in subscription {subscription}"
+            ))
+        })
+    }
+
+    /// Every network watcher of a subscription with its region.
+    pub async fn watchers(
+        &self,
+        subscription: &str,
+    ) -> Result<Vec<(WatcherRef, String)>, ArmError> {
+        Ok(self
+            .list_network_watchers(subscription)
+            .await?
+            .into_iter()
+            .map(|w| {
+                let resource_group = id_segment(&w.id, "resourceGroups")
+                    .unwrap_or(crate::captures::DEFAULT_WATCHER_RESOURCE_GROUP)
+                    .to_owned();
+                (
+                    WatcherRef {
+                        subscription: subscription.to_owned(),
+                        resource_group,
+                        name: w.name,
+                    },
+                    normalize_location(&w.location),
+                )
+            })
             .collect())
     }
 

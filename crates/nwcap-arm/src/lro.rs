@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::client::{ArmClient, Raw, Response, decode};
-use crate::error::ArmError;
+use crate::error::{ArmError, ErrorInfo};
 use crate::secret::redact_url;
 
 impl ArmClient {
@@ -35,17 +35,14 @@ impl ArmClient {
                 match status.to_ascii_lowercase().as_str() {
                     "succeeded" => return Ok(None),
                     "failed" | "canceled" | "cancelled" => {
-                        let err = body.json.get("error");
-                        let field = |k: &str| {
-                            err.and_then(|e| e.get(k))
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_owned()
-                        };
+                        let error = body
+                            .json
+                            .get("error")
+                            .and_then(ErrorInfo::from_json)
+                            .unwrap_or_else(|| ErrorInfo::new("OperationFailed", "no message"));
                         return Err(ArmError::OperationFailed {
                             status: status.to_owned(),
-                            code: non_empty(field("code"), "OperationFailed"),
-                            message: non_empty(field("message"), "no message"),
+                            error: Box::new(error),
                             ids: poll.ids,
                         });
                     }
@@ -89,8 +86,4 @@ impl ArmClient {
         tokio::time::sleep(delay.min(deadline - now)).await;
         Ok(())
     }
-}
-
-fn non_empty(s: String, default: &str) -> String {
-    if s.is_empty() { default.to_owned() } else { s }
 }

@@ -65,6 +65,74 @@ pub fn redact_url(url: &str) -> String {
     format!("{base}?{}", parts.join("&"))
 }
 
+/// Query parameters whose values [`redact_text`] hides (after `?` or `&`).
+const QUERY_SECRETS: [&str; 5] = ["sig", "code", "token", "access_token", "client_secret"];
+/// Connection string keys whose values [`redact_text`] hides (after `;` or
+/// at the start).
+const CONNECTION_SECRETS: [&str; 2] = ["AccountKey", "SharedAccessSignature"];
+
+/// Removes credentials from free text (an ARM error message, an operation
+/// status): the values of `sig=`, `code=`, `token=`... in any URL it quotes,
+/// `AccountKey=` / `SharedAccessSignature=` of a connection string, and the
+/// token after `Bearer `. Everything else is kept as it is.
+pub fn redact_text(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        let prev = if i == 0 { None } else { Some(b[i - 1]) };
+        let key_len = secret_key_at(text, i, prev);
+        if let Some(n) = key_len {
+            out.push_str(&text[copied..i + n]);
+            out.push_str("REDACTED");
+            let mut j = i + n;
+            while j < b.len() && !is_value_end(b[j]) {
+                j += 1;
+            }
+            i = j;
+            copied = j;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The length of `key=` (or `Bearer `) when a secret's value starts after it at `i`.
+fn secret_key_at(text: &str, i: usize, prev: Option<u8>) -> Option<usize> {
+    let rest = &text.as_bytes()[i..];
+    let starts = |key: &str| {
+        rest.len() > key.len()
+            && rest[..key.len()].eq_ignore_ascii_case(key.as_bytes())
+            && rest[key.len()] == b'='
+    };
+    if matches!(prev, Some(b'?' | b'&'))
+        && let Some(k) = QUERY_SECRETS.iter().find(|k| starts(k))
+    {
+        return Some(k.len() + 1);
+    }
+    if matches!(prev, None | Some(b';' | b' ' | b'"' | b'\''))
+        && let Some(k) = CONNECTION_SECRETS.iter().find(|k| starts(k))
+    {
+        return Some(k.len() + 1);
+    }
+    let bearer = b"bearer ";
+    if prev.is_none_or(|p| p.is_ascii_whitespace() || p == b'"' || p == b':')
+        && rest.len() > bearer.len()
+        && rest[..bearer.len()].eq_ignore_ascii_case(bearer)
+        && !rest[bearer.len()].is_ascii_whitespace()
+    {
+        return Some(bearer.len());
+    }
+    None
+}
+
+fn is_value_end(c: u8) -> bool {
+    c.is_ascii_whitespace() || matches!(c, b'&' | b';' | b'"' | b'\'' | b'<' | b'>' | b')' | b',')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +156,29 @@ mod tests {
             redact_url("https://x/y?api-version=2025-07-01"),
             "https://x/y?api-version=2025-07-01"
         );
+    }
+
+    #[test]
+    fn text_loses_every_kind_of_secret() {
+        assert_eq!(
+            redact_text("blob https://a/c?sv=1&sig=ab%2Fc&se=2 failed"),
+            "blob https://a/c?sv=1&sig=REDACTED&se=2 failed"
+        );
+        assert_eq!(
+            redact_text(
+                "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k/9+==;EndpointSuffix=x"
+            ),
+            "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=REDACTED;EndpointSuffix=x"
+        );
+        assert_eq!(
+            redact_text("header Authorization: Bearer eyJ0.abc.def was refused"),
+            "header Authorization: Bearer REDACTED was refused"
+        );
+        assert_eq!(
+            redact_text("error code=5 in the code"),
+            "error code=5 in the code"
+        );
+        assert_eq!(redact_text("x?code=123"), "x?code=REDACTED");
+        assert_eq!(redact_text("plain é text"), "plain é text");
     }
 }

@@ -82,6 +82,16 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// `storageProfile.osDisk.osType` of a VM or a scale set's VM profile.
+    pub enum OsType {
+        /// Linux.
+        Linux = "Linux",
+        /// Windows.
+        Windows = "Windows",
+    }
+}
+
 /// One capture filter, with ARM's names. Addresses and ports are strings as
 /// ARM takes them: `10.0.0.4`, `10.0.0.1-10.0.0.9`, `10.0.0.1;10.0.0.5`,
 /// `80`, `80-120`, `80;443`; empty or absent means any.

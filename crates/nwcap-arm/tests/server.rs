@@ -48,14 +48,15 @@ fn example(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// The example Create request's properties, retargeted at the server's seeds.
+/// The example Create request's properties, retargeted at the server's
+/// seeds: `win1`, a Windows VM in westus (the example saves to `D:\capture`).
 fn example_properties() -> PacketCaptureProperties {
     let create = example("NetworkWatcherPacketCaptureCreate.json");
     let pc: PacketCapture =
         serde_json::from_value(create["parameters"]["parameters"].clone()).unwrap();
     let mut p = pc.properties;
     p.target = format!(
-        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/virtualMachines/vm1"
+        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/virtualMachines/win1"
     );
     p
 }
@@ -298,16 +299,63 @@ async fn malformed_bodies_are_errors_not_panics() {
 async fn failed_operations_report_the_arm_error() {
     let server = ArmTestServer::start().unwrap();
     let c = client(&server);
+    // winbare1 has no Network Watcher agent: the create operation fails.
     let mut p = example_properties();
-    p.target = p.target.replace("vm1", "ghost");
+    p.target = p.target.replace("win1", "winbare1");
     let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
     assert!(matches!(err, ArmError::OperationFailed { .. }), "{err}");
-    assert!(err.to_string().contains("TargetNotFound"), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "operation Failed: NetworkWatcherAgentNotInstalled: Packet capture requires"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("NetworkWatcherAgentWindows"), "{text}");
     let pc = c.get_capture(&watcher(), "pc1").await.unwrap();
     assert_eq!(
         pc.value.properties.provisioning_state,
         Some(ProvisioningState::Failed)
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn bad_requests_carry_details_that_name_the_property() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let mut p = example_properties();
+    p.target = p.target.replace("win1", "ghost");
+    let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    let info = err.info().unwrap();
+    assert_eq!(info.code, "InvalidResourceReference");
+    assert_eq!(info.details[0].code, "ResourceNotFound");
+    assert_eq!(info.details[0].target.as_deref(), Some("properties.target"));
+    let text = err.to_string();
+    assert!(
+        text.contains("\n  - ResourceNotFound: The Resource '/subscriptions/"),
+        "{text}"
+    );
+    // vm2 is in eastus: not the westus watcher's region.
+    let mut p = example_properties();
+    p.target = p.target.replace("win1", "vm2");
+    p.storage_location.file_path = None;
+    let err = c.create_capture(&watcher(), "pc2", &p).await.unwrap_err();
+    assert_eq!(
+        err.info().unwrap().details[0].code,
+        "TargetNotInWatcherRegion"
+    );
+    // A name in use: 409.
+    c.create_capture(&watcher(), "pc3", &example_properties())
+        .await
+        .unwrap();
+    let err = c
+        .create_capture(&watcher(), "pc3", &example_properties())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert_eq!(err.info().unwrap().code, "PacketCaptureAlreadyExists");
+    assert_eq!(server.capture_names(), ["pc3"]);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -319,7 +367,7 @@ async fn invalid_parameters_never_reach_the_server() {
     let err = c.create_capture(&watcher(), "pc1", &p).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "--time-limit: at most 18000 seconds (got 18001)"
+        "--time-limit: 18001 is out of range: the API's timeLimitInSeconds takes 0 to 18000 seconds"
     );
     let err = c
         .create_capture(&watcher(), "-bad", &example_properties())
@@ -480,4 +528,134 @@ async fn connection_failures_are_retried_then_reported() {
     let err = c.list_captures(&watcher()).await.unwrap_err();
     assert!(matches!(err, ArmError::Transport { .. }), "{err}");
     assert!(!format!("{err:?}").contains(TOKEN));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_agent_is_read_and_installed() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let id = |kind: &str, name: &str| {
+        format!(
+            "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/rg2/providers/Microsoft.Compute/{kind}/{name}"
+        )
+    };
+    let vm1 = c
+        .describe_target(&id("virtualMachines", "vm1"))
+        .await
+        .unwrap();
+    assert_eq!(vm1.location, "westus");
+    assert_eq!(vm1.os, Some(nwcap_arm::types::OsType::Linux));
+    assert!(
+        matches!(vm1.agent, nwcap_arm::AgentState::Installed { .. }),
+        "{vm1:?}"
+    );
+    let bare = c
+        .describe_target(&id("virtualMachines", "winbare1"))
+        .await
+        .unwrap();
+    assert_eq!(bare.os, Some(nwcap_arm::types::OsType::Windows));
+    assert_eq!(bare.agent, nwcap_arm::AgentState::Missing);
+    c.install_agent(&bare).await.unwrap();
+    assert!(server.agent_installed("winbare1"));
+    let put = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .unwrap();
+    assert!(
+        put.path
+            .ends_with("/virtualMachines/winbare1/extensions/AzureNetworkWatcherExtension")
+    );
+    assert_eq!(
+        put.body.unwrap()["properties"]["type"],
+        "NetworkWatcherAgentWindows"
+    );
+    let after = c
+        .describe_target(&id("virtualMachines", "winbare1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        after.agent,
+        nwcap_arm::AgentState::Installed { .. }
+    ));
+
+    let ss = c
+        .describe_target(&id("virtualMachineScaleSets", "vmssbare"))
+        .await
+        .unwrap();
+    assert_eq!(ss.agent, nwcap_arm::AgentState::Missing);
+    c.install_agent(&ss).await.unwrap();
+    let ss = c
+        .describe_target(&id("virtualMachineScaleSets", "vmssbare"))
+        .await
+        .unwrap();
+    assert!(matches!(ss.agent, nwcap_arm::AgentState::Installed { .. }));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn storage_accounts_and_watchers_are_found_by_name() {
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let sa = c
+        .find_storage_account(TEST_SUBSCRIPTION, "PCSTORE")
+        .await
+        .unwrap();
+    assert!(
+        sa.id
+            .ends_with("/providers/Microsoft.Storage/storageAccounts/pcstore")
+    );
+    assert!(
+        c.find_storage_account(TEST_SUBSCRIPTION, "nope")
+            .await
+            .is_err()
+    );
+    let ws = c.watchers(TEST_SUBSCRIPTION).await.unwrap();
+    assert_eq!(ws.len(), 2);
+    assert_eq!(ws[1].1, "eastus");
+    let w = WatcherRef::from_id(&format!(
+        "/subscriptions/{TEST_SUBSCRIPTION}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westus"
+    ))
+    .unwrap();
+    assert_eq!(w, watcher());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn query_status_202_is_followed_to_its_location() {
+    let server = ArmTestServer::with_config(ServerConfig {
+        query_status_async: true,
+        lro_polls: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let c = client(&server);
+    c.create_capture(&watcher(), "pc1", &example_properties())
+        .await
+        .unwrap();
+    server.clear_requests();
+    server.advance_clock(100);
+    let st = c.capture_status(&watcher(), "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Stopped));
+    let polls = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/operationResults/"))
+        .count();
+    assert_eq!(polls, 3, "two 202 answers, then the result");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_service_fails_a_linux_capture_outside_var_captures() {
+    // The library does not know the OS: the service's rule applies.
+    let server = ArmTestServer::start().unwrap();
+    let c = client(&server);
+    let mut p = example_properties();
+    p.target = p.target.replace("win1", "vm1");
+    p.storage_location.file_path = Some("/tmp/pc1.cap".into());
+    c.create_capture(&watcher(), "pc1", &p).await.unwrap();
+    let st = c.capture_status(&watcher(), "pc1").await.unwrap();
+    assert_eq!(st.value.packet_capture_status, Some(CaptureStatus::Error));
+    assert_eq!(
+        st.value.packet_capture_error,
+        [nwcap_arm::types::CaptureError::LocalFileFailed]
+    );
 }

@@ -1,8 +1,13 @@
 //! Request handling: one fallback handler that routes on lowercased path
 //! segments, because ARM paths are case-insensitive (`resourceGroups` and
 //! `ResourceGroups` both work) and axum's router is not.
+//!
+//! Each request first lets the clock act ([`crate::lifecycle::due_files`]:
+//! captures past their time limit stop, stopped captures get their files
+//! written to storage, outside the lock), then is answered under the lock:
+//! authentication, injected faults, the api-version, then the resource.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use axum::extract::State as AxState;
@@ -10,10 +15,18 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::lifecycle;
-use crate::model::{CaptureKey, FaultKind, OpKind, RecordedRequest, SeedResource, State};
+use crate::config::{NEWEST_API_VERSION, OLDEST_API_VERSION};
+use crate::model::{FaultKind, RecordedRequest, State};
+use crate::{blob, compute, lifecycle, network, storage};
 
 pub(crate) type Shared = Arc<Mutex<State>>;
+
+pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, State> {
+    match shared.lock() {
+        Ok(s) => s,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
 
 /// Answer built while the state is locked; turned into a response after.
 pub(crate) struct Reply {
@@ -40,14 +53,62 @@ impl Reply {
             headers: Vec::new(),
         }
     }
+    pub(crate) fn with_body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
     pub(crate) fn header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self
     }
 }
 
+/// An ARM error body: `{"error": {"code", "message"}}`.
 pub(crate) fn arm_error(status: u16, code: &str, message: &str) -> Reply {
     Reply::json(status, json!({"error": {"code": code, "message": message}}))
+}
+
+/// An ARM error body with `details[]`: `(code, message, target)` each.
+pub(crate) fn arm_error_details(
+    status: u16,
+    code: &str,
+    message: &str,
+    details: &[(&str, String, &str)],
+) -> Reply {
+    let details: Vec<Value> = details
+        .iter()
+        .map(|(c, m, t)| json!({"code": c, "message": m, "target": t}))
+        .collect();
+    Reply::json(
+        status,
+        json!({"error": {"code": code, "message": message, "details": details}}),
+    )
+}
+
+/// The request being answered: path segments as sent and lowercased.
+pub(crate) struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    /// Segments as sent.
+    pub seg: Vec<&'a str>,
+    /// Segments lowercased.
+    pub low: Vec<String>,
+    pub body: Option<&'a Value>,
+}
+
+impl Request<'_> {
+    /// The value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    }
+
+    /// Lowercased segments as `&str`, for slice patterns.
+    pub fn lowered(&self) -> Vec<&str> {
+        self.low.iter().map(String::as_str).collect()
+    }
 }
 
 pub(crate) async fn handle(
@@ -57,11 +118,14 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Captures that stopped get their files before anyone can see them stopped.
+    let jobs = lifecycle::due_files(&mut lock(&shared));
+    for job in jobs {
+        let result = blob::upload(&job).await;
+        lifecycle::file_written(&mut lock(&shared), &job, result);
+    }
     let (reply, request_no) = {
-        let mut state = match shared.lock() {
-            Ok(s) => s,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut state = lock(&shared);
         let n = state.next_id();
         let reply = answer(&mut state, &method, &uri, &headers, &body);
         (reply, n)
@@ -161,12 +225,19 @@ fn answer(
                 code,
                 message,
             } => arm_error(status, &code, &message),
+            FaultKind::Json { status, body } => Reply::json(status, body),
         };
     }
-    let api_version = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("api-version="))
-        .unwrap_or("");
+    let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let req = Request {
+        method: method.as_str(),
+        path: &path,
+        query: &query,
+        low: seg.iter().map(|s| s.to_ascii_lowercase()).collect(),
+        seg,
+        body: parsed_body.as_ref(),
+    };
+    let api_version = req.param("api-version").unwrap_or("").to_owned();
     if api_version.is_empty() {
         return arm_error(
             400,
@@ -174,15 +245,8 @@ fn answer(
             "The api-version query parameter (?api-version=) is required for all requests.",
         );
     }
-    let seg: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.to_owned())
-        .collect();
-    let low: Vec<String> = seg.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let l: Vec<&str> = low.iter().map(String::as_str).collect();
-    let m = method.as_str();
-    match l.as_slice() {
+    let low = req.lowered();
+    match low.as_slice() {
         [
             "subscriptions",
             _,
@@ -190,73 +254,19 @@ fn answer(
             _,
             "providers",
             "microsoft.compute",
-            kind @ ("virtualmachines" | "virtualmachinescalesets"),
-            rest @ ..,
-        ] => {
-            let seeds = if *kind == "virtualmachines" {
-                &state.config.vms
-            } else {
-                &state.config.scale_sets
-            };
-            let type_name = if *kind == "virtualmachines" {
-                "Microsoft.Compute/virtualMachines"
-            } else {
-                "Microsoft.Compute/virtualMachineScaleSets"
-            };
-            let (sub, rg) = (&seg[1], &seg[3]);
-            let items: Vec<Value> = seeds
-                .iter()
-                .filter(|s| s.resource_group.eq_ignore_ascii_case(rg))
-                .map(|s| tracked(sub, s, "Microsoft.Compute", &seg[6], type_name))
-                .collect();
-            match (m, rest) {
-                ("GET", []) => Reply::json(200, json!({ "value": items })),
-                ("GET", [name]) => items
-                    .into_iter()
-                    .find(|v| {
-                        v["name"]
-                            .as_str()
-                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                    })
-                    .map(|v| Reply::json(200, v))
-                    .unwrap_or_else(|| not_found(&path)),
-                _ => arm_error(405, "MethodNotAllowed", "method not allowed"),
-            }
-        }
+            ..,
+        ]
+        | ["subscriptions", _, "providers", "microsoft.compute", ..] => compute::route(state, &req),
         [
             "subscriptions",
             _,
-            "providers",
-            "microsoft.network",
-            "networkwatchers",
-        ] if m == "GET" => {
-            let sub = &seg[1];
-            let items: Vec<Value> = state
-                .config
-                .watchers
-                .iter()
-                .map(|s| {
-                    tracked(
-                        sub,
-                        s,
-                        "Microsoft.Network",
-                        "networkWatchers",
-                        "Microsoft.Network/networkWatchers",
-                    )
-                })
-                .collect();
-            Reply::json(200, json!({ "value": items }))
-        }
-        [
-            "subscriptions",
+            "resourcegroups",
             _,
             "providers",
-            "microsoft.network",
-            "locations",
-            _,
-            "operations",
-            id,
-        ] if m == "GET" => lifecycle::async_operation(state, id),
+            "microsoft.storage",
+            ..,
+        ]
+        | ["subscriptions", _, "providers", "microsoft.storage", ..] => storage::route(state, &req),
         [
             "subscriptions",
             _,
@@ -264,65 +274,23 @@ fn answer(
             _,
             "providers",
             "microsoft.network",
-            "networkwatchers",
-            _,
-            rest @ ..,
-        ] => {
-            let (sub, rg, nw) = (seg[1].clone(), seg[3].clone(), seg[7].clone());
-            let Some(watcher) = state
-                .config
-                .watchers
-                .iter()
-                .find(|w| {
-                    w.resource_group.eq_ignore_ascii_case(&rg) && w.name.eq_ignore_ascii_case(&nw)
-                })
-                .cloned()
-            else {
-                return not_found(&path);
-            };
-            let rest_orig: Vec<String> = seg[8..].to_vec();
-            match (m, rest) {
-                ("GET", ["packetcaptures"]) => {
-                    lifecycle::list_captures(state, &sub, &rg, &nw, &path, &query)
-                }
-                ("PUT", ["packetcaptures", _]) => lifecycle::create_capture(
-                    state,
-                    &sub,
-                    &watcher,
-                    &rest_orig[1],
-                    &path,
-                    parsed_body.as_ref(),
-                ),
-                ("GET", ["packetcaptures", _]) => {
-                    let key = key(&sub, &rg, &nw, &rest_orig[1]);
-                    match state.captures.get(&key).cloned() {
-                        Some(c) => Reply::json(200, lifecycle::capture_body(&c)),
-                        None => not_found(&path),
-                    }
-                }
-                ("DELETE", ["packetcaptures", _]) => {
-                    let key = key(&sub, &rg, &nw, &rest_orig[1]);
-                    if !state.captures.contains_key(&key) {
-                        return Reply::empty(204);
-                    }
-                    lifecycle::start_operation(state, &sub, &rg, &nw, OpKind::Delete(key))
-                }
-                ("POST", ["packetcaptures", _, "stop"]) => {
-                    let key = key(&sub, &rg, &nw, &rest_orig[1]);
-                    if !state.captures.contains_key(&key) {
-                        return not_found(&path);
-                    }
-                    lifecycle::start_operation(state, &sub, &rg, &nw, OpKind::Stop(key))
-                }
-                ("POST", ["packetcaptures", _, "querystatus"]) => {
-                    let key = key(&sub, &rg, &nw, &rest_orig[1]);
-                    match state.captures.get(&key).cloned() {
-                        Some(c) => Reply::json(200, lifecycle::status_body(state, &key, &c)),
-                        None => not_found(&path),
-                    }
-                }
-                ("GET", ["operationresults", id]) => lifecycle::operation_result(state, id),
-                _ => arm_error(404, "NotFound", "no such operation"),
+            ..,
+        ]
+        | ["subscriptions", _, "providers", "microsoft.network", ..] => {
+            if let Some(refused) = check_network_version(&api_version) {
+                return refused;
+            }
+            network::route(state, &req, &api_version)
+        }
+        ["subscriptions", _, "resourcegroups", rg] if req.method == "GET" => {
+            if lifecycle::resource_group_exists(state, rg) {
+                Reply::json(
+                    200,
+                    json!({"id": format!("/subscriptions/{}/resourceGroups/{}", req.seg[1], req.seg[3]),
+                           "name": req.seg[3], "properties": {"provisioningState": "Succeeded"}}),
+                )
+            } else {
+                rg_not_found(req.seg[3])
             }
         }
         _ => arm_error(
@@ -333,6 +301,32 @@ fn answer(
     }
 }
 
+/// ARM's answer to a Microsoft.Network api-version it does not know: the
+/// server knows the stable versions from 2016-09-01 to 2025-07-01.
+fn check_network_version(v: &str) -> Option<Reply> {
+    let well_formed = v.len() >= 10
+        && v.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let date = v.get(..10).unwrap_or("");
+    if well_formed && (OLDEST_API_VERSION..=NEWEST_API_VERSION).contains(&date) {
+        return None;
+    }
+    Some(arm_error(
+        400,
+        "NoRegisteredProviderFound",
+        &format!(
+            "No registered resource provider found for location 'westus' and API version '{v}' \
+             for type 'networkWatchers'. The supported api-versions are \
+             '{OLDEST_API_VERSION}' to '{NEWEST_API_VERSION}'."
+        ),
+    ))
+}
+
 pub(crate) fn not_found(path: &str) -> Reply {
     arm_error(
         404,
@@ -341,21 +335,10 @@ pub(crate) fn not_found(path: &str) -> Reply {
     )
 }
 
-pub(crate) fn key(sub: &str, rg: &str, nw: &str, name: &str) -> CaptureKey {
-    (
-        sub.to_ascii_lowercase(),
-        rg.to_ascii_lowercase(),
-        nw.to_ascii_lowercase(),
-        name.to_ascii_lowercase(),
+pub(crate) fn rg_not_found(rg: &str) -> Reply {
+    arm_error(
+        404,
+        "ResourceGroupNotFound",
+        &format!("Resource group '{rg}' could not be found."),
     )
-}
-
-fn tracked(sub: &str, s: &SeedResource, provider: &str, kind: &str, type_name: &str) -> Value {
-    json!({
-        "name": s.name,
-        "id": format!("/subscriptions/{sub}/resourceGroups/{}/providers/{provider}/{kind}/{}", s.resource_group, s.name),
-        "type": type_name,
-        "location": s.location,
-        "properties": { "provisioningState": "Succeeded" },
-    })
 }

@@ -1,38 +1,16 @@
-//! The server's state: seeded VMs, scale sets and watchers, the captures
-//! created through it, pending operations, the test clock, recorded requests
-//! and injected faults.
+//! The server's state: the captures created through it, pending
+//! operations, the agents' state, the clock, recorded requests and
+//! injected faults.
 //!
-//! Everything sits behind one mutex: the server answers one test at a time
-//! and simplicity beats throughput here.
+//! Everything sits behind one mutex: the server answers one request at a
+//! time and simplicity beats throughput here.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::Instant;
 
 use serde_json::Value;
 
-/// Unix time of the test clock's zero: 2025-07-01T12:00:00Z.
-pub const CLOCK_BASE_UNIX: i64 = 1_751_371_200;
-
-/// A seeded VM, scale set or network watcher.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeedResource {
-    /// Resource group.
-    pub resource_group: String,
-    /// Name.
-    pub name: String,
-    /// Region.
-    pub location: String,
-}
-
-impl SeedResource {
-    /// A seed.
-    pub fn new(resource_group: &str, name: &str, location: &str) -> Self {
-        Self {
-            resource_group: resource_group.to_owned(),
-            name: name.to_owned(),
-            location: location.to_owned(),
-        }
-    }
-}
+use crate::config::ServerConfig;
 
 /// What an injected fault answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +24,14 @@ pub enum FaultKind {
     ServerError,
     /// 200 with a truncated JSON body.
     MalformedBody,
+    /// Any status with any JSON body (an ARM error with `details`, a
+    /// failed operation status...).
+    Json {
+        /// HTTP status.
+        status: u16,
+        /// The body.
+        body: Value,
+    },
     /// Any status with an ARM error body.
     Error {
         /// HTTP status.
@@ -123,16 +109,28 @@ pub struct RecordedRequest {
 /// Key of a capture: subscription, resource group, watcher, name (lowercase).
 pub(crate) type CaptureKey = (String, String, String, String);
 
+/// One capture session.
 #[derive(Debug, Clone)]
 pub(crate) struct Capture {
     pub id: String,
     pub name: String,
+    /// `properties` as stored (defaults filled, fields the api-version
+    /// lacks dropped).
     pub properties: Value,
     pub provisioning: &'static str,
+    /// Server time the capture started (create completed).
     pub started_at: Option<i64>,
-    pub stopped: Option<String>,
+    /// Server time it stopped, and why.
+    pub stopped: Option<(i64, String)>,
+    /// `packetCaptureError` entries; any makes the status Error.
+    pub errors: Vec<String>,
+    /// Whether its files were made (or their making failed).
+    pub finalized: bool,
+    /// Blob URLs of the files written for it.
+    pub files: Vec<String>,
     pub etag: u64,
-    pub target_missing: bool,
+    /// Lowercase id of the target VM or scale set.
+    pub target: String,
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +138,10 @@ pub(crate) enum OpKind {
     Create(CaptureKey),
     Stop(CaptureKey),
     Delete(CaptureKey),
+    /// Install the agent extension on a VM or scale set (lowercase id).
+    InstallAgent(String),
+    /// queryStatus computed asynchronously: the body is ready.
+    Status(Value),
 }
 
 #[derive(Debug, Clone)]
@@ -149,42 +151,36 @@ pub(crate) struct Operation {
     pub done: bool,
 }
 
-/// Server settings.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    /// When set, requests must carry `Authorization: Bearer <this>`.
-    pub required_token: Option<String>,
-    /// "InProgress" answers before an operation completes.
-    pub lro_polls: u32,
-    /// `Retry-After` on operation responses (seconds).
-    pub retry_after_secs: u32,
-    /// Items per list page (`nextLink` beyond).
-    pub page_size: usize,
-    /// Virtual machines (in every subscription).
-    pub vms: Vec<SeedResource>,
-    /// Scale sets.
-    pub scale_sets: Vec<SeedResource>,
-    /// Network watchers.
-    pub watchers: Vec<SeedResource>,
+/// The test clock: seconds since `CLOCK_BASE_UNIX`, moved by hand
+/// ([`Clock::advance`]) and, with a time scale, by real time.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    manual: i64,
+    scale: f64,
+    started: Instant,
 }
 
-impl Default for ServerConfig {
-    fn default() -> Self {
+impl Clock {
+    pub fn new(scale: f64) -> Self {
         Self {
-            required_token: None,
-            lro_polls: 1,
-            retry_after_secs: 0,
-            page_size: 50,
-            vms: vec![
-                SeedResource::new("rg2", "vm1", "westus"),
-                SeedResource::new("rg2", "vm2", "eastus"),
-            ],
-            scale_sets: vec![SeedResource::new("rg2", "vmss1", "westus")],
-            watchers: vec![
-                SeedResource::new("NetworkWatcherRG", "NetworkWatcher_westus", "westus"),
-                SeedResource::new("NetworkWatcherRG", "NetworkWatcher_eastus", "eastus"),
-            ],
+            manual: 0,
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                0.0
+            },
+            started: Instant::now(),
         }
+    }
+
+    /// Whole seconds since the clock's zero.
+    pub fn now(&self) -> i64 {
+        let scaled = self.started.elapsed().as_secs_f64() * self.scale;
+        self.manual.saturating_add(scaled as i64)
+    }
+
+    pub fn advance(&mut self, seconds: i64) {
+        self.manual = self.manual.saturating_add(seconds);
     }
 }
 
@@ -192,24 +188,31 @@ impl Default for ServerConfig {
 pub(crate) struct State {
     pub config: ServerConfig,
     pub base_url: String,
-    pub clock: i64,
+    pub clock: Clock,
     pub captures: BTreeMap<CaptureKey, Capture>,
     pub operations: HashMap<String, Operation>,
+    /// Lowercase VM / scale set id -> agent installed (and running).
+    pub agents: HashMap<String, bool>,
     pub requests: Vec<RecordedRequest>,
     pub faults: VecDeque<Fault>,
+    /// Storage uploads fail (StorageFailed) while set.
+    pub storage_down: bool,
     pub counter: u64,
 }
 
 impl State {
     pub fn new(config: ServerConfig, base_url: String) -> Self {
+        let clock = Clock::new(config.time_scale);
         Self {
             config,
             base_url,
-            clock: 0,
+            clock,
             captures: BTreeMap::new(),
             operations: HashMap::new(),
+            agents: HashMap::new(),
             requests: Vec::new(),
             faults: VecDeque::new(),
+            storage_down: false,
             counter: 0,
         }
     }
@@ -217,11 +220,6 @@ impl State {
     pub fn next_id(&mut self) -> u64 {
         self.counter += 1;
         self.counter
-    }
-
-    /// The test clock as unix seconds.
-    pub fn now_unix(&self) -> i64 {
-        CLOCK_BASE_UNIX + self.clock
     }
 
     /// Takes the first fault matching the request, if any.

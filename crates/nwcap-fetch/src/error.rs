@@ -182,7 +182,7 @@ impl FetchError {
                     s("wrong account or path? check the storage path of the capture")
                 }
                 _ => s(
-                    "no such blob: a capture file appears only after the capture has stopped (see 'nwcap capture status')",
+                    "no such blob: a capture file appears only after the capture has stopped (nwcap capture status NAME tells whether it has)",
                 ),
             },
             Self::Http { status: 412, .. } | Self::Changed { .. } => {

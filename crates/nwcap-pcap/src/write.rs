@@ -161,6 +161,42 @@ impl<W: Write> CaptureWriter<W> {
         Ok(true)
     }
 
+    /// Write a record the caller reshaped: cut shorter than captured, or
+    /// moved in time (the Network Watcher emulator of `nwcap-armtest`
+    /// applies a capture's byte limits and start time this way). Its bytes
+    /// are `rec.data` and its header is encoded from `rec`'s fields, never
+    /// copied: a 16-byte pcap record header in the output's byte order and
+    /// resolution, or a pcapng enhanced packet block. Returns false when
+    /// the record's interface has no place in the output (counted as
+    /// skipped).
+    pub fn write_shaped(&mut self, input: usize, rec: &Record<'_>) -> Result<bool, WriteError> {
+        let Some(route) = self.plan.route(input, rec.interface)? else {
+            self.stats.skipped += 1;
+            return Ok(false);
+        };
+        self.scratch.clear();
+        match self.plan.format() {
+            OutputFormat::Pcap => encode::pcap_record(
+                &mut self.scratch,
+                self.plan.endian(),
+                self.plan.pcap_nanos(),
+                rec,
+            ),
+            OutputFormat::PcapNg => encode::epb(
+                &mut self.scratch,
+                self.plan.endian(),
+                route.out,
+                route.tsresol,
+                rec,
+            ),
+        }
+        self.out.write_all(&self.scratch)?;
+        self.stats.encoded += 1;
+        self.stats.records += 1;
+        self.stats.bytes += self.scratch.len() as u64;
+        Ok(true)
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> &WriteStats {
         &self.stats

@@ -56,7 +56,11 @@ where
 pub fn check(data: &[u8]) {
     if let Ok(pc) = serde_json::from_slice::<PacketCapture>(data) {
         round_trip("capture", &pc);
-        let _ = nwcap_arm::validate::validate_properties(&pc.properties);
+        for version in ["2025-07-01", "2022-01-01"] {
+            if let Ok(v) = nwcap_arm::ApiVersion::parse(version) {
+                let _ = nwcap_arm::validate::check_properties(&pc.properties, &v);
+            }
+        }
         if let Some(name) = &pc.name {
             let _ = nwcap_arm::validate::validate_name(name);
         }

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use nwcap_arm::Raw;
 use nwcap_arm::types::{CaptureFilter, PacketCapture, PacketCaptureStatus, describe_stop_reason};
+use nwcap_arm::{Raw, WatcherRef};
 use serde_json::Value;
 
 use crate::escape::terminal;
@@ -143,19 +143,23 @@ pub fn status_table(st: &PacketCaptureStatus) -> String {
     rows(&pairs)
 }
 
-/// Table of a list of captures, one per line.
-pub fn list_table(items: &[Raw<PacketCapture>]) -> String {
-    let header = [
+/// Table of a list of captures, one per line; with `with_watcher`, a
+/// first column says which watcher (RG/NAME) each belongs to.
+pub fn list_table(items: &[(WatcherRef, Raw<PacketCapture>)], with_watcher: bool) -> String {
+    let mut header = vec![
         "NAME",
         "PROVISIONING",
         "TARGET",
         "TIME LIMIT",
         "STORAGE PATH",
     ];
-    let mut lines: Vec<[String; 5]> = vec![header.map(str::to_owned)];
-    for item in items {
+    if with_watcher {
+        header.insert(0, "WATCHER");
+    }
+    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+    for (w, item) in items {
         let p = &item.value.properties;
-        lines.push([
+        let mut line = vec![
             or_dash(item.value.name.clone()),
             or_dash(p.provisioning_state.as_ref().map(ToString::to_string)),
             p.target.rsplit('/').next().unwrap_or_default().to_owned(),
@@ -166,9 +170,13 @@ pub fn list_table(items: &[Raw<PacketCapture>]) -> String {
                     .clone()
                     .or_else(|| p.storage_location.file_path.clone()),
             ),
-        ]);
+        ];
+        if with_watcher {
+            line.insert(0, format!("{}/{}", w.resource_group, w.name));
+        }
+        lines.push(line);
     }
-    let mut widths = [0usize; 5];
+    let mut widths = vec![0usize; header.len()];
     for l in &lines {
         for (w, c) in widths.iter_mut().zip(l) {
             *w = (*w).max(terminal(c).chars().count());
@@ -177,7 +185,7 @@ pub fn list_table(items: &[Raw<PacketCapture>]) -> String {
     let mut out = String::new();
     for l in &lines {
         let mut line = String::new();
-        for (i, (c, w)) in l.iter().zip(widths).enumerate() {
+        for (i, (c, w)) in l.iter().zip(&widths).enumerate() {
             if i + 1 == l.len() {
                 line.push_str(&terminal(c));
             } else {

@@ -2,7 +2,8 @@
 //! to its storage path (and its filters).
 //!
 //! The fetcher itself takes URLs; this is the only place where `fetch`
-//! talks to ARM. It reads the capture resource first (for
+//! talks to ARM, through the same connection and watcher resolution as
+//! `nwcap capture` ([`crate::cmd::target`]). It reads the capture resource first (for
 //! `storageLocation.storagePath`, and `filters` which `analyze` re-applies),
 //! so a capture that saves to the VM's disk only is refused before any
 //! waiting. Then its status: the file exists only after the capture has
@@ -14,27 +15,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use nwcap_arm::types::{CaptureFilter, CaptureStatus};
-use nwcap_arm::{ArmClient, ClientOptions, WatcherRef};
 
-/// Flags that locate a capture (used only when SOURCE is a capture name).
-#[derive(Debug, Clone, clap::Args)]
-pub struct CaptureArgs {
-    /// Subscription of the network watcher (capture name sources).
-    #[arg(long, env = "AZURE_SUBSCRIPTION_ID")]
-    pub subscription: Option<String>,
-    /// Region of the default watcher `NetworkWatcher_<region>` in `NetworkWatcherRG`.
-    #[arg(long)]
-    pub location: Option<String>,
-    /// Network watcher as RESOURCE_GROUP/NAME (instead of --location).
-    #[arg(long, value_name = "RG/NAME")]
-    pub watcher: Option<String>,
-    /// ARM endpoint (sovereign clouds, tests).
-    #[arg(long, env = "NWCAP_ARM_ENDPOINT", default_value = nwcap_arm::DEFAULT_ENDPOINT)]
-    pub arm_endpoint: String,
-    /// ARM credential, filled in when settings are resolved.
-    #[arg(skip)]
-    pub credential: Option<nwcap_arm::auth::Credential>,
-}
+use crate::cmd::target::{Arm, quote};
 
 /// Polling flags for waiting until a capture stops (as `nwcap capture wait`).
 #[derive(Debug, Clone, clap::Args)]
@@ -69,28 +51,6 @@ impl WaitArgs {
     }
 }
 
-impl CaptureArgs {
-    fn watcher(&self) -> anyhow::Result<WatcherRef> {
-        let Some(sub) = self.subscription.as_deref() else {
-            bail!("a capture name needs --subscription (or AZURE_SUBSCRIPTION_ID)");
-        };
-        match (&self.watcher, &self.location) {
-            (Some(w), _) => {
-                let (rg, name) = w
-                    .split_once('/')
-                    .context("--watcher must be RESOURCE_GROUP/NAME")?;
-                Ok(WatcherRef {
-                    subscription: sub.to_owned(),
-                    resource_group: rg.to_owned(),
-                    name: name.to_owned(),
-                })
-            }
-            (None, Some(loc)) => Ok(WatcherRef::default_for_region(sub, loc)),
-            (None, None) => bail!("a capture name needs --location or --watcher"),
-        }
-    }
-}
-
 /// A capture resolved for download.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -102,22 +62,18 @@ pub struct Resolved {
     pub filters: Vec<CaptureFilter>,
 }
 
-/// Reads capture `name`, and with `wait` polls until it has stopped; without,
-/// a capture still running is an error with a hint. Status changes while
-/// waiting go to stderr unless `quiet`.
+/// Reads capture `name` (its watcher found as `nwcap capture` finds it),
+/// and with `wait` polls until it has stopped; without, a capture still
+/// running is an error with a hint. Status changes while waiting go to
+/// stderr unless `quiet`.
 pub async fn resolve(
     name: &str,
-    args: &CaptureArgs,
+    arm: &Arm,
     wait: Option<Poll>,
     quiet: bool,
 ) -> anyhow::Result<Resolved> {
-    let credential = args.credential.clone().context("no credential for arm")?;
-    let watcher = args.watcher()?;
-    let options = ClientOptions {
-        endpoint: args.arm_endpoint.clone(),
-        ..ClientOptions::default()
-    };
-    let client = ArmClient::new(credential, options)?;
+    let watcher = arm.watcher_for_capture(name).await?;
+    let client = &arm.client;
     let capture = client
         .get_capture(&watcher, name)
         .await
@@ -135,16 +91,33 @@ pub async fn resolve(
             let mut last: Option<CaptureStatus> = None;
             let done = client
                 .wait_capture(&watcher, name, poll.interval, poll.timeout, |st| {
-                    if !quiet && st.packet_capture_status != last {
-                        if let Some(s) = &st.packet_capture_status {
-                            eprintln!("nwcap: {name}: {s} ({})", s.describe());
-                        }
-                        last = st.packet_capture_status.clone();
+                    if !quiet
+                        && st.packet_capture_status != last
+                        && let Some(s) = &st.packet_capture_status
+                    {
+                        eprintln!("nwcap: {name}: {s} ({})", s.describe());
                     }
+                    last = st.packet_capture_status.clone();
                 })
-                .await
-                .with_context(|| format!("waiting for capture '{name}'"))?;
-            done.value.packet_capture_status
+                .await;
+            match done {
+                Ok(done) => done.value.packet_capture_status,
+                Err(nwcap_arm::ArmError::Timeout { seconds, .. }) => {
+                    let state = last.as_ref().map_or_else(
+                        || "in an unknown state".to_owned(),
+                        |s| format!("{s} ({})", s.describe()),
+                    );
+                    let (q, flags) = (quote(name), arm.flags(&watcher));
+                    bail!(
+                        "timed out after {seconds} s waiting for capture '{name}' to stop; it is still {state}\n\
+                         hint: wait for it with 'nwcap capture wait {q}{flags}', or stop it now with \
+                         'nwcap capture stop {q}{flags}'"
+                    );
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("waiting for capture '{name}'"));
+                }
+            }
         }
         None => {
             client
@@ -159,8 +132,10 @@ pub async fn resolve(
         Some(CaptureStatus::Stopped) | None => {}
         Some(s @ (CaptureStatus::Running | CaptureStatus::NotStarted)) => bail!(
             "capture '{name}' is {}: its file appears only after it stops\n\
-             hint: stop it with 'nwcap capture stop {name}', or add --wait to wait until it stops",
-            s.describe()
+             hint: stop it with 'nwcap capture stop {}{}', or add --wait to wait until it stops",
+            s.describe(),
+            quote(name),
+            arm.flags(&watcher)
         ),
         Some(s) => {
             if !s.is_final() {

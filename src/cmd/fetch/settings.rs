@@ -14,8 +14,9 @@ use nwcap_fetch::auth::ConnectionString;
 use nwcap_fetch::sas::AccountKey;
 use nwcap_fetch::{Credential, Day, FetchOptions, SafeUrl, Selection, Source};
 
-use super::capture::{self, CaptureArgs, Poll};
+use super::capture::{self, Poll};
 use super::{parse_day, parse_size, token};
+use crate::cmd::target::ArmArgs;
 
 /// Download and storage flags shared by `fetch` and `analyze`.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,11 +48,10 @@ pub struct StorageArgs {
     /// Send no credential (public container).
     #[arg(long)]
     pub anonymous: bool,
-    /// Entra ID bearer token to use as is (ARM, and Storage at https://storage.azure.com).
-    #[arg(long, env = "NWCAP_ACCESS_TOKEN", hide_env_values = true)]
-    pub access_token: Option<String>,
+    /// ARM: where a capture name is looked up (as `nwcap capture` does),
+    /// and `--access-token` for Storage too.
     #[command(flatten)]
-    pub capture: CaptureArgs,
+    pub arm: ArmArgs,
 }
 
 /// What SOURCE names, before any request.
@@ -59,7 +59,7 @@ pub(crate) enum SourceSpec {
     /// A URL or container path: ready to fetch.
     Ready(Source),
     /// A packet capture name: its storage path comes from ARM.
-    Capture(String, CaptureArgs),
+    Capture(String, Box<ArmArgs>),
 }
 
 /// Resolved settings.
@@ -116,7 +116,7 @@ impl Settings {
                 cs.as_ref().map(|c| &c.blob_endpoint),
             )?)
         } else if !source.contains('/') {
-            SourceSpec::Capture(source.to_owned(), args.capture.clone())
+            SourceSpec::Capture(source.to_owned(), Box::new(args.arm.clone()))
         } else if let Some(cs) = &cs {
             let src =
                 Source::from_endpoint(&cs.blob_endpoint, &cs.account, source, cs.credential().1)?;
@@ -128,8 +128,8 @@ impl Settings {
         };
         let chain = || {
             let opts = nwcap_arm::auth::CredentialOptions {
-                access_token: args.access_token.clone().map(nwcap_arm::Secret::new),
-                arm_endpoint: Some(args.capture.arm_endpoint.clone()),
+                access_token: args.arm.access_token.clone().filter(|t| !t.is_empty()),
+                arm_endpoint: Some(args.arm.arm_endpoint.clone()),
             };
             nwcap_arm::auth::Credential::from_options(&opts)
         };
@@ -145,14 +145,6 @@ impl Settings {
             Credential::Anonymous
         } else {
             Credential::Token(Arc::new(token::ChainCredential(chain())))
-        };
-        // ARM itself always uses the token chain (or --access-token).
-        let spec = match spec {
-            SourceSpec::Capture(name, mut c) => {
-                c.credential = Some(chain());
-                SourceSpec::Capture(name, c)
-            }
-            s => s,
         };
         Ok(Self {
             source: spec,
@@ -184,18 +176,19 @@ impl StorageAuth {
     }
 }
 
-/// The capture resolved through ARM, then its storage path as a source.
+/// The capture resolved through ARM (the token chain or --access-token,
+/// whatever the storage credential), then its storage path as a source.
 pub(crate) async fn capture_source(
     name: &str,
-    args: &CaptureArgs,
+    args: &ArmArgs,
     storage: &StorageAuth,
     wait: Option<Poll>,
-    verbose: bool,
-    quiet: bool,
+    global: &crate::global::Global,
 ) -> anyhow::Result<(Source, capture::Resolved)> {
-    let resolved = capture::resolve(name, args, wait, quiet).await?;
+    let arm = args.connect(global, &[])?;
+    let resolved = capture::resolve(name, &arm, wait, global.quiet).await?;
     let url = SafeUrl::parse(&resolved.storage_path).context("invalid storage path")?;
-    if verbose {
+    if global.verbose > 0 {
         eprintln!("nwcap: capture '{name}' is at {url}");
     }
     let endpoint = storage.connection.as_ref().map(|c| &c.blob_endpoint);

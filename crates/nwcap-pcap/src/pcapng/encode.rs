@@ -124,6 +124,20 @@ pub(crate) fn epb(buf: &mut Vec<u8>, e: Endian, if_id: u32, tsresol: Tsresol, re
     close(buf, e, start, false);
 }
 
+/// A classic pcap record header (seconds, fraction, caplen, origlen) and
+/// the bytes of `rec`, in byte order `e`, the fraction in nanoseconds when
+/// `nanos` (the file's magic says which). Times before 1970 are written as 0.
+pub(crate) fn pcap_record(buf: &mut Vec<u8>, e: Endian, nanos: bool, rec: &Record<'_>) {
+    let ns = u64::try_from(rec.ts).unwrap_or(0);
+    let secs = u32::try_from(ns / 1_000_000_000).unwrap_or(u32::MAX);
+    let frac = (ns % 1_000_000_000) as u32;
+    u32b(buf, e, secs);
+    u32b(buf, e, if nanos { frac } else { frac / 1000 });
+    u32b(buf, e, rec.caplen());
+    u32b(buf, e, rec.origlen);
+    buf.extend_from_slice(rec.data);
+}
+
 /// Rewrites the interface id of a copied packet block (EPB: u32, obsolete
 /// PB: u16). False when the block names no interface (simple packet block)
 /// or the id does not fit.

@@ -245,6 +245,16 @@ impl Plan {
         self.header.clone()
     }
 
+    /// Whether a pcap output's timestamps are in nanoseconds (its magic).
+    pub(super) fn pcap_nanos(&self) -> bool {
+        let magic = self.header.get(..4).map(|m| [m[0], m[1], m[2], m[3]]);
+        let v = magic.map(|m| match self.endian {
+            Endian::Little => u32::from_le_bytes(m),
+            Endian::Big => u32::from_be_bytes(m),
+        });
+        v == Some(0xA1B2_3C4D)
+    }
+
     pub(super) fn route(&self, input: usize, interface: u32) -> Result<Option<Route>, WriteError> {
         let r = self
             .routes

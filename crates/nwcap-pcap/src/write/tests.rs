@@ -324,3 +324,60 @@ fn records_from_another_input_are_refused() {
         Err(WriteError::NoRecord { .. })
     ));
 }
+
+#[test]
+fn shaped_records_are_encoded_from_their_fields() {
+    let e_in = [Endian::Little, Endian::Big];
+    for e in e_in {
+        for nanos in [false, true] {
+            let input = pcap(e, nanos, 1, 1500, &[(10, 5, b"abcdef"), (11, 7, b"ghij")]);
+            let cap = open("in.pcap", input);
+            let idx = cap.index();
+            let plan = Plan::new(&[&idx]);
+            let mut w = CaptureWriter::new(Vec::new(), plan).unwrap();
+            for r in idx.all_records() {
+                let shaped = Record {
+                    ts: r.ts + 1_000_000_000,
+                    data: &r.data[..3],
+                    ..r
+                };
+                assert!(w.write_shaped(0, &shaped).unwrap());
+            }
+            let (out, stats) = w.finish().unwrap();
+            assert_eq!(stats.encoded, 2);
+            let unit = if nanos { 1 } else { 1000 };
+            assert_eq!(
+                records(out),
+                vec![
+                    (11_000_000_000 + 5 * unit, 16, b"abc".to_vec(), 1),
+                    (12_000_000_000 + 7 * unit, 14, b"ghi".to_vec(), 1),
+                ],
+                "{e:?} nanos={nanos}"
+            );
+        }
+    }
+    // pcapng inputs get enhanced packet blocks.
+    let input = pcapng(
+        Endian::Little,
+        &[(1, None)],
+        &[(0, 5_000_000, b"xyz1", None)],
+    );
+    let cap = open("in.pcapng", input);
+    let idx = cap.index();
+    let mut w = CaptureWriter::new(Vec::new(), Plan::new(&[&idx])).unwrap();
+    for r in idx.all_records() {
+        w.write_shaped(
+            0,
+            &Record {
+                data: &r.data[..2],
+                ..r
+            },
+        )
+        .unwrap();
+    }
+    let (out, _) = w.finish().unwrap();
+    let got = records(out);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].2, b"xy".to_vec());
+    assert_eq!(got[0].1, 4);
+}
