@@ -3,6 +3,7 @@
 
 mod analyze;
 mod capture;
+mod cases;
 mod engine;
 mod fetch;
 mod filter;

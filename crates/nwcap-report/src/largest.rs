@@ -41,9 +41,9 @@ pub struct FlowRow {
     /// Packets from the responder.
     pub resp_pkts: u64,
     /// Wire bytes from the originator.
-    pub orig_bytes: u64,
+    pub orig_wire_bytes: u64,
     /// Wire bytes from the responder.
-    pub resp_bytes: u64,
+    pub resp_wire_bytes: u64,
     /// Retransmitted TCP segments.
     pub retransmits: u64,
     /// DNS question, TLS server name or HTTP host, when one was seen.
@@ -68,9 +68,9 @@ impl FlowRow {
             conn_state: f.conn_state().to_owned(),
             orig_pkts: f.orig.pkts,
             resp_pkts: f.resp.pkts,
-            orig_bytes: f.orig.bytes,
-            resp_bytes: f.resp.bytes,
-            retransmits: f.retransmits,
+            orig_wire_bytes: f.orig.bytes,
+            resp_wire_bytes: f.resp.bytes,
+            retransmits: f.analysis.retransmissions,
             name: f
                 .dns_query()
                 .or_else(|| f.tls_sni())
@@ -82,7 +82,7 @@ impl FlowRow {
 
     /// Wire bytes of both directions.
     pub fn bytes(&self) -> u64 {
-        self.orig_bytes + self.resp_bytes
+        self.orig_wire_bytes + self.resp_wire_bytes
     }
 
     /// Packets of both directions.

@@ -209,14 +209,14 @@ pub fn rankings(d: &ReportData) -> Markup {
             p.note { "The numbers of " code { "nwcap top --by talkers|conversations|ports|services" } ": wire bytes and packets of both directions, ordered by bytes, packets, flows, then name." }
             h3 { "Talkers (" (of(r.talkers.rows.len(), r.talkers.groups)) " addresses)" }
             table #talkers {
-                thead { tr { th { "addr" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th.n { "tx_bytes" } th.n { "rx_bytes" } th { "bytes" } } }
+                thead { tr { th { "addr" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th.n { "tx_bytes" } th.n { "rx_bytes" } th { "bytes" } } }
                 tbody { @for t in &r.talkers.rows {
                     tr { td.w { (wire(&t.addr)) } (sums_cells(&t.sums)) (num(t.tx_bytes)) (num(t.rx_bytes)) (bar(t.sums.bytes, tmax)) }
                 } }
             }
             h3 { "Conversations (" (of(r.conversations.rows.len(), r.conversations.groups)) " address pairs)" }
             table #conversations {
-                thead { tr { th { "addr_a" } th { "addr_b" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th.n { "bytes_a_to_b" } th.n { "bytes_b_to_a" } th { "bytes" } } }
+                thead { tr { th { "addr_a" } th { "addr_b" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th.n { "bytes_a_to_b" } th.n { "bytes_b_to_a" } th { "bytes" } } }
                 tbody { @for c in &r.conversations.rows {
                     tr { td.w { (wire(&c.addr_a)) } td.w { (wire(&c.addr_b)) } (sums_cells(&c.sums)) (num(c.bytes_a_to_b)) (num(c.bytes_b_to_a)) (bar(c.sums.bytes, cmax)) }
                 } }
@@ -225,7 +225,7 @@ pub fn rankings(d: &ReportData) -> Markup {
                 div {
                     h3 { "Responder ports (" (of(r.ports.rows.len(), r.ports.groups)) ")" }
                     table #ports {
-                        thead { tr { th { "proto" } th.n { "resp_p" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th { "bytes" } } }
+                        thead { tr { th { "proto" } th.n { "resp_p" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th { "bytes" } } }
                         tbody { @for p in &r.ports.rows {
                             tr { td { (p.proto) } td.n { (p.resp_p.map(|v| v.to_string()).unwrap_or_default()) } (sums_cells(&p.sums)) (bar(p.sums.bytes, pmax)) }
                         } }
@@ -234,14 +234,14 @@ pub fn rankings(d: &ReportData) -> Markup {
                 div {
                     h3 { "Services (" (of(r.services.rows.len(), r.services.groups)) ")" }
                     table #services {
-                        thead { tr { th { "service" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th { "bytes" } } }
+                        thead { tr { th { "service" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th { "bytes" } } }
                         tbody { @for s in &r.services.rows {
                             tr { td { (s.name.as_deref().unwrap_or("-")) } (sums_cells(&s.sums)) (bar(s.sums.bytes, smax)) }
                         } }
                     }
                     h3 { "Protocols" }
                     table #protocols {
-                        thead { tr { th { "proto" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th { "bytes" } } }
+                        thead { tr { th { "proto" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th { "bytes" } } }
                         tbody { @for s in &r.protocols.rows {
                             tr { td { (s.name.as_deref().unwrap_or("-")) } (sums_cells(&s.sums)) (bar(s.sums.bytes, prmax)) }
                         } }
@@ -391,7 +391,7 @@ pub fn largest(d: &ReportData) -> Markup {
                     thead { tr {
                         th { "uid" } th { "ts (UTC)" } th.n { "duration" } th { "proto" } th { "orig_h" } th.n { "orig_p" }
                         th { "resp_h" } th.n { "resp_p" } th { "service" } th { "conn_state" } th.n { "pkts" }
-                        th.n { "orig_bytes" } th.n { "resp_bytes" } th.n { "bytes" } th.n { "retransmits" } th { "name" } @if files { th { "file" } }
+                        th.n { "orig_wire_bytes" } th.n { "resp_wire_bytes" } th.n { "wire_bytes" } th.n { "retransmits" } th { "name" } @if files { th { "file" } }
                     } }
                     tbody { @for r in rows {
                         tr {
@@ -405,7 +405,7 @@ pub fn largest(d: &ReportData) -> Markup {
                             td.n data-v=(port(r.resp_p)) { (port(r.resp_p)) }
                             td { (r.service.as_deref().unwrap_or("")) }
                             td { (r.conn_state) }
-                            (num(r.pkts())) (num(r.orig_bytes)) (num(r.resp_bytes)) (num(r.bytes())) (num(r.retransmits))
+                            (num(r.pkts())) (num(r.orig_wire_bytes)) (num(r.resp_wire_bytes)) (num(r.bytes())) (num(r.retransmits))
                             td { (wire(r.name.as_deref().unwrap_or(""))) }
                             @if files { td { (wire(d.file_names.get(r.file as usize).map_or("", String::as_str))) } }
                         }
