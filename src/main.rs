@@ -41,6 +41,8 @@ enum Command {
     Flows(cmd::flows::Args),
     /// Top talkers, ports, services, protocols or conversations of the flow table.
     Top(cmd::top::Args),
+    /// One self-contained HTML page of pictures: throughput, top talkers, connection outcomes, largest flows.
+    Report(Box<cmd::report::Args>),
     /// Which capture source each file belongs to (Network Watcher's storage layout), without opening it.
     Sources(cmd::sources::Args),
 }
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(*args, &global),
         Command::Flows(args) => cmd::flows::run(args, &global),
         Command::Top(args) => cmd::top::run(args, &global),
+        Command::Report(args) => cmd::report::run(*args, &global),
         Command::Sources(args) => cmd::sources::run(args, &global),
     };
     match result {

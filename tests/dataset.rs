@@ -85,9 +85,16 @@ fn sources_follow_the_storage_layout() {
             {"source": "web1", "files": [names[0], names[2]]},
         ])
     );
-    let text = ok(&nwcap(&["sources", "--source", "fleet", &names[0], &names[3]]));
+    let text = ok(&nwcap(&[
+        "sources", "--source", "fleet", &names[0], &names[3],
+    ]));
     assert_eq!(text, format!("fleet\t{}\nfleet\t{}\n", names[0], names[3]));
-    let text = ok(&nwcap(&["sources", "--source-per-file", &names[0], &names[3]]));
+    let text = ok(&nwcap(&[
+        "sources",
+        "--source-per-file",
+        &names[0],
+        &names[3],
+    ]));
     assert_eq!(
         text,
         format!(
@@ -106,11 +113,27 @@ fn sources_follow_the_storage_layout() {
 fn two_vms_capturing_one_conversation_give_two_rows() {
     let d = tempfile::tempdir().expect("tmp");
     let bytes = pcap(&traffic(3, 0, 1));
-    let a = put(d.path(), &format!("{VMS}/vma/2025/01/31/packetcapture_1.cap"), &bytes);
-    let b = put(d.path(), &format!("{VMS}/vmb/2025/01/31/packetcapture_1.cap"), &bytes);
+    let a = put(
+        d.path(),
+        &format!("{VMS}/vma/2025/01/31/packetcapture_1.cap"),
+        &bytes,
+    );
+    let b = put(
+        d.path(),
+        &format!("{VMS}/vmb/2025/01/31/packetcapture_1.cap"),
+        &bytes,
+    );
     let cols = "source,community_id,orig_p,orig_pkts";
     let out = ok(&nwcap(&[
-        "flows", "--format", "csv", "--columns", cols, "--sort", "orig_p:asc,source:asc", s(&a), s(&b),
+        "flows",
+        "--format",
+        "csv",
+        "--columns",
+        cols,
+        "--sort",
+        "orig_p:asc,source:asc",
+        s(&a),
+        s(&b),
     ]));
     let rows: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(rows.len(), 12, "{out}");
@@ -122,13 +145,27 @@ fn two_vms_capturing_one_conversation_give_two_rows() {
     // One source named on the command line: one stream, one row per
     // conversation.
     let out = ok(&nwcap(&[
-        "flows", "--format", "csv", "--columns", cols, "--source", "both", s(&a), s(&b),
+        "flows",
+        "--format",
+        "csv",
+        "--columns",
+        cols,
+        "--source",
+        "both",
+        s(&a),
+        s(&b),
     ]));
     assert_eq!(out.lines().count(), 7, "{out}");
     assert!(out.lines().skip(1).all(|l| l.starts_with("both,")));
     // top over both sources sums what each saw.
     let top = ok(&nwcap(&[
-        "top", "--by", "protocols", "--format", "csv", s(&a), s(&b),
+        "top",
+        "--by",
+        "protocols",
+        "--format",
+        "csv",
+        s(&a),
+        s(&b),
     ]));
     assert!(top.contains("tcp,6,"), "{top}");
 }
@@ -138,9 +175,21 @@ fn a_dataset_is_partitioned_replaced_by_its_own_run_and_kept_when_a_run_fails() 
     let d = tempfile::tempdir().expect("tmp");
     let caps = d.path().join("caps");
     // vma: two hours (22:13 and 23:13 UTC); vmb: one.
-    let a1 = put(&caps, &format!("{VMS}/vma/x/packetcapture_1.cap"), &pcap(&traffic(50, 0, 1)));
-    let a2 = put(&caps, &format!("{VMS}/vma/x/packetcapture_2.cap"), &pcap(&traffic(30, 3_600_000, 2)));
-    let b1 = put(&caps, &format!("{VMS}/vmb/x/packetcapture_1.cap"), &pcap(&traffic(20, 0, 3)));
+    let a1 = put(
+        &caps,
+        &format!("{VMS}/vma/x/packetcapture_1.cap"),
+        &pcap(&traffic(50, 0, 1)),
+    );
+    let a2 = put(
+        &caps,
+        &format!("{VMS}/vma/x/packetcapture_2.cap"),
+        &pcap(&traffic(30, 3_600_000, 2)),
+    );
+    let b1 = put(
+        &caps,
+        &format!("{VMS}/vmb/x/packetcapture_1.cap"),
+        &pcap(&traffic(20, 0, 3)),
+    );
     let ds = d.path().join("ds");
     let run = |files: &[&Path]| {
         let mut args = vec!["flows", "--dataset", s(&ds)];
@@ -153,7 +202,10 @@ fn a_dataset_is_partitioned_replaced_by_its_own_run_and_kept_when_a_run_fails() 
     let tag = |src: &str| {
         use sha2::Digest;
         let h = sha2::Sha256::digest(src.as_bytes());
-        h.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>()
+        h.iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     };
     let (ta, tb) = (tag("vma"), tag("vmb"));
     assert_eq!(
@@ -166,8 +218,15 @@ fn a_dataset_is_partitioned_replaced_by_its_own_run_and_kept_when_a_run_fails() 
     );
     let df = read_parquet(&ds.join(names[0]));
     assert_eq!(df.height(), 100, "50 TCP + 50 UDP flows");
-    let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
-    assert!(!cols.contains(&"source".to_string()), "a partition column stays in the path");
+    let cols: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        !cols.contains(&"source".to_string()),
+        "a partition column stays in the path"
+    );
     assert!(cols.contains(&"uid".to_string()) && cols.contains(&"file".to_string()));
     assert!(matches!(
         df.column("ts").expect("ts").dtype(),
@@ -190,7 +249,11 @@ fn a_dataset_is_partitioned_replaced_by_its_own_run_and_kept_when_a_run_fails() 
     );
 
     // A run that reads nothing changes nothing.
-    let bad = put(&caps, &format!("{VMS}/vma/x/packetcapture_9.cap"), b"not a capture");
+    let bad = put(
+        &caps,
+        &format!("{VMS}/vma/x/packetcapture_9.cap"),
+        b"not a capture",
+    );
     let o = run(&[&bad]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(tree(&ds), now);
@@ -204,11 +267,23 @@ fn a_dataset_is_partitioned_replaced_by_its_own_run_and_kept_when_a_run_fails() 
 fn partitions_and_columns_are_chosen_and_checked() {
     let d = tempfile::tempdir().expect("tmp");
     let caps = d.path().join("caps");
-    let a = put(&caps, &format!("{VMS}/vma/x/1.cap"), &pcap(&traffic(5, 0, 1)));
+    let a = put(
+        &caps,
+        &format!("{VMS}/vma/x/1.cap"),
+        &pcap(&traffic(5, 0, 1)),
+    );
     let b = put(&caps, "rg2/vm:b/other.cap", &pcap(&traffic(5, 0, 2)));
     let ds = d.path().join("ds");
     ok(&nwcap(&[
-        "flows", "--dataset", s(&ds), "--partition-by", "date", "--columns", "source,uid,proto", s(&a), s(&b),
+        "flows",
+        "--dataset",
+        s(&ds),
+        "--partition-by",
+        "date",
+        "--columns",
+        "source,uid,proto",
+        s(&a),
+        s(&b),
     ]));
     let t = tree(&ds);
     assert_eq!(t.len(), 2, "{:?}", t.keys());
@@ -216,16 +291,33 @@ fn partitions_and_columns_are_chosen_and_checked() {
     for name in t.keys() {
         assert!(name.starts_with("date=2023-11-14/part-00000-"), "{name}");
         let df = read_parquet(&ds.join(name));
-        let cols: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+        let cols: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
         assert_eq!(cols, ["source", "uid", "proto"]);
-        let src = df.column("source").expect("source").str().expect("str").get(0).map(str::to_string);
+        let src = df
+            .column("source")
+            .expect("source")
+            .str()
+            .expect("str")
+            .get(0)
+            .map(str::to_string);
         sources.push(src.unwrap_or_default());
     }
     sources.sort();
     assert_eq!(sources, ["other", "vma"]);
     // A source name with characters a folder name cannot hold as is.
     let ds2 = d.path().join("ds2");
-    ok(&nwcap(&["flows", "--dataset", s(&ds2), "--source", "rg2/vm:b", s(&b)]));
+    ok(&nwcap(&[
+        "flows",
+        "--dataset",
+        s(&ds2),
+        "--source",
+        "rg2/vm:b",
+        s(&b),
+    ]));
     assert!(ds2.join("source=rg2%2Fvm%3Ab").is_dir());
 
     for (args, want) in [

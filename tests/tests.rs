@@ -3,6 +3,7 @@
 
 mod analyze;
 mod capture;
+mod cases;
 mod dataset;
 mod engine;
 mod fetch;
@@ -11,6 +12,7 @@ mod flows;
 mod info;
 mod mutation;
 mod readme;
+mod report;
 mod spark;
 mod support;
 mod zeek;

@@ -6,7 +6,6 @@
 //! The rule itself is the engine's: [`nwcap_engine::sources`].
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use nwcap_engine::SourceRule;
@@ -24,11 +23,7 @@ pub struct SourceArgs {
     #[arg(long = "source", value_name = "NAME", help_heading = "Capture sources")]
     pub source_name: Option<String>,
     /// Every file is its own capture source (named by its file name).
-    #[arg(
-        long,
-        conflicts_with = "source_name",
-        help_heading = "Capture sources"
-    )]
+    #[arg(long, conflicts_with = "source_name", help_heading = "Capture sources")]
     pub source_per_file: bool,
 }
 
@@ -115,12 +110,4 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The inputs of `files` grouped by `rule` (standard input, `-`, is one
-/// input like the others).
-pub fn groups(files: &[PathBuf], rule: &SourceRule) -> Vec<nwcap_engine::Group> {
-    let inputs: Vec<nwcap_engine::Input> =
-        files.iter().map(nwcap_engine::Input::from_arg).collect();
-    nwcap_engine::by_source(&inputs, rule)
 }

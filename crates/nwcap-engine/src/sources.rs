@@ -78,7 +78,10 @@ fn segments(name: &str) -> Vec<&str> {
 /// A file name without its extension(s) (`a.cap` -> `a`, `a.pcap.gz` ->
 /// `a`).
 fn stem(file: &str) -> &str {
-    file.split('.').next().filter(|s| !s.is_empty()).unwrap_or(file)
+    file.split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(file)
 }
 
 fn after<'a>(segs: &[&'a str], key: &str) -> Option<&'a str> {
@@ -239,7 +242,12 @@ pub fn plan(names: &[&str], rule: &SourceRule) -> Vec<SourcePlan> {
             let mut wanted: Vec<(Key, Vec<usize>)> = by_key.into_iter().collect();
             if !rest.is_empty() {
                 let rest_names: Vec<&str> = rest.iter().map(|&i| names[i]).collect();
-                let key = (String::new(), String::new(), common_name(&rest_names), false);
+                let key = (
+                    String::new(),
+                    String::new(),
+                    common_name(&rest_names),
+                    false,
+                );
                 wanted.push((key, rest));
             }
             finish(wanted)
@@ -359,7 +367,10 @@ mod tests {
             // Not the layout.
             ("caps/vm1/a.cap", None),
             ("x/providers/microsoft.compute/virtualmachines/vm1", None),
-            ("x/providers/microsoft.network/virtualmachines/vm1/a.cap", None),
+            (
+                "x/providers/microsoft.network/virtualmachines/vm1/a.cap",
+                None,
+            ),
             ("", None),
         ];
         for (path, want) in cases {
@@ -374,7 +385,10 @@ mod tests {
 
     #[test]
     fn the_layout_rule_groups_by_vm_and_instance() {
-        let v = |vm: &str, f: &str| VM.replace("vm1", vm).replace("packetcapture_16_39_41_077", f);
+        let v = |vm: &str, f: &str| {
+            VM.replace("vm1", vm)
+                .replace("packetcapture_16_39_41_077", f)
+        };
         let ss = "caps/providers/microsoft.compute/virtualmachinescalesets/ss/2025/01/31/packetcapture_10_00_00_000";
         let files = [
             v("vm2", "b"),

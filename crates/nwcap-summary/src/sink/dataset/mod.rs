@@ -132,7 +132,11 @@ impl DatasetWriter {
         if !unknown.is_empty() {
             return Err(Error::UnknownColumns {
                 unknown: unknown.join(", "),
-                valid: COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+                valid: COLUMNS
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
         // A partition column lives in the folder names only.
