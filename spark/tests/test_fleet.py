@@ -70,8 +70,8 @@ class Fleet(unittest.TestCase):
         cls.spark.sparkContext.setLogLevel("ERROR")
         cls.dataset = os.path.join(cls.tmp, "dataset")
         cls.glob = os.path.join(cls.caps, "**", "*.cap")
-        cls.run = job.run_fleet(cls.spark, [cls.glob], cls.dataset, nwcap=NWCAP)
-        print(cls.run.report(), file=sys.stderr)
+        cls.result = job.run_fleet(cls.spark, [cls.glob], cls.dataset, nwcap=NWCAP)
+        print(cls.result.report(), file=sys.stderr)
 
     @classmethod
     def tearDownClass(cls):
@@ -82,7 +82,7 @@ class Fleet(unittest.TestCase):
         return self.fleet["files"][source]
 
     def test_every_source_ran_once_as_planned(self):
-        run = self.run
+        run = self.result
         self.assertEqual(run.exit_code(), 0, run.report())
         self.assertEqual([s.source for s in run.sources], ["db1", "ss_0", "ss_1", "ss_2", "web1"])
         all_files = sum(self.fleet["files"].values(), [])
@@ -100,11 +100,11 @@ class Fleet(unittest.TestCase):
                 self.assertRegex(f, r"^part-\d{5}-[0-9a-f]{16}\.parquet$", d)
 
     def test_rows_are_the_per_source_flows(self):
-        df = self.run.flows
+        df = self.result.flows
         total = 0
         queries.register(df)
         counts = {r["source"]: r["flows"] for r in queries.per_source(self.spark).collect()}
-        for s in self.run.sources:
+        for s in self.result.sources:
             out = nwcap("flows", "--source", s.source, "--format", "csv", "--columns", "uid", *self.files(s.source))
             n = len(out.strip().splitlines()) - 1
             self.assertEqual(counts[s.source], n, s.source)
@@ -115,14 +115,14 @@ class Fleet(unittest.TestCase):
 
     def test_fleet_top_talkers_equal_nwcap_top_per_source_summed(self):
         sums = defaultdict(lambda: [0, 0, 0, 0, 0])
-        for s in self.run.sources:
+        for s in self.result.sources:
             out = nwcap("top", "--by", "talkers", "-n", "1000000", "--format", "csv", "--source", s.source, *self.files(s.source))
             for r in csv.DictReader(io.StringIO(out)):
                 acc = sums[r["addr"]]
                 for i, k in enumerate(["flows", "pkts", "bytes", "tx_bytes", "rx_bytes"]):
                     acc[i] += int(r[k])
         want = sorted(sums.items(), key=lambda kv: (-kv[1][2], -kv[1][1], -kv[1][0], kv[0]))[:25]
-        queries.register(self.run.flows)
+        queries.register(self.result.flows)
         got = [
             (r["addr"], [r["flows"], r["pkts"], r["bytes"], r["tx_bytes"], r["rx_bytes"]])
             for r in queries.top_talkers(self.spark, 25).collect()
@@ -134,7 +134,7 @@ class Fleet(unittest.TestCase):
 
         c, cp, s, sp = fleetcaps.CROSSING
         rows = (
-            self.run.flows.where((F.col("orig_h") == c) & (F.col("orig_p") == cp) & (F.col("resp_h") == s) & (F.col("resp_p") == sp))
+            self.result.flows.where((F.col("orig_h") == c) & (F.col("orig_p") == cp) & (F.col("resp_h") == s) & (F.col("resp_p") == sp))
             .select("source", "orig_pkts", "resp_pkts", "conn_state", "file")
             .collect()
         )
@@ -150,7 +150,7 @@ class Fleet(unittest.TestCase):
 
         c, cp, s, sp = fleetcaps.TWO_ENDED
         rows = (
-            self.run.flows.where((F.col("orig_h") == c) & (F.col("orig_p") == cp) & (F.col("resp_h") == s) & (F.col("resp_p") == sp))
+            self.result.flows.where((F.col("orig_h") == c) & (F.col("orig_p") == cp) & (F.col("resp_h") == s) & (F.col("resp_p") == sp))
             .select("source", "community_id", "uid", "orig_pkts", "resp_pkts")
             .orderBy("source")
             .collect()
@@ -160,7 +160,7 @@ class Fleet(unittest.TestCase):
         self.assertNotEqual(rows[0]["uid"], rows[1]["uid"])
         for r in rows:
             self.assertEqual(r["orig_pkts"] + r["resp_pkts"], self.fleet["two_ended_pkts"])
-        queries.register(self.run.flows)
+        queries.register(self.result.flows)
         seen = queries.seen_twice(self.spark).collect()
         self.assertEqual(len(seen), 1, seen)
         pair = seen[0]
@@ -169,7 +169,7 @@ class Fleet(unittest.TestCase):
         self.assertAlmostEqual(pair["skew_s"], -fleetcaps.SKEW, places=6)
 
     def test_conn_state_mix_per_source(self):
-        queries.register(self.run.flows)
+        queries.register(self.result.flows)
         mix = queries.conn_state_mix(self.spark).collect()
         by_source = defaultdict(dict)
         for r in mix:
