@@ -43,10 +43,17 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     from pyspark.sql import SparkSession
 
-    b = SparkSession.builder.appName("nwcap-fleet")
+    # Times in UTC as nwcap prints them; no progress bars between the
+    # lines of the report.
+    b = (
+        SparkSession.builder.appName("nwcap-fleet")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
     if args.master:
         b = b.master(args.master)
     spark = b.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
     source_args = []
     if args.source:
         source_args = ["--source", args.source]

@@ -63,6 +63,7 @@ class Fleet(unittest.TestCase):
             SparkSession.builder.master("local[2]")
             .appName("nwcap-fleet-test")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
