@@ -246,11 +246,7 @@ fn a_dataset_is_partitioned_replaced_by_its_own_run_and_kept_when_a_run_fails() 
     let now = tree(&ds);
     assert_eq!(now.len(), 2);
     assert!(!ds.join("source=vma/date=2023-11-14/hour=23").exists());
-    assert_eq!(
-        now.get(names[2]),
-        first.get(names[2]),
-        "vmb untouched"
-    );
+    assert_eq!(now.get(names[2]), first.get(names[2]), "vmb untouched");
 
     // A run that reads nothing changes nothing.
     let bad = put(

@@ -34,7 +34,15 @@ fn fleet_job_on_pyspark_local_mode() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("python3")
-        .args(["-W", "ignore::ResourceWarning", "-m", "unittest", "discover", "-v", "-s"])
+        .args([
+            "-W",
+            "ignore::ResourceWarning",
+            "-m",
+            "unittest",
+            "discover",
+            "-v",
+            "-s",
+        ])
         .arg(root.join("spark").join("tests"))
         .current_dir(root)
         .env("NWCAP_BIN", env!("CARGO_BIN_EXE_nwcap"))
