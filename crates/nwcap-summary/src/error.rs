@@ -52,9 +52,10 @@ pub enum Error {
         /// The missing column.
         column: &'static str,
     },
-    /// The `--sql` query failed (parse, planning or execution).
-    #[error("sql query failed")]
-    Sql(#[source] PolarsError),
+    /// The `--sql` query failed (parse, planning or execution): one short
+    /// message.
+    #[error("sql: {0}")]
+    Sql(String),
     /// Any other polars operation failed.
     #[error("{context}")]
     Polars {

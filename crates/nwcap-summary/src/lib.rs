@@ -24,6 +24,7 @@ mod output;
 mod parquet;
 mod prepare;
 mod sink;
+mod sql;
 mod table;
 mod top;
 mod write;
@@ -35,9 +36,8 @@ pub use frame::to_dataframe;
 pub use options::{Format, OutputOptions, SortKey, SortOrder};
 pub use output::{Destination, Output, OutputFile, destination};
 pub use prepare::prepare;
-pub use sink::{
-    FlowWriter, FullTable, TopAgg, TopN, check_flows_output, flows_sink, sql_columns, top_sink,
-};
+pub use sink::{FlowWriter, FullTable, TopAgg, TopN, check_flows_output, flows_sink, top_sink};
+pub use sql::sql_columns;
 pub use table::{DEFAULT_WIDTH, render_table};
 pub use top::{TopBy, top};
 pub use write::{PARQUET_ROW_GROUP, render, render_flows};

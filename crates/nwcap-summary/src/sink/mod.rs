@@ -17,13 +17,11 @@ pub use writer::FlowWriter;
 use nwcap_engine::{FlowSink, SinkError};
 use nwcap_flows::Flow;
 use nwcap_flows::schema::{COLUMNS, ColumnSpec, column, default_columns};
-use polars::prelude::*;
-use polars::sql::SQLContext;
 
 use crate::error::{Error, Result};
-use crate::flowframe::flow_frame;
 use crate::options::{Format, OutputOptions};
 use crate::output::Output;
+use crate::sql::sql_columns;
 use crate::table::terminal_width;
 use crate::top::TopBy;
 use crate::write::{render, render_flows};
@@ -55,21 +53,6 @@ fn wanted(opts: &OutputOptions) -> Vec<&str> {
 /// The columns of the flow table.
 fn flow_names() -> Vec<String> {
     COLUMNS.iter().map(|c| c.name.to_string()).collect()
-}
-
-/// The columns `query` returns over the flow table, found without any
-/// data: the query is planned on an empty table, so a bad query is
-/// reported before the capture is read.
-pub fn sql_columns(query: &str) -> Result<Vec<String>> {
-    let specs: Vec<&ColumnSpec> = COLUMNS.iter().collect();
-    let empty = flow_frame(&[], &specs, &[])?;
-    let mut ctx = SQLContext::new();
-    ctx.register("flows", empty.lazy());
-    let schema = ctx
-        .execute(query)
-        .and_then(|mut lf| lf.collect_schema())
-        .map_err(Error::Sql)?;
-    Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
 /// Checks `opts` for the flow table: column names and sort keys exist,
@@ -166,7 +149,7 @@ pub fn top_sink(
             check(&result, by.needs())?;
             let (q, out) = (q.clone(), out.clone());
             Ok(Box::new(FullTable::new(move |df| {
-                let filtered = crate::prepare::run_sql(df, &q)?;
+                let filtered = crate::sql::run_sql(df, &q)?;
                 render(crate::top::top(&filtered, by, n)?, &render_opts, &out)
             })))
         }
