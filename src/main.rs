@@ -42,6 +42,8 @@ enum Command {
     Flows(cmd::flows::Args),
     /// Top talkers, ports, services, protocols or conversations of the flow table.
     Top(cmd::top::Args),
+    /// The flow table's columns and types (for DuckDB, pyarrow, Zeek tools).
+    Schema(cmd::schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(*args, &global),
         Command::Flows(args) => cmd::flows::run(args, &global),
         Command::Top(args) => cmd::top::run(args, &global),
+        Command::Schema(args) => cmd::schema::run(args, &global),
     };
     match result {
         Ok(code) => code,

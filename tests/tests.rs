@@ -3,6 +3,7 @@
 
 mod analyze;
 mod capture;
+mod datatools;
 mod fetch;
 mod filter;
 mod flows;

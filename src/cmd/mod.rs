@@ -9,5 +9,6 @@ pub mod flows;
 pub mod info;
 pub mod input;
 pub mod output;
+pub mod schema;
 pub mod target;
 pub mod top;

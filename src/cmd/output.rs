@@ -20,6 +20,12 @@ pub enum FormatArg {
     Ndjson,
     /// Apache Parquet (Spark, DuckDB, pandas).
     Parquet,
+    /// Zeek's conn.log (tab-separated, `#fields`/`#types` headers, `-` for
+    /// unset): the conn.log fields unless --columns says otherwise.
+    Zeek,
+    /// Zeek's JSON log style: one object per line, `id.orig_h` keys, epoch
+    /// `ts`, unset fields left out.
+    ZeekJson,
 }
 
 impl From<FormatArg> for Format {
@@ -30,6 +36,8 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,
             FormatArg::Parquet => Format::Parquet,
+            FormatArg::Zeek => Format::Zeek,
+            FormatArg::ZeekJson => Format::ZeekJson,
         }
     }
 }

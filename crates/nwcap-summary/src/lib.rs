@@ -28,6 +28,7 @@ mod sql;
 mod table;
 mod top;
 mod write;
+mod zeek;
 
 pub use error::{Error, Result};
 pub use escape::{escape_csv_cell, escape_terminal};

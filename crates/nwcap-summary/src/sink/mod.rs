@@ -16,7 +16,7 @@ pub use writer::FlowWriter;
 
 use nwcap_engine::{FlowSink, SinkError};
 use nwcap_flows::Flow;
-use nwcap_flows::schema::{COLUMNS, ColumnSpec, column, default_columns};
+use nwcap_flows::schema::{COLUMNS, ColumnSpec, column, default_columns, zeek_columns};
 
 use crate::error::{Error, Result};
 use crate::options::{Format, OutputOptions};
@@ -80,6 +80,7 @@ pub fn flows_sink(opts: &OutputOptions, out: &Output) -> Result<Box<dyn FlowSink
     let specs: Vec<&'static ColumnSpec> = match &opts.columns {
         Some(cols) => cols.iter().filter_map(|c| column(c)).collect(),
         None if opts.format == Format::Table => default_columns().filter_map(column).collect(),
+        None if opts.format.is_zeek() => zeek_columns().filter_map(column).collect(),
         None => COLUMNS.iter().collect(),
     };
     if opts.sort.is_empty() {
@@ -137,6 +138,11 @@ pub fn top_sink(
     opts: &OutputOptions,
     out: &Output,
 ) -> Result<Box<dyn FlowSink>> {
+    if opts.format.is_zeek() {
+        return Err(Error::Unsupported(
+            "--format zeek and zeek-json write the flow table as Zeek's conn.log; top's aggregates are not a Zeek log (use csv, json, ndjson or parquet)",
+        ));
+    }
     let names: Vec<String> = by.columns().iter().map(|c| (*c).to_string()).collect();
     check(&names, &wanted(opts))?;
     let render_opts = OutputOptions {
