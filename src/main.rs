@@ -10,7 +10,6 @@ mod escape;
 mod global;
 mod messages;
 mod progress;
-mod timefmt;
 
 use std::process::ExitCode;
 

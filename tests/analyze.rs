@@ -400,4 +400,15 @@ fn analyze_url_filters_only_when_given() {
             "udp,10.0.0.4,40000,168.63.129.16,53,1,1",
         ]
     );
+    // analyze counts in the engine's one pass what `nwcap filter` keeps
+    // with the same filter on the same file.
+    let file = path_arg(&dl.path().join(&blob));
+    let extract = path_arg(&dl.path().join("udp.pcap"));
+    let o = run(&["filter", &file, "--protocol", "UDP", "-o", &extract]);
+    let (so, se) = text(&o);
+    assert!(o.status.success(), "{so}\n{se}");
+    assert!(
+        se.contains("read 12 packets from 1 file, wrote 3 to"),
+        "{se}"
+    );
 }

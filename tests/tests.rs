@@ -4,6 +4,7 @@
 mod analyze;
 mod capture;
 mod datatools;
+mod engine;
 mod fetch;
 mod filter;
 mod flows;

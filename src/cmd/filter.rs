@@ -1,23 +1,19 @@
 //! `nwcap filter`: the forensic extract. Matching packets go to a new
 //! capture in the input's format, each record byte-identical to the input's.
 //!
-//! Shaped for speed and for evidence:
+//! The work is the libraries'; this module resolves the flags and prints:
 //! - [`settings`] resolves the flags once (filters, time window, flow ids);
-//! - [`select`] decodes and matches every chunk of every input in parallel
-//!   (`Index::map_chunks`), keeping only the matching records (borrowed
-//!   views into the mapped files, no copy);
-//! - [`flows`] turns `--flow` ids into flow keys and time spans by running
-//!   the flow engine first, the same way `nwcap flows` computes them;
-//! - one sequential pass merges the inputs by timestamp and hands records to
-//!   `nwcap_pcap::write::CaptureWriter`, which copies their bytes;
+//! - `nwcap_engine::extract` decodes and matches every chunk of every input
+//!   in parallel, keeping only the matching records (borrowed views into
+//!   the mapped files, no copy), turns `--flow` ids into flow keys and time
+//!   spans by running the flow engine as `nwcap flows` does, and merges the
+//!   inputs by timestamp;
+//! - `nwcap_pcap::write::CaptureWriter` copies the records' bytes;
 //! - [`output`] writes through a temporary file renamed at the end, so an
 //!   error never leaves a half-written OUT.
 
-mod flows;
-mod merge;
 mod output;
 mod report;
-mod select;
 mod settings;
 
 use std::io::Write;
@@ -25,6 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use nwcap_engine::extract;
 use nwcap_pcap::write::{CaptureWriter, Plan};
 use nwcap_pcap::{Capture, Index, Severity};
 
@@ -126,7 +123,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let flow_sel = match &settings.flows {
         Some(ids) => {
-            let sel = flows::resolve(&args.files, ids, settings.community_id_seed, &args.timeouts)?;
+            let run = crate::cmd::input::engine_run(&args.files, None, &args.timeouts)?;
+            let sel =
+                extract::find_flows(&run.groups, &run.settings, ids, settings.community_id_seed)
+                    .map_err(crate::messages::engine_error)?;
             for id in &sel.missing {
                 partial = true;
                 eprintln!("nwcap: warning: no flow {id} in the input");
@@ -135,12 +135,12 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let matcher = select::Matcher {
+    let matcher = extract::Matcher {
         filters: &settings.filters,
         window: settings.window,
         flows: flow_sel.as_ref(),
     };
-    let selections: Vec<select::Selection<'_>> =
+    let selections: Vec<extract::Selection<'_>> =
         indexes.iter().map(|idx| matcher.select(idx)).collect();
 
     let refs: Vec<&Index<'_>> = indexes.iter().collect();
@@ -154,7 +154,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let interfaces = plan.interfaces();
     let sink = settings.output.create()?;
     let mut writer = CaptureWriter::new(sink, plan).context("writing the output")?;
-    for (i, rec) in merge::by_time(&selections) {
+    for (i, rec) in extract::by_time(&selections) {
         writer
             .write(i, &indexes[i], rec)
             .with_context(|| format!("{}", settings.output))?;

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::global::{EXIT_PARTIAL, Global};
-use crate::timefmt;
+use nwcap_pcap::timefmt;
 
 /// Arguments of `nwcap info`.
 #[derive(Debug, clap::Args)]

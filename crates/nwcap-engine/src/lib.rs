@@ -28,6 +28,7 @@
 //! # Ok::<(), nwcap_engine::EngineError>(())
 //! ```
 
+pub mod extract;
 pub mod group;
 pub mod report;
 mod run;
@@ -44,8 +45,36 @@ pub use run::EngineError;
 pub use select::five_tuple;
 pub use sink::{Collect, FlowSink, GroupInfo, SinkError};
 
+/// Sees every record the engine reads, on the workers, chunk by chunk:
+/// what a caller needs of the packets themselves (a throughput timeline,
+/// per-file statistics for a report) comes from the engine's one pass
+/// instead of a second read of the input. Costs nothing when unused.
+pub trait Observer: Sync + Send {
+    /// A fresh tally for one chunk of records.
+    fn tally(&self) -> Box<dyn Tally>;
+    /// Adds a finished chunk's tally back (a group's chunks come in input
+    /// order; groups one after the other).
+    fn merge(&self, tally: Box<dyn Tally>);
+}
+
+/// One chunk's share of an [`Observer`]'s work.
+pub trait Tally: Send + Sync {
+    /// One record of input file `file` (an index into the group's
+    /// [`GroupInfo::files`]), its decoded packet, and whether the filters
+    /// kept it.
+    fn record(
+        &mut self,
+        file: u32,
+        rec: &nwcap_pcap::Record<'_>,
+        pkt: &nwcap_pcap::Packet<'_>,
+        kept: bool,
+    );
+    /// The tally as `Any`, for its observer to take its own type back.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
+}
+
 /// Settings of a run.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
     /// Flow table settings (timeouts...).
     pub flow: FlowConfig,
@@ -56,6 +85,20 @@ pub struct Settings {
     pub count_per_filter: bool,
     /// Block size of every input (tests use small blocks).
     pub block_bytes: Option<usize>,
+    /// Sees every record (see [`Observer`]).
+    pub observer: Option<std::sync::Arc<dyn Observer>>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("flow", &self.flow)
+            .field("filter", &self.filter)
+            .field("count_per_filter", &self.count_per_filter)
+            .field("block_bytes", &self.block_bytes)
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
 }
 
 /// Receives progress from [`run`] (the CLI draws a bar).

@@ -149,17 +149,7 @@ fn decode_unit(
 ) -> Decoded {
     let buckets = (0..unit.block.chunks())
         .into_par_iter()
-        .map(|c| {
-            stage_chunk(
-                &unit.block,
-                unit.file,
-                c,
-                shards,
-                settings.filter.as_ref(),
-                settings.count_per_filter,
-                pool,
-            )
-        })
+        .map(|c| stage_chunk(&unit.block, unit.file, c, shards, settings, pool))
         .collect();
     Decoded {
         unit,
@@ -285,9 +275,12 @@ pub(crate) fn run_group(
                 break;
             }
         }
-        if let Some((flows, d)) = fed {
-            for b in &d.buckets {
+        if let Some((flows, mut d)) = fed {
+            for b in &mut d.buckets {
                 counts.add(&b.counts);
+                if let (Some(o), Some(t)) = (settings.observer.as_deref(), b.tally.take()) {
+                    o.merge(t);
+                }
             }
             if let Some(p) = progress {
                 p.advance(d.unit.block.input_bytes());

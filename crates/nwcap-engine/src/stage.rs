@@ -11,7 +11,6 @@
 
 use std::sync::Mutex;
 
-use nwcap_filter::FilterSet;
 use nwcap_flows::key::TunnelKey;
 use nwcap_flows::packed::{PackedKey, tunnel_hash};
 use nwcap_flows::summary::{FragRef, PacketSummary, Skip};
@@ -20,7 +19,7 @@ use nwcap_pcap::decode::decode;
 use nwcap_pcap::packet::OuterUdp;
 
 use crate::report::Counts;
-use crate::select;
+use crate::{Observer, Settings, Tally, select};
 
 /// A packet summary detached from its window, packed to 112 bytes (every
 /// packet is written once and read once through these): the payload prefix
@@ -110,6 +109,8 @@ pub(crate) struct Buckets {
     pub(crate) tunnels: Vec<(TunnelKey, Option<OuterUdp>)>,
     /// What the chunk's packets did at each stage.
     pub(crate) counts: Counts,
+    /// The observer's share of the chunk, when there is an observer.
+    pub(crate) tally: Option<Box<dyn Tally>>,
 }
 
 /// Emptied buckets kept for reuse: their vectors keep their capacity, so
@@ -124,6 +125,7 @@ fn fresh_buckets(pool: &BucketPool, shards: usize) -> Buckets {
             shards: (0..shards).map(|_| Vec::new()).collect(),
             tunnels: Vec::new(),
             counts: Counts::default(),
+            tally: None,
         },
     }
 }
@@ -134,6 +136,7 @@ pub(crate) fn recycle(pool: &BucketPool, buckets: Vec<Buckets>) {
             b.shards.iter_mut().for_each(Vec::clear);
             b.tunnels.clear();
             b.counts = Counts::default();
+            b.tally = None;
             if p.len() < 64 {
                 p.push(b);
             }
@@ -148,17 +151,22 @@ pub(crate) fn stage_chunk(
     file: u32,
     chunk: usize,
     shards: usize,
-    filter: Option<&FilterSet>,
-    per_filter: bool,
+    settings: &Settings,
     pool: &BucketPool,
 ) -> Buckets {
+    let (filter, per_filter) = (settings.filter.as_ref(), settings.count_per_filter);
     let mut b = fresh_buckets(pool, shards);
+    let mut tally = settings.observer.as_deref().map(Observer::tally);
     let base = block.bytes().as_ptr().addr();
     let base_len = block.bytes().len();
     let mut i: u64 = 0;
     block.for_each(chunk, &mut |rec| {
         let pkt = decode(rec.linktype, rec.data);
-        if !select::keep(filter, per_filter, &pkt, &mut b.counts) {
+        let kept = select::keep(filter, per_filter, &pkt, &mut b.counts);
+        if let Some(t) = tally.as_mut() {
+            t.record(file, rec, &pkt, kept);
+        }
+        if !kept {
             return;
         }
         let rec_idx = i as u32;
@@ -219,5 +227,6 @@ pub(crate) fn stage_chunk(
             Err(Skip::NonIp | Skip::Undecodable) => {}
         }
     });
+    b.tally = tally;
     b
 }

@@ -311,3 +311,82 @@ fn flows_leave_as_they_end_and_damage_is_reported() {
             .is_some_and(|e| e.contains("missing.pcap"))
     }));
 }
+
+/// Counts records per file and kept ones, through the observer hook.
+#[derive(Default)]
+struct CountObserver(std::sync::Mutex<(Vec<u64>, u64)>);
+
+struct CountTally(Vec<u64>, u64);
+
+impl nwcap_engine::Tally for CountTally {
+    fn record(
+        &mut self,
+        file: u32,
+        _: &nwcap_pcap::Record<'_>,
+        _: &nwcap_pcap::Packet<'_>,
+        kept: bool,
+    ) {
+        let f = file as usize;
+        if self.0.len() <= f {
+            self.0.resize(f + 1, 0);
+        }
+        self.0[f] += 1;
+        self.1 += u64::from(kept);
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+}
+
+impl nwcap_engine::Observer for CountObserver {
+    fn tally(&self) -> Box<dyn nwcap_engine::Tally> {
+        Box::new(CountTally(Vec::new(), 0))
+    }
+    fn merge(&self, t: Box<dyn nwcap_engine::Tally>) {
+        let Ok(t) = t.into_any().downcast::<CountTally>() else {
+            panic!("not my tally")
+        };
+        let mut m = self.0.lock().unwrap();
+        if m.0.len() < t.0.len() {
+            m.0.resize(t.0.len(), 0);
+        }
+        for (a, b) in m.0.iter_mut().zip(&t.0) {
+            *a += b;
+        }
+        m.1 += t.1;
+    }
+}
+
+#[test]
+fn an_observer_sees_every_record_once_in_the_same_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.pcap",
+        &pcap_bytes(1500, 50, 1000, 1_700_000_000, 0),
+    );
+    let b = write(
+        dir.path(),
+        "b.pcap",
+        &pcap_bytes(1500, 50, 1000, 1_700_000_000, 1500),
+    );
+    let obs = std::sync::Arc::new(CountObserver::default());
+    let flags = nwcap_filter::FilterFlags {
+        remote_ip: Some("10.2.0.3"),
+        ..Default::default()
+    };
+    let s = Settings {
+        filter: Some(nwcap_filter::FilterSet::new(
+            flags.filter().unwrap().into_iter().collect(),
+            None,
+        )),
+        block_bytes: Some(4096),
+        observer: Some(obs.clone()),
+        ..Settings::default()
+    };
+    let (_, r) = flows(&[Group::new([&b, &a])], &s, 2);
+    let m = obs.0.lock().unwrap();
+    assert_eq!(m.0, vec![1500, 1500], "per file, in capture order");
+    assert_eq!(m.1, r.counts.kept);
+    assert_eq!(r.counts.read, 3000);
+}

@@ -1,10 +1,20 @@
 //! Read packet captures (pcap, pcapng, gzip-compressed, Network Monitor 2.x)
 //! and decode packets to layer 4.
 //!
-//! The reader maps the file (or the decompressed bytes of a gzip file) into
-//! memory once; records borrow from it, so nothing is copied per packet.
-//! Parallel reading cuts the record sequence into chunks at record
-//! boundaries; see [`capture`].
+//! Organised by format: [`pcap`], [`pcapng`] and [`netmon`] each hold their
+//! header, records, first pass (index), block framing and writer pieces;
+//! [`decode`] turns a record's bytes into a [`Packet`]. Two ways to read:
+//!
+//! - [`Source`] ([`source`]): an input opened once (a regular file mapped
+//!   block by block, a pipe, FIFO or stdin read, gzip decompressed as it
+//!   streams) and read as [`Block`]s of whole records, found on every core;
+//!   what the flow engine reads.
+//! - [`Capture`] and [`Index`] ([`capture`]): a whole file mapped and
+//!   indexed in one pass, for random access (`nwcap info`, the byte-exact
+//!   copies of `nwcap filter`).
+//!
+//! Either way records borrow their bytes (nothing is copied per packet) and
+//! a chunk's records are read by its format's own loop.
 
 pub mod bytes;
 pub mod capture;
@@ -22,6 +32,7 @@ pub mod record;
 pub mod sniff;
 pub mod source;
 pub mod stats;
+pub mod timefmt;
 pub mod write;
 
 pub use capture::{Capture, Chunk, ChunkRecords, Format, Index};

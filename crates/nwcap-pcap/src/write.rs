@@ -27,7 +27,7 @@ mod tests;
 
 use std::io::Write;
 
-use crate::pcapng::encode;
+use crate::pcapng::write as ngw;
 
 pub use plan::{OutputFormat, Plan};
 pub use raw::record_bytes;
@@ -126,12 +126,12 @@ impl<W: Write> CaptureWriter<W> {
                 Some(e) if route.local != route.out => {
                     self.scratch.clear();
                     self.scratch.extend_from_slice(bytes);
-                    if encode::set_interface(&mut self.scratch, e, route.out) {
+                    if ngw::set_interface(&mut self.scratch, e, route.out) {
                         self.stats.renumbered += 1;
                     } else {
                         // A simple packet block names no interface: re-encode.
                         self.scratch.clear();
-                        encode::epb(&mut self.scratch, e, route.out, route.tsresol, rec);
+                        ngw::epb(&mut self.scratch, e, route.out, route.tsresol, rec);
                         self.stats.encoded += 1;
                     }
                     self.out.write_all(&self.scratch)?;
@@ -145,7 +145,7 @@ impl<W: Write> CaptureWriter<W> {
             }
         } else {
             self.scratch.clear();
-            encode::epb(
+            ngw::epb(
                 &mut self.scratch,
                 self.plan.endian(),
                 route.out,
@@ -176,13 +176,13 @@ impl<W: Write> CaptureWriter<W> {
         };
         self.scratch.clear();
         match self.plan.format() {
-            OutputFormat::Pcap => encode::pcap_record(
+            OutputFormat::Pcap => crate::pcap::write::record(
                 &mut self.scratch,
                 self.plan.endian(),
                 self.plan.pcap_nanos(),
                 rec,
             ),
-            OutputFormat::PcapNg => encode::epb(
+            OutputFormat::PcapNg => ngw::epb(
                 &mut self.scratch,
                 self.plan.endian(),
                 route.out,

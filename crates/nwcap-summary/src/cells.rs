@@ -2,9 +2,9 @@
 //!
 //! Each column is turned once into a typed view (a cheap clone of the
 //! underlying arrays), so formatting a cell is a match on a known type, with
-//! no per-cell `AnyValue` dispatch. Timestamps are formatted here (UTC,
-//! microseconds, like tshark) with a small civil-date routine, so the table
-//! needs no polars display feature and no date crate.
+//! no per-cell `AnyValue` dispatch. Timestamps are formatted by
+//! `nwcap_pcap::timefmt` (UTC, microseconds, like tshark), so the table
+//! needs no polars display feature.
 
 use std::fmt::Write as _;
 
@@ -150,48 +150,14 @@ pub(crate) fn format_duration(ns: i64, buf: &mut String) {
 
 /// UTC `YYYY-MM-DD HH:MM:SS.ffffff` (tables).
 pub(crate) fn format_timestamp(ns: i64, buf: &mut String) {
-    write_timestamp(ns, ' ', false, buf);
+    nwcap_pcap::timefmt::write_utc(buf, ns, ' ', 6);
 }
 
 /// UTC RFC 3339 with microseconds, `YYYY-MM-DDTHH:MM:SS.uuuuuuZ` (CSV,
 /// JSON): the table's precision, fixed width, sortable as text, and what
 /// DuckDB, Spark and pandas parse as an instant.
 pub(crate) fn format_rfc3339(ns: i64, buf: &mut String) {
-    write_timestamp(ns, 'T', true, buf);
-}
-
-fn write_timestamp(ns: i64, sep: char, zone: bool, buf: &mut String) {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let _ = write!(
-        buf,
-        "{y:04}-{m:02}-{d:02}{sep}{:02}:{:02}:{:02}.",
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    );
-    let _ = write!(buf, "{:06}", frac / 1_000);
-    if zone {
-        buf.push('Z');
-    }
-}
-
-/// Days since 1970-01-01 -> (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's algorithm; exact over the whole i64 nanosecond range).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    nwcap_pcap::timefmt::write_rfc3339_us(buf, ns);
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@ use std::io::{self, Write};
 
 use nwcap_pcap::write::WriteStats;
 
-use super::select::Selection;
 use super::settings::Settings;
-use crate::timefmt;
+use nwcap_engine::extract::Selection;
+use nwcap_pcap::timefmt;
 
 pub(super) fn counts(
     err: &mut impl Write,

@@ -1,29 +1,12 @@
 //! The flags resolved once into the objects the command runs with.
 
+use nwcap_engine::extract::Window;
 use nwcap_filter::{FilterFlags, FilterSet};
 
 use crate::cmd::input::filter_set;
 
 use super::Args;
 use super::output::Target;
-
-/// A time window: `from <= ts < to`, ns since the epoch.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Window {
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-}
-
-impl Window {
-    #[inline]
-    pub fn contains(&self, ts: i64) -> bool {
-        self.from.is_none_or(|f| ts >= f) && self.to.is_none_or(|t| ts < t)
-    }
-
-    pub fn is_all(&self) -> bool {
-        self.from.is_none() && self.to.is_none()
-    }
-}
 
 pub(super) struct Settings {
     pub filters: FilterSet,

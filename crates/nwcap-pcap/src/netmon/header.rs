@@ -117,7 +117,12 @@ impl Header {
         {
             return None;
         }
-        let days = days_from_civil(i64::from(year), i64::from(month), i64::from(day));
+        let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+        let date =
+            time::Date::from_calendar_date(i32::from(year), month, u8::try_from(day).ok()?).ok()?;
+        let days = i64::from(
+            date.to_julian_day() - time::OffsetDateTime::UNIX_EPOCH.date().to_julian_day(),
+        );
         let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec);
         secs.checked_mul(1_000_000_000)?
             .checked_add(i64::from(ms) * 1_000_000)
@@ -131,29 +136,9 @@ pub fn filetime_ns(ft: u64) -> Option<i64> {
     i64::try_from((i128::from(ft) - FILETIME_UNIX) * 100).ok()
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2016, 8, 25), 17_038);
-        assert_eq!(days_from_civil(1601, 1, 1), -134_774);
-    }
 
     #[test]
     fn filetime() {

@@ -4,6 +4,7 @@
 
 pub mod frame;
 pub(crate) mod index;
+pub(crate) mod write;
 
 use crate::bytes::Endian;
 use crate::damage::Damage;

@@ -6,9 +6,9 @@
 //! interfaces. The sequential index pass (in `capture`) walks every block and
 //! collects interfaces; the parallel chunk readers only call [`packet`].
 
-pub(crate) mod encode;
 pub mod frame;
 pub(crate) mod index;
+pub(crate) mod write;
 
 use crate::bytes::Endian;
 use crate::damage::Damage;

@@ -1,11 +1,10 @@
 //! Deciding the output format and interface numbering before writing.
 
 use super::WriteError;
-use super::raw;
 use crate::bytes::Endian;
 use crate::capture::{Format, Index};
 use crate::pcap::HEADER_LEN;
-use crate::pcapng::encode::{self, Tsresol};
+use crate::pcapng::write::{self as ngw, Tsresol};
 
 /// The container an output is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +134,7 @@ impl Plan {
             let name = file_name(idx);
             let format = idx.capture().format();
             let raw_idbs = if format == Format::PcapNg {
-                raw::idb_blocks(idx)
+                crate::pcapng::write::idb_blocks(idx)
             } else {
                 Vec::new()
             };
@@ -175,7 +174,7 @@ impl Plan {
                             }
                             _ => format!("{name}: interface {g}"),
                         };
-                        encode::idb(
+                        ngw::idb(
                             &mut idbs,
                             endian,
                             linktype,
@@ -208,7 +207,7 @@ impl Plan {
             ));
         }
         let mut header = Vec::new();
-        encode::shb(&mut header, endian);
+        ngw::shb(&mut header, endian);
         header.extend_from_slice(&idbs);
         Plan {
             format: OutputFormat::PcapNg,

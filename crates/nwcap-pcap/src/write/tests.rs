@@ -6,6 +6,7 @@
 use super::*;
 use crate::bytes::Endian;
 use crate::capture::Capture;
+use crate::pcapng::write as ngw;
 use crate::source::Bytes;
 
 fn be_or_le(e: Endian, v: u32) -> [u8; 4] {
@@ -50,7 +51,7 @@ fn pcapng(
     epbs: &[(u32, u64, &[u8], Option<&str>)],
 ) -> Vec<u8> {
     let mut b = Vec::new();
-    encode::shb(&mut b, e);
+    ngw::shb(&mut b, e);
     for (lt, res) in ifaces {
         let start = b.len();
         b.extend_from_slice(&be_or_le(e, 1));

@@ -18,19 +18,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use std::path::PathBuf;
-
-use nwcap_engine::{Flow, FlowSink, SinkError};
 use nwcap_flows::ident::{community_id_of_key, uid};
-use nwcap_flows::{FlowKey, PacketSummary};
+use nwcap_flows::{Flow, FlowKey, PacketSummary};
 
-use crate::cmd::input::{Timeouts, engine_run};
+use crate::{EngineError, FlowSink, Group, Settings, SinkError};
 
 type Spans = Vec<(i64, i64)>;
 
 /// The flows asked for, as keys and time spans.
 #[derive(Debug, Default)]
-pub(super) struct FlowSelection {
+pub struct FlowSelection {
     spans: HashMap<FlowKey, Spans>,
     portless: HashMap<FlowKey, Spans>,
     /// Ids that matched no flow.
@@ -93,23 +90,22 @@ impl FlowSink for Select<'_> {
     }
 }
 
-/// Run the flow engine over `files` and select the flows named by `ids`.
-pub(super) fn resolve(
-    files: &[PathBuf],
+/// Runs the flow engine over `groups` with `settings` (those of the
+/// `nwcap flows` run the ids came from) and selects the flows named by
+/// `ids` (uids, or Community IDs with `seed`).
+pub fn find_flows(
+    groups: &[Group],
+    settings: &Settings,
     ids: &[String],
     seed: u16,
-    timeouts: &Timeouts,
-) -> anyhow::Result<FlowSelection> {
-    let run = engine_run(files, None, timeouts)?;
+) -> Result<FlowSelection, EngineError> {
     let mut s = Select {
         wanted: ids.iter().map(String::as_str).collect(),
         found: HashSet::new(),
         seed,
         sel: FlowSelection::default(),
     };
-    // This pass is Send only with 'static data: the ids are copied in.
-    nwcap_engine::run(&run.groups, &run.settings, None, &mut s)
-        .map_err(crate::messages::engine_error)?;
+    crate::run(groups, settings, None, &mut s)?;
     let mut sel = s.sel;
     sel.missing = ids
         .iter()

@@ -1,29 +1,61 @@
-//! Decode and match every record, in parallel over chunks.
+//! The forensic extract of `nwcap filter`: decode and match every record
+//! of indexed inputs in parallel over chunks, then merge the inputs by
+//! time.
 //!
 //! Each worker walks one chunk and keeps the matching records as borrowed
 //! views (timestamp, offset, bytes) into the mapped file; nothing is copied
 //! and nothing is written here, so the output stays one sequential pass.
 //! Results come back in chunk order: concatenated, they are in file order.
+//! Packets match as the flow engine matches them ([`five_tuple`]), and
+//! `--flow` ids are found by running the engine itself ([`find_flows`]).
+
+mod flows;
+mod merge;
+
+pub use flows::{FlowSelection, find_flows};
+pub use merge::by_time;
 
 use nwcap_filter::FilterSet;
 use nwcap_flows::PacketSummary;
 use nwcap_pcap::{Index, Record, decode};
 
-use super::flows::FlowSelection;
-use super::settings::Window;
+use crate::five_tuple as tuple;
 
-pub(super) use nwcap_engine::five_tuple as tuple;
+/// A time window: `from <= ts < to`, ns since the epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Start (inclusive).
+    pub from: Option<i64>,
+    /// End (exclusive).
+    pub to: Option<i64>,
+}
+
+impl Window {
+    /// Whether `ts` is in the window.
+    #[inline]
+    pub fn contains(&self, ts: i64) -> bool {
+        self.from.is_none_or(|f| ts >= f) && self.to.is_none_or(|t| ts < t)
+    }
+
+    /// True when the window holds all time.
+    pub fn is_all(&self) -> bool {
+        self.from.is_none() && self.to.is_none()
+    }
+}
 
 /// What decides whether a packet is kept: filters AND time window AND flows.
-pub(super) struct Matcher<'s> {
+pub struct Matcher<'s> {
+    /// The filters (OR-ed).
     pub filters: &'s FilterSet,
+    /// The time window.
     pub window: Window,
+    /// The flows asked for, if any.
     pub flows: Option<&'s FlowSelection>,
 }
 
 /// The kept records of one input and the counts behind them.
 #[derive(Debug, Default)]
-pub(super) struct Selection<'a> {
+pub struct Selection<'a> {
     /// Kept records, in file order.
     pub kept: Vec<Record<'a>>,
     /// Records read.

@@ -10,10 +10,10 @@ use std::collections::BinaryHeap;
 
 use nwcap_pcap::Record;
 
-use super::select::Selection;
+use super::Selection;
 
 /// `(input, record)` in merged order.
-pub(super) fn by_time<'s, 'a>(
+pub fn by_time<'s, 'a>(
     inputs: &'s [Selection<'a>],
 ) -> impl Iterator<Item = (usize, &'s Record<'a>)> + 's {
     let mut pos = vec![0usize; inputs.len()];

@@ -1,9 +1,9 @@
-//! Encoding the pcapng blocks the writer makes itself: the section header,
+//! Writing pcapng: the blocks the writer makes itself: the section header,
 //! interface descriptions of inputs that are not copied, and enhanced packet
 //! blocks for records that cannot be copied.
 
 use crate::bytes::Endian;
-use crate::pcapng;
+use crate::capture::Index;
 use crate::record::Record;
 
 /// Timestamp resolution of an interface the writer describes.
@@ -63,7 +63,7 @@ fn close(buf: &mut Vec<u8>, e: Endian, start: usize, opts: bool) {
 /// A section header block, section length unknown, naming nwcap as writer.
 pub(crate) fn shb(buf: &mut Vec<u8>, e: Endian) {
     let start = buf.len();
-    u32b(buf, e, pcapng::SHB);
+    u32b(buf, e, super::SHB);
     u32b(buf, e, 0);
     u32b(buf, e, 0x1A2B_3C4D);
     u16b(buf, e, 1);
@@ -85,7 +85,7 @@ pub(crate) fn idb(
     description: Option<&str>,
 ) {
     let start = buf.len();
-    u32b(buf, e, pcapng::IDB);
+    u32b(buf, e, super::IDB);
     u32b(buf, e, 0);
     u16b(buf, e, linktype);
     u16b(buf, e, 0);
@@ -112,7 +112,7 @@ pub(crate) fn epb(buf: &mut Vec<u8>, e: Endian, if_id: u32, tsresol: Tsresol, re
         Tsresol::Nano => ns,
     };
     let start = buf.len();
-    u32b(buf, e, pcapng::EPB);
+    u32b(buf, e, super::EPB);
     u32b(buf, e, 0);
     u32b(buf, e, if_id);
     u32b(buf, e, (ticks >> 32) as u32);
@@ -124,20 +124,6 @@ pub(crate) fn epb(buf: &mut Vec<u8>, e: Endian, if_id: u32, tsresol: Tsresol, re
     close(buf, e, start, false);
 }
 
-/// A classic pcap record header (seconds, fraction, caplen, origlen) and
-/// the bytes of `rec`, in byte order `e`, the fraction in nanoseconds when
-/// `nanos` (the file's magic says which). Times before 1970 are written as 0.
-pub(crate) fn pcap_record(buf: &mut Vec<u8>, e: Endian, nanos: bool, rec: &Record<'_>) {
-    let ns = u64::try_from(rec.ts).unwrap_or(0);
-    let secs = u32::try_from(ns / 1_000_000_000).unwrap_or(u32::MAX);
-    let frac = (ns % 1_000_000_000) as u32;
-    u32b(buf, e, secs);
-    u32b(buf, e, if nanos { frac } else { frac / 1000 });
-    u32b(buf, e, rec.caplen());
-    u32b(buf, e, rec.origlen);
-    buf.extend_from_slice(rec.data);
-}
-
 /// Rewrites the interface id of a copied packet block (EPB: u32, obsolete
 /// PB: u16). False when the block names no interface (simple packet block)
 /// or the id does not fit.
@@ -146,11 +132,11 @@ pub(crate) fn set_interface(block: &mut [u8], e: Endian, id: u32) -> bool {
         return false;
     };
     let bytes: Vec<u8> = match kind {
-        pcapng::EPB => match e {
+        super::EPB => match e {
             Endian::Little => id.to_le_bytes().to_vec(),
             Endian::Big => id.to_be_bytes().to_vec(),
         },
-        pcapng::PB => {
+        super::PB => {
             let Ok(id) = u16::try_from(id) else {
                 return false;
             };
@@ -168,4 +154,47 @@ pub(crate) fn set_interface(block: &mut [u8], e: Endian, id: u32) -> bool {
         }
         None => false,
     }
+}
+
+/// The bytes of the packet block holding `rec` (read with byte order `e`),
+/// options included; `None` when `rec` is not at its offset.
+pub(crate) fn block_bytes<'a>(data: &'a [u8], e: Endian, rec: &Record<'_>) -> Option<&'a [u8]> {
+    let at = usize::try_from(rec.offset).ok()?;
+    match super::block_at(data, at, e) {
+        super::BlockStep::Block(b) => data.get(at..at + b.len),
+        _ => None,
+    }
+}
+
+/// The raw interface description block of each interface of a pcapng file
+/// (global numbering, as `Index::interfaces`); `None` where it could not be
+/// found again.
+pub(crate) fn idb_blocks<'a>(idx: &Index<'a>) -> Vec<Option<&'a [u8]>> {
+    let data: &'a [u8] = idx.capture().data();
+    let mut out: Vec<Option<&'a [u8]>> = vec![None; idx.interfaces.len()];
+    for s in &idx.sections {
+        let Ok(mut pos) = usize::try_from(s.offset) else {
+            continue;
+        };
+        let mut found = 0u32;
+        let mut first = true;
+        while found < s.if_count {
+            let super::BlockStep::Block(b) = super::block_at(data, pos, s.endian) else {
+                break;
+            };
+            if b.kind == super::SHB && !first {
+                break;
+            }
+            first = false;
+            if b.kind == super::IDB {
+                let g = (s.if_base + found) as usize;
+                if let Some(slot) = out.get_mut(g) {
+                    *slot = data.get(pos..pos + b.len);
+                }
+                found += 1;
+            }
+            pos += b.len;
+        }
+    }
+    out
 }
