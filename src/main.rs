@@ -43,6 +43,8 @@ enum Command {
     Top(cmd::top::Args),
     /// The flow table's columns and types (for DuckDB, pyarrow, Zeek tools).
     Schema(cmd::schema::Args),
+    /// One self-contained HTML page of pictures: throughput, top talkers, connection outcomes, largest flows.
+    Report(Box<cmd::report::Args>),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Flows(args) => cmd::flows::run(args, &global),
         Command::Top(args) => cmd::top::run(args, &global),
         Command::Schema(args) => cmd::schema::run(args, &global),
+        Command::Report(args) => cmd::report::run(*args, &global),
     };
     match result {
         Ok(code) => code,

@@ -9,8 +9,9 @@ use nwcap_pcap::Severity;
 
 use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
 
-/// Prints each input's damage (warnings unless `--quiet`; errors always)
-/// and the inputs that could not be read.
+/// Prints each input's damage (warnings unless `--quiet`; errors always),
+/// the inputs that could not be read, and (unless `--quiet`) how many
+/// frames could not be decoded as far as IP.
 pub fn inputs(report: &RunReport, global: &Global) {
     for f in &report.files {
         if let Some(e) = &f.error {
@@ -22,6 +23,25 @@ pub fn inputs(report: &RunReport, global: &Global) {
             }
         }
     }
+    if let Some(w) = undecodable_warning(report)
+        && !global.quiet
+    {
+        eprintln!("nwcap: warning: {w}");
+    }
+}
+
+/// The warning for frames that could not be decoded as far as IP (a link
+/// type nwcap does not decode, headers cut or malformed): they are in no
+/// flow, and a capture of only such frames gives an empty table.
+pub fn undecodable_warning(report: &RunReport) -> Option<String> {
+    let c = &report.counts;
+    (c.undecodable > 0).then(|| {
+        format!(
+            "{} of {} frames could not be decoded as far as IP (a link type nwcap does not \
+             decode, or headers cut or malformed) and are in no flow",
+            c.undecodable, c.read
+        )
+    })
 }
 
 /// The exit status of a run that produced its output: 0 when every input

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod capture;
+mod cases;
 mod datatools;
 mod engine;
 mod fetch;
@@ -11,5 +12,6 @@ mod flows;
 mod info;
 mod mutation;
 mod readme;
+mod report;
 mod support;
 mod zeek;

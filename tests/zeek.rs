@@ -64,21 +64,6 @@ fn percent(a: usize, n: usize) -> String {
     }
 }
 
-/// Adds one trace's outcome into a total.
-fn add(total: &mut Outcome, o: &Outcome) {
-    total.connections += o.connections;
-    total.fully_equal += o.fully_equal;
-    total.fully_equal_with_service += o.fully_equal_with_service;
-    total.missing += o.missing;
-    total.extra += o.extra;
-    for (k, v) in &o.agree {
-        *total.agree.entry(k).or_default() += v;
-    }
-    for (k, v) in &o.compared {
-        *total.compared.entry(k).or_default() += v;
-    }
-}
-
 fn report(title: &str, t: &Outcome) {
     println!(
         "{title}: {} connections, fully equal {} ({}), with service {} ({}); {} missing, {} extra",
@@ -130,25 +115,44 @@ fn flows_match_zeek_conn_logs_apart_from_listed_differences() {
             .unwrap_or_else(|e| panic!("{name}.conn.log: {e}"));
         let zeek = conn::parse_conn_log(&log).unwrap_or_else(|e| panic!("{name}.conn.log: {e}"));
         let (flows, has) = nwcap_flows(&trace);
-        let o = compare::compare(name, &zeek, &flows, &has);
-        add(&mut all, &o);
-        let scoped = !listed.iter().any(|l| l.trace == name && l.whole_trace());
-        if scoped {
-            add(&mut in_scope, &o);
-        }
-        per_trace.insert(name.to_string(), (o.fully_equal, o.connections, scoped));
-        for d in &o.differences {
-            let mut covered = false;
+        let result = compare::compare(name, &zeek, &flows, &has);
+        let trace_scoped = !listed.iter().any(|l| l.trace == name && l.whole_trace());
+        // Marks the rows that cover `d`; whether one of them is out of scope.
+        let mut cover = |d: &compare::Difference| -> Option<bool> {
+            let mut covered = None;
             for (i, l) in listed.iter().enumerate() {
                 if l.covers(d) {
                     used[i] += 1;
-                    covered = true;
+                    covered = Some(covered.unwrap_or(false) || l.out_of_scope());
                 }
             }
-            if !covered {
+            if covered.is_none() {
                 unlisted.push(d.clone());
             }
+            covered
+        };
+        let (mut eq, mut n, mut scoped_n) = (0, 0, 0);
+        for c in &result.conns {
+            let mut scoped = trace_scoped;
+            for d in &c.differences {
+                scoped &= cover(d) != Some(true);
+            }
+            all.add(c);
+            n += 1;
+            eq += usize::from(c.fully_equal());
+            if scoped {
+                in_scope.add(c);
+                scoped_n += 1;
+            }
         }
+        for d in &result.extra {
+            let out = cover(d) == Some(true);
+            all.extra += 1;
+            if trace_scoped && !out {
+                in_scope.extra += 1;
+            }
+        }
+        per_trace.insert(name.to_string(), (eq, n, scoped_n));
     }
     println!(
         "Zeek conformance on {} ({} traces)",
@@ -156,7 +160,11 @@ fn flows_match_zeek_conn_logs_apart_from_listed_differences() {
         sources.len()
     );
     for (name, (eq, n, scoped)) in &per_trace {
-        let scope = if *scoped { "" } else { " (out of scope)" };
+        let scope = match n - scoped {
+            0 => String::new(),
+            k if k == *n => " (out of scope)".to_string(),
+            k => format!(" ({k} out of scope)"),
+        };
         println!("  {name}: {eq}/{n} fully equal{scope}");
     }
     report("all traces", &all);

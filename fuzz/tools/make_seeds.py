@@ -15,6 +15,11 @@ CUT = 6000          # bytes kept of a pcap/pcapng seed
 NETMON_MAX = 24000  # largest NetMon file taken whole
 # Index in fuzz_targets/decode.rs LINKTYPES for each link type number.
 DECODE_INDEX = {0: 0, 1: 1, 12: 2, 14: 3, 101: 4, 105: 5, 108: 6, 113: 7, 228: 8, 229: 9, 239: 10, 276: 11}
+# Index in fuzz_targets/check/oracle.rs LINKTYPES (the link types etherparse
+# slices); oracle seeds with the top bit set in the first byte are files.
+ORACLE_INDEX = {1: 0, 101: 1, 228: 2, 229: 3, 113: 4, 14: 5}
+ORACLE_PER_FILE = 3     # frames taken from each file, spread over it
+ORACLE_FILES = 24       # capture files given whole (cut) to the reader oracle
 
 
 def out(target, name, data):
@@ -71,6 +76,8 @@ def main():
         shutil.rmtree(SEEDS)
     seen = set()
     frames = {}
+    oracle = []
+    oracle_files = 0
     for src in SOURCES:
         if not os.path.isdir(src):
             continue
@@ -89,13 +96,23 @@ def main():
                 continue
             seen.add(h)
             out("reader", name, seed)
-            for lt, frame in pcap_frames(data):
+            if data[:4] != b"GMBU" and oracle_files < ORACLE_FILES and len(seed) <= CUT:
+                oracle_files += 1
+                out("oracle", f"file-{name}", b"\x80" + seed)
+            all_frames = list(pcap_frames(data))
+            for lt, frame in all_frames:
                 if lt in DECODE_INDEX and len(frames.setdefault(lt, [])) < 12:
                     frames[lt].append(frame)
+            picked = [f for f in all_frames if f[0] in ORACLE_INDEX]
+            step = max(1, len(picked) // ORACLE_PER_FILE)
+            for i, (lt, frame) in enumerate(picked[::step][:ORACLE_PER_FILE]):
+                oracle.append((f"{name}-{i}", bytes([ORACLE_INDEX[lt]]) + frame[:2048]))
     sample = os.path.join(ROOT, "testdata", "zeek_mixed-vlan-mpls.pcap")
     if os.path.exists(sample):
         raw = cut_records(open(sample, "rb").read())
         out("reader", "gzip-zeek_mixed-vlan-mpls.pcap.gz", gzip.compress(raw, mtime=0))
+    for name, data in oracle:
+        out("oracle", name, data)
     for lt, fs in sorted(frames.items()):
         for i, f in enumerate(fs):
             out("decode", f"lt{lt}-{i}", bytes([DECODE_INDEX[lt]]) + f)

@@ -129,6 +129,11 @@ pub struct Timeouts {
     /// long less a second, seconds (Zeek's dns_session_timeout).
     #[arg(long, value_name = "S", default_value_t = 10.0)]
     pub dns_timeout: f64,
+    /// How long an IP fragment waits for its datagram's first fragment,
+    /// and a datagram's fragments join its flow, seconds (Zeek's
+    /// frag_timeout).
+    #[arg(long, value_name = "S", default_value_t = 300.0)]
+    pub frag_timeout: f64,
 }
 
 impl Default for Timeouts {
@@ -141,6 +146,7 @@ impl Default for Timeouts {
             tcp_close_delay: 5.0,
             tcp_interactive_timeout: 3600.0,
             dns_timeout: 10.0,
+            frag_timeout: 300.0,
         }
     }
 }
@@ -166,6 +172,7 @@ impl Timeouts {
                 self.tcp_interactive_timeout,
             )?,
             dns_timeout_ns: seconds("--dns-timeout", self.dns_timeout)?,
+            frag_timeout_ns: seconds("--frag-timeout", self.frag_timeout)?,
             ..FlowConfig::default()
         })
     }

@@ -9,6 +9,7 @@ pub mod flows;
 pub mod info;
 pub mod input;
 pub mod output;
+pub mod report;
 pub mod schema;
 pub mod target;
 pub mod top;

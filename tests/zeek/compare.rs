@@ -39,11 +39,43 @@ pub struct Difference {
     pub nwcap: String,
 }
 
-/// What comparing one trace gave: the Zeek connections, per field the
-/// number that agreed, and the differences.
+/// One Zeek connection compared: per field whether it agreed, and the
+/// differences (a connection nwcap does not have is one difference,
+/// `missing`).
+#[derive(Debug, Default)]
+pub struct ConnResult {
+    /// The fields compared and whether they agreed.
+    pub fields: Vec<(&'static str, bool)>,
+    /// nwcap has no flow for it.
+    pub missing: bool,
+    /// Differences in fields that decide "fully equal".
+    pub differences: Vec<Difference>,
+}
+
+impl ConnResult {
+    /// Equal in every field but the informative ones.
+    pub fn fully_equal(&self) -> bool {
+        !self.missing && self.differences.is_empty()
+    }
+
+    /// Equal in every field.
+    pub fn fully_equal_with_service(&self) -> bool {
+        self.fully_equal() && self.fields.iter().all(|f| f.1)
+    }
+}
+
+/// One trace compared: its Zeek connections, and nwcap's flows Zeek does
+/// not have (`extra` differences).
+#[derive(Debug, Default)]
+pub struct TraceResult {
+    pub conns: Vec<ConnResult>,
+    pub extra: Vec<Difference>,
+}
+
+/// Totals over connections.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Zeek's connections (each counts once per field).
+    /// Zeek's connections.
     pub connections: usize,
     /// Connections equal in every field but the informative ones.
     pub fully_equal: usize,
@@ -56,7 +88,20 @@ pub struct Outcome {
     pub compared: BTreeMap<&'static str, usize>,
     pub missing: usize,
     pub extra: usize,
-    pub differences: Vec<Difference>,
+}
+
+impl Outcome {
+    /// Counts one connection.
+    pub fn add(&mut self, c: &ConnResult) {
+        self.connections += 1;
+        self.fully_equal += usize::from(c.fully_equal());
+        self.fully_equal_with_service += usize::from(c.fully_equal_with_service());
+        self.missing += usize::from(c.missing);
+        for &(f, same) in &c.fields {
+            *self.compared.entry(f).or_default() += 1;
+            *self.agree.entry(f).or_default() += usize::from(same);
+        }
+    }
 }
 
 /// Pairs connections on protocol and both endpoints (either direction),
@@ -64,16 +109,16 @@ pub struct Outcome {
 /// order (Zeek writes connections of one 5-tuple in the order they end,
 /// nwcap in the order they start, which is the same order).
 fn pair(zeek: &[Conn], nwcap: &[Conn]) -> (Vec<(usize, Option<usize>)>, Vec<usize>) {
-    type Key = (String, Vec<(IpAddr, u16)>);
+    type Key = (String, Option<u64>, Vec<(IpAddr, u16)>);
     let key_ports = |c: &Conn| -> Key {
         let mut e = vec![(c.orig_h, c.orig_p), (c.resp_h, c.resp_p)];
         e.sort();
-        (c.proto.clone(), e)
+        (c.proto.clone(), c.ip_proto, e)
     };
     let key_addrs = |c: &Conn| -> Key {
         let mut e = vec![(c.orig_h, 0), (c.resp_h, 0)];
         e.sort();
-        (c.proto.clone(), e)
+        (c.proto.clone(), c.ip_proto, e)
     };
     let mut paired: Vec<Option<usize>> = vec![None; zeek.len()];
     let mut used = vec![false; nwcap.len()];
@@ -109,7 +154,9 @@ fn duration_text(us: Option<i64>) -> String {
     }
 }
 
-/// The names of a connection's tunnel parents on its own side.
+/// The names of a connection's tunnel parents on its own side; a parent
+/// that is no connection of the log (a GRE or IP-in-IP tunnel, which Zeek
+/// names in tunnel.log) is `(tunnel)`.
 fn parents(c: &Conn, by_uid: &HashMap<&str, &Conn>) -> String {
     let mut names: Vec<String> = c
         .tunnel_parents
@@ -117,7 +164,7 @@ fn parents(c: &Conn, by_uid: &HashMap<&str, &Conn>) -> String {
         .map(|u| {
             by_uid
                 .get(u.as_str())
-                .map_or_else(|| u.clone(), |p| p.name())
+                .map_or_else(|| "(tunnel)".to_string(), |p| p.name())
         })
         .collect();
     names.sort();
@@ -131,140 +178,93 @@ fn parents(c: &Conn, by_uid: &HashMap<&str, &Conn>) -> String {
 /// Compares one trace. `nwcap_has` says which optional columns nwcap
 /// wrote (`missed_bytes`, `tunnel_parents`); fields it does not have are
 /// not compared.
-pub fn compare(trace: &str, zeek: &[Conn], nwcap: &[Conn], nwcap_has: &[&str]) -> Outcome {
-    let mut out = Outcome {
-        connections: zeek.len(),
-        ..Outcome::default()
-    };
+pub fn compare(trace: &str, zeek: &[Conn], nwcap: &[Conn], nwcap_has: &[&str]) -> TraceResult {
+    let mut out = TraceResult::default();
     let zeek_uids: HashMap<&str, &Conn> = zeek.iter().map(|c| (c.uid.as_str(), c)).collect();
     let nwcap_uids: HashMap<&str, &Conn> = nwcap.iter().map(|c| (c.uid.as_str(), c)).collect();
     let (pairs, extra) = pair(zeek, nwcap);
+    let diff = |connection: String, field: &str, zeek: String, nwcap: String| Difference {
+        trace: trace.to_string(),
+        connection,
+        field: field.to_string(),
+        zeek,
+        nwcap,
+    };
     for (zi, ni) in pairs {
         let z = &zeek[zi];
+        let mut r = ConnResult::default();
         let Some(ni) = ni else {
-            out.missing += 1;
-            out.differences.push(Difference {
-                trace: trace.to_string(),
-                connection: z.name(),
-                field: "missing".to_string(),
-                zeek: format!("{} {}", z.conn_state, z.history),
-                nwcap: "-".to_string(),
-            });
+            r.missing = true;
+            r.differences.push(diff(
+                z.name(),
+                "missing",
+                format!("{} {}", z.conn_state, z.history),
+                "-".to_string(),
+            ));
+            out.conns.push(r);
             continue;
         };
         let n = &nwcap[ni];
-        let mut equal = true;
-        let mut equal_all = true;
         for &field in FIELDS {
-            let (zv, nv, same) = match field {
-                "originator" => {
-                    let zo = z.name();
-                    let no = n.name();
-                    let same = zo == no;
-                    (zo, no, same)
-                }
-                "conn_state" => (
-                    z.conn_state.clone(),
-                    n.conn_state.clone(),
-                    z.conn_state == n.conn_state,
+            let (zv, nv) = match field {
+                "originator" => (z.name(), n.name()),
+                "conn_state" => (z.conn_state.clone(), n.conn_state.clone()),
+                "history" => (z.history.clone(), n.history.clone()),
+                "pkts" => (
+                    pair_text(z.orig_pkts, z.resp_pkts),
+                    pair_text(n.orig_pkts, n.resp_pkts),
                 ),
-                "history" => (z.history.clone(), n.history.clone(), z.history == n.history),
-                "pkts" => {
-                    let (a, b) = (
-                        pair_text(z.orig_pkts, z.resp_pkts),
-                        pair_text(n.orig_pkts, n.resp_pkts),
-                    );
-                    let same = a == b;
-                    (a, b, same)
-                }
-                "ip_bytes" => {
-                    let a = pair_text(z.orig_ip_bytes, z.resp_ip_bytes);
-                    let b = pair_text(n.orig_ip_bytes, n.resp_ip_bytes);
-                    let same = a == b;
-                    (a, b, same)
-                }
+                "ip_bytes" => (
+                    pair_text(z.orig_ip_bytes, z.resp_ip_bytes),
+                    pair_text(n.orig_ip_bytes, n.resp_ip_bytes),
+                ),
                 "payload" => {
                     // Zeek logs sizes only when the duration is not 0.
                     let (Some(zo), Some(zr)) = (z.orig_bytes, z.resp_bytes) else {
                         continue;
                     };
-                    let a = pair_text(zo, zr);
-                    let b = pair_text(
-                        n.orig_bytes.map_or("-".into(), |v| v.to_string()),
-                        n.resp_bytes.map_or("-".into(), |v| v.to_string()),
-                    );
-                    let same = a == b;
-                    (a, b, same)
+                    let opt = |v: Option<u64>| v.map_or("-".into(), |v| v.to_string());
+                    (
+                        pair_text(zo, zr),
+                        pair_text(opt(n.orig_bytes), opt(n.resp_bytes)),
+                    )
                 }
-                "duration" => {
-                    let (a, b) = (duration_text(z.duration_us), duration_text(n.duration_us));
-                    let same = a == b;
-                    (a, b, same)
-                }
-                "missed_bytes" => {
-                    if !nwcap_has.contains(&field) {
-                        continue;
-                    }
-                    let a = z.missed_bytes.unwrap_or(0).to_string();
-                    let b = n.missed_bytes.unwrap_or(0).to_string();
-                    let same = a == b;
-                    (a, b, same)
-                }
-                "tunnel_parents" => {
-                    if !nwcap_has.contains(&field) {
-                        continue;
-                    }
-                    let (a, b) = (parents(z, &zeek_uids), parents(n, &nwcap_uids));
-                    let same = a == b;
-                    (a, b, same)
+                "duration" => (duration_text(z.duration_us), duration_text(n.duration_us)),
+                "missed_bytes" if nwcap_has.contains(&field) => (
+                    z.missed_bytes.unwrap_or(0).to_string(),
+                    n.missed_bytes.unwrap_or(0).to_string(),
+                ),
+                "tunnel_parents" if nwcap_has.contains(&field) => {
+                    (parents(z, &zeek_uids), parents(n, &nwcap_uids))
                 }
                 "service" => {
-                    let a = if z.service.is_empty() {
-                        "-".to_string()
-                    } else {
-                        z.service.clone()
+                    let dash = |s: &str| {
+                        if s.is_empty() {
+                            "-".to_string()
+                        } else {
+                            s.to_string()
+                        }
                     };
-                    let b = if n.service.is_empty() {
-                        "-".to_string()
-                    } else {
-                        n.service.clone()
-                    };
-                    let same = a == b;
-                    (a, b, same)
+                    (dash(&z.service), dash(&n.service))
                 }
                 _ => continue,
             };
-            *out.compared.entry(field).or_default() += 1;
-            if same {
-                *out.agree.entry(field).or_default() += 1;
-                continue;
+            let same = zv == nv;
+            r.fields.push((field, same));
+            if !same && !informative(field) {
+                r.differences.push(diff(z.name(), field, zv, nv));
             }
-            equal_all = false;
-            if informative(field) {
-                continue;
-            }
-            equal = false;
-            out.differences.push(Difference {
-                trace: trace.to_string(),
-                connection: z.name(),
-                field: field.to_string(),
-                zeek: zv,
-                nwcap: nv,
-            });
         }
-        out.fully_equal += usize::from(equal);
-        out.fully_equal_with_service += usize::from(equal_all);
+        out.conns.push(r);
     }
     for i in extra {
         let n = &nwcap[i];
-        out.extra += 1;
-        out.differences.push(Difference {
-            trace: trace.to_string(),
-            connection: n.name(),
-            field: "extra".to_string(),
-            zeek: "-".to_string(),
-            nwcap: format!("{} {}", n.conn_state, n.history),
-        });
+        out.extra.push(diff(
+            n.name(),
+            "extra",
+            "-".to_string(),
+            format!("{} {}", n.conn_state, n.history),
+        ));
     }
     out
 }

@@ -14,6 +14,8 @@ pub struct Conn {
     pub uid: String,
     /// tcp, udp, icmp or unknown_transport (Zeek's `proto`).
     pub proto: String,
+    /// The IP protocol number (Zeek's `ip_proto`).
+    pub ip_proto: Option<u64>,
     pub orig_h: IpAddr,
     pub orig_p: u16,
     pub resp_h: IpAddr,
@@ -92,6 +94,7 @@ pub fn parse_conn_log(text: &str) -> Result<Vec<Conn>, String> {
         out.push(Conn {
             uid: get("uid")?.to_string(),
             proto: get("proto")?.to_string(),
+            ip_proto: num("ip_proto")?,
             orig_h: ip("id.orig_h")?,
             orig_p: port("id.orig_p")?,
             resp_h: ip("id.resp_h")?,
@@ -130,8 +133,8 @@ fn seconds_to_us(v: &str) -> Result<i64, String> {
     Ok(i * 1_000_000 + f)
 }
 
-/// Zeek's `proto` for nwcap's: ICMPv6 is `icmp` in Zeek, and protocols
-/// without a Zeek analyzer are `unknown_transport`.
+/// Zeek's `proto` for nwcap's: protocols without a Zeek analyzer (SCTP)
+/// are `unknown_transport` (nwcap's `proto` names SCTP).
 fn zeek_proto(p: &str) -> &str {
     match p {
         "tcp" | "udp" | "icmp" => p,
@@ -161,6 +164,7 @@ pub fn parse_ndjson(text: &str) -> Result<Vec<Conn>, String> {
         out.push(Conn {
             uid: s("uid"),
             proto: zeek_proto(&s("proto")).to_string(),
+            ip_proto: n("ip_proto"),
             orig_h: ip("orig_h")?,
             orig_p: n("orig_p").unwrap_or(0) as u16,
             resp_h: ip("resp_h")?,

@@ -78,8 +78,12 @@ pub fn parse(text: &str) -> Result<Vec<Listed>, String> {
     Ok(out)
 }
 
+/// `*` matches anything, `text*` anything that starts with `text`.
 fn fits(pattern: &str, value: &str) -> bool {
-    pattern == "*" || pattern == value
+    match pattern.strip_suffix('*') {
+        Some(prefix) => value.starts_with(prefix),
+        None => pattern == value,
+    }
 }
 
 impl Listed {
@@ -95,6 +99,12 @@ impl Listed {
     /// A row that takes a whole trace out of scope.
     pub fn whole_trace(&self) -> bool {
         self.connection == "*" && self.field == "*"
+    }
+
+    /// A row whose reason says the connections it covers are outside what
+    /// nwcap compares with Zeek (they count apart in the agreement).
+    pub fn out_of_scope(&self) -> bool {
+        self.whole_trace() || self.reason.starts_with("Out of scope")
     }
 }
 
@@ -123,5 +133,7 @@ fn rows_and_wildcards() {
         zeek: "1.1".into(),
         ..d.clone()
     }));
+    assert!(fits("udp *", "udp 1.2.3.4:5 > 6.7.8.9:10"));
+    assert!(!fits("udp *", "tcp 1.2.3.4:5 > 6.7.8.9:10"));
     assert!(parse("| trace | connection | field | zeek | nwcap | reason |\n|--|--|--|--|--|--|\n| t | * | * | * | * | |\n").is_err());
 }

@@ -50,8 +50,9 @@ pub use sink::{Collect, FlowSink, GroupInfo, SinkError};
 /// per-file statistics for a report) comes from the engine's one pass
 /// instead of a second read of the input. Costs nothing when unused.
 pub trait Observer: Sync + Send {
-    /// A fresh tally for one chunk of records.
-    fn tally(&self) -> Box<dyn Tally>;
+    /// A fresh tally for one chunk of records of group `group` (the
+    /// group's index in the run).
+    fn tally(&self, group: usize) -> Box<dyn Tally>;
     /// Adds a finished chunk's tally back (a group's chunks come in input
     /// order; groups one after the other).
     fn merge(&self, tally: Box<dyn Tally>);

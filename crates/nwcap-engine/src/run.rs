@@ -142,6 +142,7 @@ impl Iterator for Feed {
 
 fn decode_unit(
     unit: Unit,
+    group: usize,
     first_chunk: u64,
     settings: &Settings,
     shards: usize,
@@ -149,7 +150,7 @@ fn decode_unit(
 ) -> Decoded {
     let buckets = (0..unit.block.chunks())
         .into_par_iter()
-        .map(|c| stage_chunk(&unit.block, unit.file, c, shards, settings, pool))
+        .map(|c| stage_chunk(&unit.block, group, unit.file, c, shards, settings, pool))
         .collect();
     Decoded {
         unit,
@@ -251,7 +252,10 @@ pub(crate) fn run_group(
             move || inputs_ref.next(),
             move || {
                 rayon::join(
-                    move || to_decode.map(|u| decode_unit(u, first_chunk, settings, shards, pool)),
+                    move || {
+                        to_decode
+                            .map(|u| decode_unit(u, index, first_chunk, settings, shards, pool))
+                    },
                     move || {
                         rayon::join(
                             move || to_feed.map(|d| (feed(tables_ref, &d), d)),

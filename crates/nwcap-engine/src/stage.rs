@@ -19,7 +19,7 @@ use nwcap_pcap::decode::decode;
 use nwcap_pcap::packet::OuterUdp;
 
 use crate::report::Counts;
-use crate::{Observer, Settings, Tally, select};
+use crate::{Settings, Tally, select};
 
 /// A packet summary detached from its window, packed to 112 bytes (every
 /// packet is written once and read once through these): the payload prefix
@@ -148,6 +148,7 @@ pub(crate) fn recycle(pool: &BucketPool, buckets: Vec<Buckets>) {
 /// `file`).
 pub(crate) fn stage_chunk(
     block: &Block,
+    group: usize,
     file: u32,
     chunk: usize,
     shards: usize,
@@ -156,7 +157,7 @@ pub(crate) fn stage_chunk(
 ) -> Buckets {
     let (filter, per_filter) = (settings.filter.as_ref(), settings.count_per_filter);
     let mut b = fresh_buckets(pool, shards);
-    let mut tally = settings.observer.as_deref().map(Observer::tally);
+    let mut tally = settings.observer.as_deref().map(|o| o.tally(group));
     let base = block.bytes().as_ptr().addr();
     let base_len = block.bytes().len();
     let mut i: u64 = 0;

@@ -339,7 +339,7 @@ impl nwcap_engine::Tally for CountTally {
 }
 
 impl nwcap_engine::Observer for CountObserver {
-    fn tally(&self) -> Box<dyn nwcap_engine::Tally> {
+    fn tally(&self, _group: usize) -> Box<dyn nwcap_engine::Tally> {
         Box::new(CountTally(Vec::new(), 0))
     }
     fn merge(&self, t: Box<dyn nwcap_engine::Tally>) {

@@ -10,19 +10,16 @@ use nwcap_pcap::TimestampNs;
 use nwcap_pcap::packet::tcpflags::{ACK, FIN, RST, SYN};
 use nwcap_pcap::packet::{TunnelKind, ipproto};
 
+use crate::analysis::Counts;
 use crate::key::{FlowKey, icmp_ports};
 use crate::ports::likely_server_port;
 use crate::stats::Spread;
 use crate::summary::PacketSummary;
-use crate::tcp::{Segment, TcpConn, TcpEvent};
+use crate::tcp::{Segment, TcpConn};
 use crate::{FlowConfig, SEC, hints};
 
 /// Payload-carrying packets inspected for application hints per flow.
 const HINT_PACKETS: u8 = 6;
-/// Re-sent data within this time after the previous segment of the same
-/// direction counts as out-of-order rather than retransmitted (Wireshark's
-/// default when the RTT is unknown).
-const OOO_NS: i64 = 3_000_000;
 
 /// Counters of one direction.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -86,14 +83,11 @@ pub struct Flow {
     pub resp: DirStats,
     /// Packets cut by the snap length.
     pub truncated_pkts: u64,
-    /// Packets with SYN, FIN, RST, PSH, ACK, URG, ECE, CWR (bit order).
+    /// Packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR set (the flag
+    /// bits from the lowest: index 0 is FIN, 1 is SYN).
     pub flag_counts: [u64; 8],
-    /// Retransmitted TCP segments.
-    pub retransmits: u64,
-    /// Out-of-order TCP segments.
-    pub out_of_order: u64,
-    /// Zero window advertisements (Zeek's rule).
-    pub zero_window: u64,
+    /// TCP analysis events as Wireshark counts them.
+    pub analysis: Counts,
     /// SYN to the originator's ACK of the SYN-ACK, ns.
     pub handshake_rtt: Option<i64>,
     /// Spread of the inter-arrival times over all packets, ns: each packet
@@ -122,7 +116,15 @@ pub struct Flow {
     /// The outer UDP connections this flow was tunnelled in (Zeek's
     /// `tunnel_parents`).
     parents: Vec<Parent>,
+    /// The last packet's outer connection (index in `parents`) and how
+    /// often it changed (Zeek records `X` when it changes too often).
+    last_parent: Option<u8>,
+    encap_changes: u8,
 }
+
+/// Changes of encapsulation Zeek allows before it marks the connection
+/// with `X` (`Tunnel::max_changes_per_connection`).
+const MAX_ENCAP_CHANGES: u8 = 5;
 
 /// A tunnel parent: what identifies a flow's uid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,9 +207,7 @@ impl Flow {
             resp: DirStats::default(),
             truncated_pkts: 0,
             flag_counts: [0; 8],
-            retransmits: 0,
-            out_of_order: 0,
-            zero_window: 0,
+            analysis: Counts::default(),
             handshake_rtt: None,
             iat: Spread::default(),
             history: if flipped {
@@ -225,6 +225,8 @@ impl Flow {
             carried: 0,
             carried_bytes: 0,
             parents: Vec::new(),
+            last_parent: None,
+            encap_changes: 0,
         }
     }
 
@@ -237,11 +239,35 @@ impl Flow {
         }
     }
 
-    /// Records a tunnel parent (each once).
+    /// Records the tunnel parent of one packet (each parent once). A
+    /// packet that comes through another outer connection than the one
+    /// before is a change of encapsulation, as Zeek compares them (GRE in
+    /// UDP excepted: its encapsulation is the GRE tunnel).
     pub(crate) fn add_parent(&mut self, p: Parent) {
-        if self.parents.len() < MAX_PARENTS && !self.parents.contains(&p) {
-            self.parents.push(p);
+        let at = match self.parents.iter().position(|q| *q == p) {
+            Some(i) => i,
+            None if self.parents.len() < MAX_PARENTS => {
+                self.parents.push(p);
+                self.parents.len() - 1
+            }
+            None => MAX_PARENTS,
+        };
+        if self.key.tunnel.is_some_and(|t| t.kind == TunnelKind::Gre) {
+            return;
         }
+        let encap = u8::try_from(at).unwrap_or(u8::MAX);
+        if self.last_parent.is_some_and(|last| last != encap) {
+            // Zeek (`Connection::CheckEncapsulation`): past the limit, one
+            // `X` in the history instead of more tunnel_changed events.
+            if self.encap_changes >= MAX_ENCAP_CHANGES {
+                if !self.history.contains('X') {
+                    self.history.push('X');
+                }
+            } else {
+                self.encap_changes += 1;
+            }
+        }
+        self.last_parent = Some(encap);
     }
 
     /// The outer UDP connections this flow was tunnelled in.
@@ -283,6 +309,41 @@ impl Flow {
         }
     }
 
+    /// The TCP analysis state, to continue in a later flow of the 5-tuple.
+    pub(crate) fn analysis_state(&self) -> Option<&crate::analysis::TcpAnalysis> {
+        self.tcp.as_deref().map(|t| &t.analysis)
+    }
+
+    /// Continues the TCP analysis of an ended flow of the same 5-tuple,
+    /// unless `p` starts a new stream.
+    pub(crate) fn continue_analysis(
+        &mut self,
+        old: crate::analysis::TcpAnalysis,
+        p: &PacketSummary<'_>,
+    ) {
+        if let Some(t) = self.tcp.as_deref_mut()
+            && p.has_l4
+            && !old.new_stream(p.from_a, p.tcp_flags, p.seq)
+        {
+            t.analysis = old;
+        }
+    }
+
+    /// Carries Wireshark's TCP analysis state over from the flow `old`
+    /// of the same 5-tuple that `p` ended: Wireshark keeps one TCP stream
+    /// across Zeek's connection ends, unless `p` is a SYN with a new
+    /// sequence number (ports reused), or comes more than `ttl` (the TCP
+    /// timeout) after the old flow's last packet.
+    pub(crate) fn inherit_analysis(&mut self, old: &Flow, p: &PacketSummary<'_>, ttl: i64) {
+        if let (Some(new), Some(old_tcp)) = (self.tcp.as_deref_mut(), old.tcp.as_deref())
+            && p.has_l4
+            && p.ts.saturating_sub(old.last_ts) <= ttl
+            && !old_tcp.analysis.new_stream(p.from_a, p.tcp_flags, p.seq)
+        {
+            new.analysis = old_tcp.analysis.clone();
+        }
+    }
+
     /// Swaps originator and responder.
     fn swap_roles(&mut self) {
         self.orig_is_a = !self.orig_is_a;
@@ -307,11 +368,10 @@ impl Flow {
             self.truncated_pkts += 1;
         }
         let mut productive = true;
+        let mut tcp_events = None;
+        let rtt = self.handshake_rtt;
         if let Some(tcp) = self.tcp.as_deref_mut() {
             if p.has_l4 {
-                for (i, c) in self.flag_counts.iter_mut().enumerate() {
-                    *c += u64::from((p.tcp_flags >> i) & 1);
-                }
                 let seg = Segment {
                     flags: p.tcp_flags,
                     seq: p.seq,
@@ -323,14 +383,29 @@ impl Flow {
                 };
                 let ev = tcp.packet(is_orig, seg, &mut self.history, &cfg.tcp_timers());
                 productive = tcp.last_time == p.ts;
-                if ev.flipped {
-                    self.swap_roles();
-                    is_orig = !is_orig;
-                }
-                self.tcp_counters(p, is_orig, ev);
+                let seg = crate::analysis::Seg {
+                    flags: p.tcp_flags,
+                    seq: p.seq,
+                    ack: p.ack,
+                    len: p.payload_len,
+                    window: p.window,
+                    ts: p.ts,
+                };
+                tcp_events = Some((ev, tcp.analysis.segment(from_a, seg, rtt)));
             } else {
                 productive = !tcp.both_closed();
             }
+        }
+        if let Some((ev, events)) = tcp_events {
+            for (i, c) in self.flag_counts.iter_mut().enumerate() {
+                *c += u64::from((p.tcp_flags >> i) & 1);
+            }
+            if ev.flipped {
+                self.swap_roles();
+                is_orig = !is_orig;
+            }
+            self.analysis.add(events);
+            self.handshake(p, is_orig);
         } else if self.key.proto == ipproto::UDP {
             // Zeek's UDP analyzer: one 'D' per direction.
             let (bit, c) = if is_orig { (1u8, 'D') } else { (2u8, 'd') };
@@ -367,26 +442,12 @@ impl Flow {
         }
     }
 
-    /// nwcap's TCP counters (flags, retransmissions, handshake RTT).
-    fn tcp_counters(&mut self, p: &PacketSummary<'_>, is_orig: bool, ev: TcpEvent) {
-        let prev_dir_ts = if is_orig {
-            self.orig.last_ts
-        } else {
-            self.resp.last_ts
-        };
-        if ev.zero_window {
-            self.zero_window += 1;
-        }
-        if ev.rxmit {
-            let quick = prev_dir_ts.is_some_and(|t| p.ts.saturating_sub(t) < OOO_NS);
-            if quick {
-                self.out_of_order += 1;
-            } else {
-                self.retransmits += 1;
-            }
-        }
+    /// The handshake RTT (Wireshark's `tcp.analysis.initial_rtt`): the
+    /// originator's last SYN to its first ACK after the SYN-ACK.
+    fn handshake(&mut self, p: &PacketSummary<'_>, is_orig: bool) {
         let f = p.tcp_flags;
-        if is_orig && f & (SYN | ACK | RST | FIN) == SYN && self.syn_ts.is_none() {
+        // Wireshark's initial RTT runs from the most recent SYN.
+        if is_orig && f & (SYN | ACK | RST | FIN) == SYN && self.handshake_rtt.is_none() {
             self.syn_ts = Some(p.ts);
         } else if !is_orig && f & (SYN | ACK | RST) == SYN | ACK {
             self.synack_seen = true;
@@ -450,7 +511,7 @@ impl Flow {
     }
 
     /// Originator port (ICMP: type of the first packet), if the protocol
-    /// has ports.
+    /// has ports and they are known.
     pub fn orig_p(&self) -> Option<u16> {
         if let Some((t, _)) = self.icmp_first {
             return Some(u16::from(t));
@@ -468,14 +529,19 @@ impl Flow {
         self.ports().map(|(_, r)| r)
     }
 
+    /// The ports, for protocols that have them and when they are known:
+    /// a flow whose packets never showed a transport header (a snap length
+    /// that cut it, fragments whose first one was not seen) has none, not
+    /// port 0.
     fn ports(&self) -> Option<(u16, u16)> {
-        matches!(self.key.proto, ipproto::TCP | ipproto::UDP | ipproto::SCTP).then(|| {
-            if self.orig_is_a {
-                (self.key.a_port, self.key.b_port)
-            } else {
-                (self.key.b_port, self.key.a_port)
-            }
-        })
+        let has_ports = matches!(self.key.proto, ipproto::TCP | ipproto::UDP | ipproto::SCTP);
+        let unknown = self.key.a_port == 0 && self.key.b_port == 0;
+        let ports = if self.orig_is_a {
+            (self.key.a_port, self.key.b_port)
+        } else {
+            (self.key.b_port, self.key.a_port)
+        };
+        (has_ports && !unknown).then_some(ports)
     }
 
     /// Tunnel as (kind, originator-side outer source, outer destination, vni).

@@ -134,6 +134,29 @@ pub fn uid(key: &FlowKey, first_ts: i64, orig_is_a: bool) -> String {
     out
 }
 
+/// A uid for a tunnel that has no connection of its own (GRE, ERSPAN, IP
+/// in IP): Zeek names such tunnels in tunnel.log and in `tunnel_parents`.
+/// Derived from the tunnel's kind, endpoints and key, so the same on every
+/// run.
+pub fn tunnel_uid(t: &crate::key::TunnelKey) -> String {
+    let mut sink = ShaSink(Sha1::new());
+    sink.put(b"tunnel");
+    sink.put(&[t.kind as u8]);
+    for a in [t.lo, t.hi] {
+        match a {
+            std::net::IpAddr::V4(a) => sink.put(&a.octets()),
+            std::net::IpAddr::V6(a) => sink.put(&a.octets()),
+        }
+    }
+    sink.put(&t.vni.unwrap_or(0).to_be_bytes());
+    let digest = sink.0.finalize();
+    let buf = base62_96(&digest[..12]);
+    let mut out = String::with_capacity(18);
+    out.push('C');
+    out.extend(buf.iter().map(|&b| char::from(b)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

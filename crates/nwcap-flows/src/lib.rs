@@ -17,8 +17,10 @@
 //! filtering, sharding, handing finished flows to a sink) is the
 //! `nwcap-engine` crate; a flow's `file` is the input of its first packet.
 
+pub mod analysis;
 pub mod columns;
 pub mod flow;
+mod frags;
 pub mod hints;
 pub mod ident;
 pub mod key;
@@ -26,6 +28,7 @@ pub mod packed;
 pub mod ports;
 pub mod schema;
 pub mod stats;
+mod streams;
 pub mod summary;
 pub mod table;
 mod tcp;
@@ -71,8 +74,13 @@ pub struct FlowConfig {
     /// Expired flows are swept each time a table's clock advances this
     /// much, ns (default 10 s).
     pub sweep_interval_ns: i64,
-    /// Most fragment datagrams remembered per shard (default 4096).
+    /// Most fragment datagrams remembered, and most fragments held for
+    /// their first fragment, per shard (default 4096).
     pub frag_capacity: usize,
+    /// How long a datagram's fragments are attributed to it, and a
+    /// fragment waits for its datagram's first fragment, ns (Zeek's
+    /// `frag_timeout`, default 5 min).
+    pub frag_timeout_ns: i64,
     /// Number of shards (fixed, so results do not depend on threads;
     /// default 32).
     pub shards: usize,
@@ -90,6 +98,7 @@ impl Default for FlowConfig {
             dns_timeout_ns: 10 * SEC,
             sweep_interval_ns: 10 * SEC,
             frag_capacity: 4096,
+            frag_timeout_ns: 300 * SEC,
             shards: 32,
         }
     }

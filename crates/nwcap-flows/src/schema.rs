@@ -17,12 +17,12 @@
 
 use std::fmt::Write as _;
 
-use nwcap_pcap::packet::ipproto;
+use nwcap_pcap::packet::{TunnelKind, ipproto};
 
 use crate::columns::{Column, ColumnData, Texts};
 use crate::flow::{DirStats, Flow};
 use crate::hints;
-use crate::ident::{community_id_of_key, uid};
+use crate::ident::{community_id_of_key, tunnel_uid, uid};
 
 /// Whose definition a column follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,7 @@ impl Kind {
 
 /// A column's field in Zeek's conn.log: its name there (`id.orig_h`) and
 /// Zeek's type (`time`, `addr`, `port`, `enum`, `interval`, `count`,
-/// `int`, `string`), for `--format zeek` and `zeek-json`.
+/// `int`, `string`, `set[string]`), for `--format zeek` and `zeek-json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZeekField {
     /// Field name in Zeek's log.
@@ -265,6 +265,34 @@ pub fn proto_name(p: u8) -> &'static str {
     }
 }
 
+/// Zeek's `tunnel_parents`: the outer UDP connections' uids, or for a
+/// tunnel with no such connection (GRE, ERSPAN, IP in IP) a uid of the
+/// tunnel itself (Zeek's tunnel.log uid).
+fn write_parents(f: &Flow, b: &mut String) -> bool {
+    let Some(t) = f.key.tunnel else {
+        return false;
+    };
+    let parents = f.tunnel_parents();
+    // Zeek names the innermost encapsulation: for GRE (also in UDP),
+    // ERSPAN and IP in IP that is the tunnel, not a connection.
+    if parents.is_empty()
+        || matches!(
+            t.kind,
+            TunnelKind::Gre | TunnelKind::Erspan | TunnelKind::IpInIp
+        )
+    {
+        b.push_str(&tunnel_uid(&t));
+        return true;
+    }
+    for (i, p) in parents.iter().enumerate() {
+        if i > 0 {
+            b.push(',');
+        }
+        b.push_str(&uid(&p.key, p.ts, p.orig_is_a));
+    }
+    true
+}
+
 fn orig(f: &Flow) -> &DirStats {
     &f.orig
 }
@@ -286,7 +314,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
             Timestamp,
             "UTC",
             Zeek,
-            "time of the earliest packet",
+            "time of the first packet (the earliest, should time go backwards)",
             |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.ts).collect()),
         ),
         "ts",
@@ -315,7 +343,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
             Text,
             "",
             Zeek,
-            "originator address (id.orig_h), as Zeek decides it: the first sender, unless it used a likely server port and the other end did not (TCP: unless the first packet was a SYN), or a first SYN-ACK's peer once it answers",
+            "originator address (id.orig_h) as Zeek decides it: the first sender, unless it used a likely server port and the receiver did not (for TCP only when the first packet is not a SYN), or the peer of a first SYN-ACK once that peer answers",
             |fl, _| text(fl, |f, b| write!(b, "{}", f.orig_h()).is_ok()),
         ),
         "id.orig_h",
@@ -351,7 +379,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
             Int,
             "",
             Zeek,
-            "responder port (id.resp_p); ICMP: the counterpart type of the first packet's (echo request 8 -> 0, ICMPv6 128 -> 129), the code for one-way messages (as Zeek)",
+            "responder port (id.resp_p); ICMP: the counterpart of the first packet's type (echo request 8 -> 0, ICMPv6 128 -> 129), the code for one-way messages",
             |fl, _| int(fl, |f| f.resp_p().map(u32::from)),
         ),
         "id.resp_p",
@@ -392,7 +420,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
             Float,
             "s",
             Zeek,
-            "as Zeek's: from ts to the last packet, leaving out TCP packets sent after both sides closed",
+            "from the first packet to the last, except that TCP packets after both sides closed (the final ACK) do not count",
             |fl, _| float(fl, |f| Some(secs(f.duration() as f64))),
         ),
         "duration",
@@ -404,7 +432,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
             Count,
             "bytes",
             Zeek,
-            "originator payload bytes as Zeek counts them: TCP sequence space (retransmitted bytes once, content gaps included, see missed_bytes), UDP and ICMP the sum of the payloads",
+            "originator payload bytes; TCP: the sequence space covered (a retransmission once, bytes missed in gaps included), UDP and ICMP: the payload after the header",
             |fl, _| count(fl, |f| f.zeek_bytes().0),
         ),
         "orig_bytes",
@@ -434,6 +462,18 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "conn_state",
         "string",
     )),
+    zeek(
+        col(
+            "missed_bytes",
+            Count,
+            "bytes",
+            Zeek,
+            "TCP bytes acknowledged but never seen (content gaps, history g/G)",
+            |fl, _| count(fl, Flow::missed_bytes),
+        ),
+        "missed_bytes",
+        "count",
+    ),
     zeek(
         col(
             "history",
@@ -496,6 +536,18 @@ pub static COLUMNS: &[ColumnSpec] = &[
     ),
     zeek(
         col(
+            "tunnel_parents",
+            Text,
+            "",
+            Zeek,
+            "uids of the outer UDP connections (VXLAN, Geneve, Teredo, AYIYA, GTP-U) this flow was tunnelled in, comma-separated; for GRE (also in UDP), ERSPAN and IP in IP a uid of the tunnel itself, as Zeek's tunnel.log names it; null when not tunnelled",
+            |fl, _| text(fl, write_parents),
+        ),
+        "tunnel_parents",
+        "set[string]",
+    ),
+    zeek(
+        col(
             "ip_proto",
             Int,
             "",
@@ -553,7 +605,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Timestamp,
         "UTC",
         Nwcap,
-        "time of the latest packet",
+        "time of the last packet (the latest)",
         |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.last_ts).collect()),
     ),
     col(
@@ -635,7 +687,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with SYN set",
-        |fl, _| count(fl, |f| f.flag_counts[0]),
+        |fl, _| count(fl, |f| f.flag_counts[1]),
     ),
     col(
         "fin",
@@ -643,7 +695,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with FIN set",
-        |fl, _| count(fl, |f| f.flag_counts[1]),
+        |fl, _| count(fl, |f| f.flag_counts[0]),
     ),
     col(
         "rst",
@@ -698,24 +750,64 @@ pub static COLUMNS: &[ColumnSpec] = &[
         Count,
         "packets",
         Tshark,
-        "TCP payload at or below the highest sequence seen, > 3 ms after the previous segment",
-        |fl, _| count(fl, |f| f.retransmits),
+        "segments that repeat sequence space already sent and are not out of order, fast and spurious retransmissions included (tcp.analysis.retransmission)",
+        |fl, _| count(fl, |f| f.analysis.retransmissions),
+    ),
+    col(
+        "fast_retransmits",
+        Count,
+        "packets",
+        Tshark,
+        "retransmissions within 20 ms of the peer's second duplicate ACK for them (tcp.analysis.fast_retransmission)",
+        |fl, _| count(fl, |f| f.analysis.fast_retransmissions),
+    ),
+    col(
+        "spurious_retransmits",
+        Count,
+        "packets",
+        Tshark,
+        "retransmissions of data the peer had already acknowledged (tcp.analysis.spurious_retransmission)",
+        |fl, _| count(fl, |f| f.analysis.spurious_retransmissions),
     ),
     col(
         "out_of_order",
         Count,
         "packets",
         Tshark,
-        "same, within 3 ms of the previous segment (out of order)",
-        |fl, _| count(fl, |f| f.out_of_order),
+        "segments below the highest sequence seen, within the handshake RTT (else 3 ms) of it, that are no exact repeat (tcp.analysis.out_of_order)",
+        |fl, _| count(fl, |f| f.analysis.out_of_order),
+    ),
+    col(
+        "dup_acks",
+        Count,
+        "packets",
+        Tshark,
+        "duplicate ACKs (tcp.analysis.duplicate_ack)",
+        |fl, _| count(fl, |f| f.analysis.duplicate_acks),
+    ),
+    col(
+        "keep_alives",
+        Count,
+        "packets",
+        Tshark,
+        "keep-alive segments (tcp.analysis.keep_alive)",
+        |fl, _| count(fl, |f| f.analysis.keep_alives),
     ),
     col(
         "zero_window",
         Count,
         "packets",
         Tshark,
-        "zero window advertisements",
-        |fl, _| count(fl, |f| f.zero_window),
+        "segments advertising a zero window, without SYN, FIN or RST (tcp.analysis.zero_window)",
+        |fl, _| count(fl, |f| f.analysis.zero_windows),
+    ),
+    col(
+        "lost_segments",
+        Count,
+        "packets",
+        Tshark,
+        "segments after a gap in the sequence numbers: a previous segment was not captured (tcp.analysis.lost_segment)",
+        |fl, _| count(fl, |f| f.analysis.lost_segments),
     ),
     col(
         "handshake_rtt",

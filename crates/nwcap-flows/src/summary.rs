@@ -139,7 +139,14 @@ impl<'a> PacketSummary<'a> {
             // of flags, sequence numbers or the payload length.
             s.has_l4 = !l4.partial;
             s.payload_len = l4.payload_len;
-            s.payload_captured = pkt.payload.len() >= l4.payload_len as usize;
+            // A payload cut where its outer datagram continues in the next
+            // IP fragment was not lost: Zeek reassembles the datagram.
+            let outer_cut = pkt
+                .tunnel
+                .and_then(|t| t.outer_udp)
+                .and_then(|u| u.fragment)
+                .is_some_and(|f| f.more);
+            s.payload_captured = pkt.payload.len() >= l4.payload_len as usize || outer_cut;
             s.tcp_flags = l4.tcp_flags;
             s.seq = l4.seq;
             s.ack = l4.ack;
@@ -198,6 +205,34 @@ impl<'a> PacketSummary<'a> {
             });
         }
         Ok(s)
+    }
+
+    /// The same packet without its payload (to be kept beyond its input).
+    pub fn detached(&self) -> PacketSummary<'static> {
+        PacketSummary {
+            key: self.key,
+            tunnel: self.tunnel,
+            outer_udp: self.outer_udp,
+            from_a: self.from_a,
+            ord: self.ord,
+            file: self.file,
+            ts: self.ts,
+            wire_len: self.wire_len,
+            ip_len: self.ip_len,
+            payload_len: self.payload_len,
+            truncated: self.truncated,
+            payload_captured: self.payload_captured,
+            has_l4: self.has_l4,
+            tcp_flags: self.tcp_flags,
+            seq: self.seq,
+            ack: self.ack,
+            window: self.window,
+            icmp_type: self.icmp_type,
+            icmp_code: self.icmp_code,
+            outer_src_is_lo: self.outer_src_is_lo,
+            frag: self.frag,
+            payload: &[],
+        }
     }
 
     /// The UDP datagram that carried this tunnelled packet, as a packet of

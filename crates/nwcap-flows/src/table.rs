@@ -10,15 +10,13 @@
 //! connection and the inner one, which records the outer one as its
 //! tunnel parent.
 //!
-//! Fragments: the first fragment of a datagram (offset 0) carries the ports;
-//! the table remembers (addresses, protocol, direction, IP id) -> flow key
-//! for `FRAG_TTL` of capture time, in a map bounded to `frag_capacity`
-//! entries (oldest dropped first when full). A non-first fragment whose
-//! datagram is known joins that flow; otherwise it joins the flow of the
-//! same addresses and protocol with ports 0 (and is counted in
+//! Fragments join their datagram's flow in any arrival order (see
+//! `frags`); one whose first fragment never comes joins the flow of the
+//! same addresses and protocol without ports (and is counted in
 //! [`TableStats::orphan_fragments`]).
-
-use std::collections::VecDeque;
+//!
+//! TCP flows that end keep their Wireshark analysis state for a later flow
+//! of the same 5-tuple (see `streams`).
 
 use hashbrown::HashTable;
 use nwcap_pcap::prefetch::prefetch_value;
@@ -27,12 +25,11 @@ use rustc_hash::FxHashMap;
 
 use crate::FlowConfig;
 use crate::flow::Flow;
+use crate::frags::{FragKey, Fragments, Held};
 use crate::key::TunnelKey;
 use crate::packed::{PackedKey, tunnel_hash};
+use crate::streams::EndedStreams;
 use crate::summary::{PacketSummary, Skip};
-
-/// IP reassembly timeout used for the fragment map (Linux's default).
-const FRAG_TTL: TimestampNs = 30_000_000_000;
 
 /// Packet counts that did not become flow packets or need a note.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,8 +56,6 @@ impl TableStats {
         self.flows += o.flows;
     }
 }
-
-type FragKey = (PackedKey, bool, u32);
 
 /// A flow key with its hash computed once (in the parallel decode step):
 /// lookups hash nothing and compare the hash before the key.
@@ -148,8 +143,9 @@ pub struct FlowTable {
     map: Slab,
     /// Shard-local ids of the tunnel contexts met so far (ids from 1).
     tunnels: FxHashMap<TunnelKey, u32>,
-    frags: FxHashMap<FragKey, (PackedKey, bool, TimestampNs)>,
-    frag_order: VecDeque<(FragKey, TimestampNs)>,
+    frags: Fragments,
+    /// TCP analysis of flows the sweep ended.
+    ended: EndedStreams,
     done: Vec<Flow>,
     now: TimestampNs,
     next_sweep: Option<TimestampNs>,
@@ -161,11 +157,11 @@ impl FlowTable {
     /// An empty table.
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
+            frags: Fragments::new(cfg.frag_timeout_ns, cfg.frag_capacity),
             cfg,
             map: Slab::default(),
             tunnels: FxHashMap::default(),
-            frags: FxHashMap::default(),
-            frag_order: VecDeque::new(),
+            ended: EndedStreams::default(),
             done: Vec::new(),
             now: TimestampNs::MIN,
             next_sweep: None,
@@ -250,24 +246,67 @@ impl FlowTable {
         }
     }
 
-    /// Adds one packet to its flow; returns the flow's slot.
+    /// Adds one packet to its flow; returns the flow's slot (none for a
+    /// fragment held until its datagram's first fragment).
     fn add_one(&mut self, p: &PacketSummary<'_>, hash: u64) -> Option<usize> {
         let mut pkey = p.key;
         if let Some(t) = &p.tunnel {
             let next = u32::try_from(self.tunnels.len() + 1).unwrap_or(u32::MAX);
             pkey.tunnel = *self.tunnels.entry(*t).or_insert(next);
         }
-        let (key, from_a, hash) = if p.frag.is_none() {
-            (pkey, p.from_a, hash)
-        } else {
-            let (key, from_a) = self.resolve_fragment(p, pkey);
-            let h = if key == pkey {
-                hash
-            } else {
-                key.hash_with(p.tunnel.as_ref().map_or(0, tunnel_hash))
-            };
-            (key, from_a, h)
+        let Some(fr) = p.frag else {
+            return self.add_keyed(p, pkey, p.from_a, hash);
         };
+        let fk: FragKey = (pkey.without_ports(), fr.src_is_lo, fr.id);
+        if fr.first {
+            let held = if p.has_l4 {
+                self.frags.first(fk, pkey, p.from_a, p.ts)
+            } else {
+                Vec::new()
+            };
+            let slot = self.add_keyed(p, pkey, p.from_a, hash);
+            for h in held {
+                self.add_one(&h.packet, h.hash);
+            }
+            return slot;
+        }
+        match self.frags.resolve(&fk, p.ts) {
+            Some((key, from_a)) => {
+                let h = key.hash_with(p.tunnel.as_ref().map_or(0, tunnel_hash));
+                self.add_keyed(p, key, from_a, h)
+            }
+            None => {
+                let orphans = self.frags.hold(
+                    fk,
+                    Held {
+                        packet: p.detached(),
+                        key: pkey,
+                        hash,
+                    },
+                );
+                self.add_orphans(orphans);
+                None
+            }
+        }
+    }
+
+    /// Adds fragments whose datagram's first fragment never came: to the
+    /// flow of their addresses and protocol, without ports.
+    fn add_orphans(&mut self, orphans: Vec<Held>) {
+        for h in orphans {
+            self.stats.orphan_fragments += 1;
+            self.add_keyed(&h.packet, h.key, h.packet.from_a, h.hash);
+        }
+    }
+
+    /// Adds one packet to the flow of `key` (`from_a` relative to it).
+    fn add_keyed(
+        &mut self,
+        p: &PacketSummary<'_>,
+        key: PackedKey,
+        from_a: bool,
+        hash: u64,
+    ) -> Option<usize> {
         let hkey = HKey { hash, key };
         let cfg = &self.cfg;
         match self.map.find(&hkey) {
@@ -275,6 +314,7 @@ impl FlowTable {
                 let flow = self.map.flows[slot].as_mut()?;
                 if flow.ends_before(p, cfg) {
                     let mut fresh = Flow::start(key.to_flow_key(p.tunnel), p, from_a, cfg);
+                    fresh.inherit_analysis(flow, p, cfg.tcp_timeout_ns);
                     fresh.update(p, from_a, cfg);
                     let old = std::mem::replace(flow, fresh);
                     self.map.deadline[slot] = flow.ends_at(cfg);
@@ -287,55 +327,15 @@ impl FlowTable {
             }
             None => {
                 let mut f = Flow::start(key.to_flow_key(p.tunnel), p, from_a, cfg);
+                if key.proto == nwcap_pcap::packet::ipproto::TCP
+                    && let Some(a) = self.ended.take(&key, p.ts, cfg.tcp_timeout_ns)
+                {
+                    f.continue_analysis(a, p);
+                }
                 f.update(p, from_a, cfg);
                 let deadline = f.ends_at(cfg);
                 Some(self.map.insert(hkey, f, deadline))
             }
-        }
-    }
-
-    /// The flow key of a packet whose key (with its tunnel id) is `key`:
-    /// itself, or for a non-first fragment its datagram's key.
-    fn resolve_fragment(&mut self, p: &PacketSummary<'_>, key: PackedKey) -> (PackedKey, bool) {
-        let Some(fr) = p.frag else {
-            return (key, p.from_a);
-        };
-        let fk: FragKey = (key.without_ports(), fr.src_is_lo, fr.id);
-        if fr.first {
-            if p.has_l4 {
-                if self.frags.len() >= self.cfg.frag_capacity {
-                    self.evict_fragments(true);
-                }
-                if self.frags.insert(fk, (key, p.from_a, p.ts)).is_none() {
-                    self.frag_order.push_back((fk, p.ts));
-                }
-            }
-            return (key, p.from_a);
-        }
-        match self.frags.get(&fk) {
-            Some(&(k, from_a, t)) if p.ts.saturating_sub(t) <= FRAG_TTL => (k, from_a),
-            _ => {
-                self.stats.orphan_fragments += 1;
-                (key, p.from_a)
-            }
-        }
-    }
-
-    /// Drops fragment entries older than `FRAG_TTL`, or the oldest one when
-    /// `force` is set and none is old enough.
-    fn evict_fragments(&mut self, force: bool) {
-        let mut dropped = false;
-        while let Some(&(k, t)) = self.frag_order.front() {
-            let old = self.now.saturating_sub(t) > FRAG_TTL;
-            if !(old || (force && !dropped)) {
-                break;
-            }
-            self.frag_order.pop_front();
-            // Remove only if the map still holds this very entry.
-            if self.frags.get(&k).is_some_and(|e| e.2 == t) {
-                self.frags.remove(&k);
-            }
-            dropped = true;
         }
     }
 
@@ -351,10 +351,15 @@ impl FlowTable {
             if now >= self.map.deadline[slot]
                 && let Some(f) = self.map.remove(slot)
             {
+                if let Some(a) = f.analysis_state() {
+                    self.ended
+                        .keep(self.map.keys[slot].key, a.clone(), f.last_ts);
+                }
                 self.emit(f);
             }
         }
-        self.evict_fragments(false);
+        self.ended.expire(now, self.cfg.tcp_timeout_ns);
+        self.frags.expire(now);
     }
 
     /// Takes the flows finished so far (expired or split), leaving the
@@ -391,6 +396,8 @@ impl FlowTable {
 
     /// Ends the input, moving every flow into `out` (unsorted).
     pub fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
+        let orphans = self.frags.drain_held();
+        self.add_orphans(orphans);
         out.append(&mut self.done);
         drop(std::mem::take(&mut self.done));
         let live = self.map.len();

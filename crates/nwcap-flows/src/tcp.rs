@@ -235,6 +235,8 @@ pub(crate) struct TcpConn {
     timeout: i64,
     /// Originator and responder ports.
     ports: (u16, u16),
+    /// Wireshark's view of the same segments (by key side, not role).
+    pub analysis: crate::analysis::TcpAnalysis,
 }
 
 const ORIG: u8 = 1;
@@ -255,6 +257,7 @@ impl TcpConn {
             delete_at: None,
             timeout: t.handshake_timeout,
             ports,
+            analysis: crate::analysis::TcpAnalysis::default(),
         }
     }
 

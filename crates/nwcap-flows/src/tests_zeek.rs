@@ -172,3 +172,55 @@ fn retransmitted_and_missing_payload_count_in_sequence_space() {
     assert_eq!(fl.missed_bytes(), 200);
     assert_eq!(fl.history, "ShDTaG");
 }
+
+#[test]
+fn a_udp_tunnel_is_a_connection_and_the_inner_one_names_it() {
+    let o1 = ("203.0.113.1", 3797, "203.0.113.9", 3544);
+    let o2 = ("203.0.113.1", 3797, "203.0.113.7", 3544);
+    let mut p = Vec::new();
+    // Packets alternating between two Teredo servers.
+    for i in 0..7 {
+        let (s, sp, d, dp) = if i % 2 == 0 { o1 } else { o2 };
+        p.push(
+            pb(i * 10, ipproto::UDP, C, 5000, S, 9000)
+                .payload(b"x")
+                .in_udp(s, sp, d, dp),
+        );
+    }
+    let f = flows_of(p);
+    // Two outer UDP connections; the tunnel's outer endpoints are part of
+    // nwcap's key, so the inner packets are one flow per tunnel, each
+    // naming its outer connection.
+    let outer: Vec<_> = f.iter().filter(|f| f.key.tunnel.is_none()).collect();
+    assert_eq!(outer.len(), 2);
+    assert!(
+        outer
+            .iter()
+            .all(|o| o.resp_p() == Some(3544) && o.carried == o.orig.pkts)
+    );
+    let inner: Vec<_> = f.iter().filter(|f| f.key.tunnel.is_some()).collect();
+    for i in &inner {
+        assert_eq!(i.tunnel_parents().len(), 1);
+        assert!(!i.history.contains('X'));
+    }
+}
+
+#[test]
+fn many_changes_of_outer_connection_mark_x() {
+    // One tunnel (same outer addresses), its outer source port changing:
+    // six changes of encapsulation, one more than Zeek accepts without
+    // `X`.
+    let mut p = Vec::new();
+    for i in 0..7u16 {
+        p.push(
+            pb(i64::from(i) * 10, ipproto::UDP, C, 5000, S, 9000)
+                .payload(b"x")
+                .in_udp("203.0.113.1", 3797 + i % 2, "203.0.113.9", 3544),
+        );
+    }
+    let f = flows_of(p);
+    let inner = f.iter().find(|f| f.key.tunnel.is_some()).unwrap();
+    assert_eq!(inner.tunnel_parents().len(), 2);
+    assert_eq!(inner.history, "DX");
+    assert_eq!(inner.orig.pkts, 7);
+}

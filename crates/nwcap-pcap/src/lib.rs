@@ -22,6 +22,7 @@ pub mod census;
 pub mod damage;
 pub mod decode;
 pub mod error;
+pub mod escape;
 pub mod input;
 pub mod netmon;
 pub mod packet;

@@ -242,7 +242,8 @@ pub struct L4 {
 /// One decoded packet. Fields that could not be decoded are `None`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Packet<'a> {
-    /// Outermost VLAN id (802.1Q/802.1ad), if tagged.
+    /// Outermost VLAN id (802.1Q/802.1ad), if tagged (a tag with VLAN ID 0
+    /// carries only a priority: no VLAN).
     pub vlan: Option<u16>,
     /// Second VLAN id (QinQ inner tag), if any.
     pub vlan_inner: Option<u16>,

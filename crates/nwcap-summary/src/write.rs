@@ -118,7 +118,7 @@ fn write_to<W: Write + Send>(
             } else {
                 Style::Json
             };
-            let log = ZeekLog::new(&df.schema(), style);
+            let log = ZeekLog::new(df.schema(), style);
             log.header(w)
                 .and_then(|()| log.rows(df, w))
                 .and_then(|()| log.close(w))

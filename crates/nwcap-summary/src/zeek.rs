@@ -163,7 +163,8 @@ impl ZeekLog {
                 let unset = zero_duration
                     && (self.duration == Some(i) || self.unset_with_duration.contains(&i));
                 cell.clear();
-                let present = !unset && self.value(view, row, &mut cell);
+                let set = self.types[i].starts_with("set[");
+                let present = !unset && self.value(view, row, set, &mut cell);
                 match self.style {
                     Style::Tsv => {
                         if i > 0 {
@@ -192,9 +193,10 @@ impl ZeekLog {
         Ok(())
     }
 
-    /// Writes row `row` of `view` into `buf` as this style writes it;
+    /// Writes row `row` of `view` into `buf` as this style writes it
+    /// (`set`: a comma-separated text is a Zeek set, a JSON array);
     /// false when unset.
-    fn value(&self, view: &ColView, row: usize, buf: &mut String) -> bool {
+    fn value(&self, view: &ColView, row: usize, set: bool, buf: &mut String) -> bool {
         let json = self.style == Style::Json;
         match view {
             ColView::Int(c) => c.get(row).map(|v| write!(buf, "{v}")).is_some(),
@@ -214,6 +216,10 @@ impl ZeekLog {
                 (None, _) => false,
             },
             ColView::Str(c) => match (c.get(row), json) {
+                (Some(s), _) if set => {
+                    push_set(buf, s, json);
+                    true
+                }
                 (Some(s), true) => {
                     push_json_string(buf, s);
                     true
@@ -272,6 +278,32 @@ fn escape_tsv(s: &str) -> String {
     out
 }
 
+/// A Zeek set from comma-separated text: TSV elements joined by the set
+/// separator (`,`, escaped as `\x2c` within an element, none of the
+/// column table's sets has one), JSON an array of strings.
+fn push_set(buf: &mut String, s: &str, json: bool) {
+    if s.is_empty() {
+        buf.push_str(if json { "[]" } else { "(empty)" });
+        return;
+    }
+    if json {
+        buf.push('[');
+    }
+    for (i, e) in s.split(',').enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        if json {
+            push_json_string(buf, e);
+        } else {
+            buf.push_str(&escape_tsv(e));
+        }
+    }
+    if json {
+        buf.push(']');
+    }
+}
+
 fn push_json_string(buf: &mut String, s: &str) {
     match serde_json::to_string(s) {
         Ok(q) => buf.push_str(&q),
@@ -313,6 +345,19 @@ mod tests {
         assert_eq!(ep(0), "0.000000");
         assert_eq!(ep(-500_000_000), "-0.500000");
         assert_eq!(ep(-1_000_000_000), "-1.000000");
+    }
+
+    #[test]
+    fn sets_are_separated_lists_or_arrays() {
+        let (mut t, mut j) = (String::new(), String::new());
+        push_set(&mut t, "CAb1,CCd2", false);
+        push_set(&mut j, "CAb1,CCd2", true);
+        assert_eq!(t, "CAb1,CCd2");
+        assert_eq!(j, r#"["CAb1","CCd2"]"#);
+        assert_eq!(
+            field("tunnel_parents", &DataType::String),
+            ("tunnel_parents".into(), "set[string]")
+        );
     }
 
     #[test]

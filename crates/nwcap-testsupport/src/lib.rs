@@ -52,6 +52,25 @@ pub fn zeek_traces() -> Option<PathBuf> {
     }
 }
 
+/// The field cases: `NWCAP_CASES` if set, else `shared/cases` beside the
+/// repository (small captures of situations nwcap got wrong, with the
+/// right values in its README). `None`, after printing a `SKIPPED:` line,
+/// when it holds no `README.md`.
+pub fn field_cases() -> Option<PathBuf> {
+    let dir = std::env::var_os("NWCAP_CASES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cases"));
+    if dir.join("README.md").is_file() {
+        Some(dir)
+    } else {
+        println!(
+            "SKIPPED: field cases not found at {} (set NWCAP_CASES); field case tests not run",
+            dir.display()
+        );
+        None
+    }
+}
+
 /// Parses tab-separated text with a header line; short lines get empty
 /// values for their missing columns.
 pub fn tsv(text: &str) -> Vec<Row> {

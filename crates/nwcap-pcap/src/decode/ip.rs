@@ -40,6 +40,9 @@ mod extf {
     pub const FRAG_OFFSET: usize = 2;
     pub const FRAG_IDENT: usize = 4;
     pub const FRAG_HEADER_LEN: usize = 8;
+    /// Authentication header: next header, length, reserved, SPI and
+    /// sequence number before the ICV.
+    pub const AH_MIN_LEN: usize = 12;
     pub const FRAG_OFFSET_MASK: u16 = 0xFFF8;
     pub const MORE_FRAGMENTS: u16 = 1;
     /// Options of a hop-by-hop header start after next header and length.
@@ -118,11 +121,12 @@ pub(crate) fn ipv4(d: &mut Decoder<'_>, off: usize) -> Step {
             id: u32::from(id),
         }),
     });
-    if frag_off != 0 {
-        return Step::Done;
-    }
+    // A header cut inside its options is reported, fragment or not.
     if b.len() < off + ihl {
         return d.stop(Layer::Ipv4, off, IssueKind::Truncated);
+    }
+    if frag_off != 0 {
+        return Step::Done;
     }
     Step::Transport(Transport {
         proto,
@@ -168,15 +172,25 @@ pub(crate) fn ipv6(d: &mut Decoder<'_>, off: usize) -> Step {
     let mut payload_len = u32::from(plen);
     let mut nh = nh0;
     let mut at = off + v6f::HEADER_LEN;
-    let mut fragment = None;
-    let mut cut = false;
+    let mut fragment: Option<Fragment> = None;
+    // An extension header that does not fit: cut by the snap length, or
+    // running past the payload length the header states (0: a jumbogram
+    // or large-send offload, up to the frame's end). As Zeek's header
+    // chain, it is not stepped over: the protocol is its type.
+    let stated_end = if plen == 0 {
+        usize::MAX
+    } else {
+        at + usize::from(plen)
+    };
+    let mut cut = None;
     while is_extension(nh) {
-        if !d.enter(Layer::Ipv6, at) {
+        // After a non-first fragment's header come data, not headers.
+        if fragment.is_some_and(|f| f.offset != 0) || !d.enter(Layer::Ipv6, at) {
             break;
         }
         let (Some(&next), Some(&hlen)) = (b.get(at + extf::NEXT_HEADER), b.get(at + extf::LEN))
         else {
-            cut = true;
+            cut = Some(IssueKind::Truncated);
             break;
         };
         let len = match nh {
@@ -184,6 +198,16 @@ pub(crate) fn ipv6(d: &mut Decoder<'_>, off: usize) -> Step {
             ext::AUTH => (usize::from(hlen) + 2) * 4,
             _ => (usize::from(hlen) + 1) * 8,
         };
+        // An AH shorter than its fixed fields (RFC 4302: 12 bytes) is as
+        // malformed as one running past the datagram.
+        if at + len > stated_end || (nh == ext::AUTH && len < extf::AH_MIN_LEN) {
+            cut = Some(IssueKind::Malformed);
+            break;
+        }
+        if at + len > b.len() {
+            cut = Some(IssueKind::Truncated);
+            break;
+        }
         if nh == ext::HOP_BY_HOP
             && plen == 0
             && let Some(j) = jumbo(b, at + extf::OPTIONS, at + len)
@@ -195,7 +219,7 @@ pub(crate) fn ipv6(d: &mut Decoder<'_>, off: usize) -> Step {
                 be16(b, at + extf::FRAG_OFFSET),
                 be32(b, at + extf::FRAG_IDENT),
             ) else {
-                cut = true;
+                cut = Some(IssueKind::Truncated);
                 break;
             };
             fragment = Some(Fragment {
@@ -215,8 +239,8 @@ pub(crate) fn ipv6(d: &mut Decoder<'_>, off: usize) -> Step {
         ttl: hlim,
         fragment,
     });
-    if cut || b.len() < at {
-        return d.stop(Layer::Ipv6, at.min(b.len()), IssueKind::Truncated);
+    if let Some(kind) = cut {
+        return d.stop(Layer::Ipv6, at.min(b.len()), kind);
     }
     if fragment.is_some_and(|f| f.offset != 0) {
         return Step::Done;

@@ -38,6 +38,8 @@ mod vlan {
     pub const ETHERTYPE: usize = 2;
     pub const LEN: usize = 4;
     pub const VID_MASK: u16 = 0x0FFF;
+    /// VLAN ID 0: the tag carries only a priority.
+    pub const PRIORITY_TAG: u16 = 0;
 }
 
 /// Cisco metadata: version, length, option, SGT, next ethertype.
@@ -199,10 +201,13 @@ pub(crate) fn ether_payload(d: &mut Decoder<'_>, t: u16, off: usize) -> Step {
             };
             let vid = tci & vlan::VID_MASK;
             let p = &mut d.pkt;
-            match (p.vlan, p.vlan_inner) {
-                (None, _) => p.vlan = Some(vid),
-                (Some(_), None) => p.vlan_inner = Some(vid),
-                _ => {}
+            // VID 0 is a priority tag (IEEE 802.1Q): no VLAN.
+            if vid != vlan::PRIORITY_TAG {
+                match (p.vlan, p.vlan_inner) {
+                    (None, _) => p.vlan = Some(vid),
+                    (Some(_), None) => p.vlan_inner = Some(vid),
+                    _ => {}
+                }
             }
             p.vlan_depth = p.vlan_depth.saturating_add(1);
             Step::EtherType(next, off + vlan::LEN)

@@ -213,6 +213,58 @@ fn ipv4_options_and_fragments() {
     assert!(p.l4.is_none());
 }
 
+/// Headers that do not fit (found by the etherparse oracle): not stepped
+/// over, reported, as Zeek's IPv6 header chain treats them.
+#[test]
+fn headers_that_do_not_fit_are_reported_not_stepped_over() {
+    // A later IPv4 fragment whose options run past the captured bytes.
+    let mut frag = ipv4(6, A, B, b"");
+    frag[0] = 0x4d; // IHL 52
+    frag[2..4].copy_from_slice(&52u16.to_be_bytes());
+    frag[6..8].copy_from_slice(&17u16.to_be_bytes()); // offset 136
+    let p = decode(LinkType::RAW, &frag);
+    assert_eq!(p.ip.unwrap().fragment.unwrap().offset, 136);
+    assert_eq!(p.issue.unwrap().kind, IssueKind::Truncated);
+    // A hop-by-hop header longer than the payload length states: the
+    // protocol is the hop-by-hop header's (0), the header is malformed.
+    let mut hbh = vec![17, 40, 0, 0, 0, 0, 0, 0]; // 328 bytes of 216
+    hbh.extend(udp(1, 2, &[0; 200]));
+    let p = d(LinkType::RAW, ipv6(0, &hbh));
+    assert_eq!(p.ip.unwrap().proto, 0);
+    assert_eq!(p.issue.unwrap().kind, IssueKind::Malformed);
+    assert!(p.l4.is_none());
+    // A fragment header the payload length leaves no room for (3 bytes):
+    // no fragment read from bytes beyond the datagram.
+    let mut f = ipv6(44, &[17, 0, 0, 1, 0, 0, 0, 9]);
+    f[4..6].copy_from_slice(&3u16.to_be_bytes());
+    let p = d(LinkType::RAW, f);
+    let ip = p.ip.unwrap();
+    assert_eq!((ip.proto, ip.fragment), (44, None));
+    assert_eq!(p.issue.unwrap().kind, IssueKind::Malformed);
+    // Cut by the snap length inside the destination options header.
+    let mut dst = vec![17, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    dst.extend(udp(1, 2, b""));
+    let full = ipv6(60, &dst);
+    let p = decode(LinkType::RAW, &full[..40 + 10]);
+    assert_eq!(p.ip.unwrap().proto, 60);
+    assert_eq!(p.issue.unwrap().kind, IssueKind::Truncated);
+    // An authentication header of 8 bytes, shorter than its fixed fields
+    // (fuzz/regressions/oracle/ah-shorter-than-its-fields).
+    let mut ah = vec![17, 0, 0, 0, 0, 0, 0, 0];
+    ah.extend(udp(1, 2, b"abcd"));
+    let p = d(LinkType::RAW, ipv6(51, &ah));
+    assert_eq!(p.ip.unwrap().proto, 51);
+    assert_eq!(p.issue.unwrap().kind, IssueKind::Malformed);
+    // After a later fragment's header come data, even if the fragment
+    // header names an extension header next.
+    let mut later = vec![60, 0, 0, 16, 0, 0, 0, 9];
+    later.extend_from_slice(&[17, 200, 0, 0, 0, 0, 0, 0]);
+    let p = d(LinkType::RAW, ipv6(44, &later));
+    let ip = p.ip.unwrap();
+    assert_eq!((ip.proto, ip.fragment.unwrap().offset), (60, 16));
+    assert!(p.issue.is_none());
+}
+
 #[test]
 fn snaplen_cuts_decode_as_far_as_bytes_go() {
     let f = eth(0x0800, &ipv4(6, A, B, &tcp(1, 2, 0, &[0; 100])));

@@ -114,7 +114,7 @@ impl FlowWriter {
                     Style::Json
                 };
                 let mut out = file;
-                let log = ZeekLog::new(&flow_frame(&[], &specs, &[])?.schema(), style);
+                let log = ZeekLog::new(flow_frame(&[], &specs, &[])?.schema(), style);
                 log.header(&mut out).map_err(|source| Error::Io {
                     action: "writing",
                     path: std::path::PathBuf::from(out.name()),

@@ -57,8 +57,7 @@ fn plan(df: DataFrame, query: &str) -> Result<LazyFrame> {
     // not about the user's query.
     QUIET.call_once(|| polars::error::set_warning_function(|_, _| {}));
     let text = rewrite::rewrite(query)?;
-    let mut ctx =
-        SQLContext::new().with_function_registry(Arc::new(functions::Functions::default()));
+    let mut ctx = SQLContext::new().with_function_registry(Arc::new(functions::Functions));
     ctx.register("flows", to_sql(df)?.lazy());
     ctx.execute(&text).map_err(sql_error)
 }
@@ -144,7 +143,7 @@ fn short_message(text: &str) -> String {
     let mut msg = joined.join("; ");
     // "X: X" (polars repeats a message as its own context).
     let bytes = msg.len();
-    if bytes > 2 && (bytes - 2) % 2 == 0 {
+    if bytes > 2 && (bytes - 2).is_multiple_of(2) {
         let half = (bytes - 2) / 2;
         if msg.is_char_boundary(half)
             && msg.is_char_boundary(half + 2)

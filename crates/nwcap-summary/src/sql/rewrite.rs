@@ -518,7 +518,7 @@ mod tests {
     #[test]
     fn aggregates_without_group_by_name_no_other_column() {
         let err = rewrite("SELECT proto, COUNT(*) FROM flows")
-            .unwrap_err()
+            .expect_err("refused")
             .to_string();
         assert!(
             err.contains("column \"proto\" must appear in GROUP BY"),
