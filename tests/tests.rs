@@ -14,4 +14,5 @@ mod mutation;
 mod readme;
 mod report;
 mod support;
+mod terminal;
 mod zeek;
