@@ -6,6 +6,7 @@ mod capture;
 mod cases;
 mod datatools;
 mod engine;
+mod exit;
 mod fetch;
 mod filter;
 mod flows;

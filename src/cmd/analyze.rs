@@ -28,7 +28,7 @@ use std::process::ExitCode;
 use crate::cmd::fetch::{self, capture::WaitArgs};
 use crate::cmd::input::{Timeouts, engine_run};
 use crate::cmd::output::OutputArgs;
-use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
+use crate::global::{EXIT_ERROR, Global};
 use crate::messages;
 use crate::progress::Bar;
 
@@ -65,16 +65,22 @@ pub struct Args {
     pub timeouts: Timeouts,
     #[command(flatten, next_help_heading = "Flow table output")]
     pub output: OutputArgs,
-    /// Keep the first N rows (after sorting).
-    #[arg(long, value_name = "N", help_heading = "Flow table output")]
-    pub top: Option<usize>,
+    /// Keep the first N rows (after sorting). `--top` is the old spelling.
+    #[arg(
+        short = 'n',
+        long = "limit",
+        alias = "top",
+        value_name = "N",
+        help_heading = "Flow table output"
+    )]
+    pub limit: Option<usize>,
 }
 
 /// Run `nwcap analyze`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     // Check what can be checked before a wait that may last hours.
     let wait = args.poll.poll()?;
-    let (opts, out) = args.output.resolve(args.top)?;
+    let (opts, out) = args.output.resolve(args.limit)?;
     nwcap_summary::check_flows_output(&opts)?;
     let explicit = args.filters.explicit()?;
     args.timeouts.flow_config()?;
@@ -118,9 +124,5 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         count::report(&mut std::io::stderr().lock(), &plan, counts, files.len())?;
     }
     let partial = engine.damaged() || report.failed() > 0;
-    Ok(if partial {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(messages::status(!engine.nothing_read(), partial))
 }

@@ -25,7 +25,7 @@ use nwcap_engine::extract;
 use nwcap_pcap::write::{CaptureWriter, Plan};
 use nwcap_pcap::{Capture, Index, Severity};
 
-use crate::global::{EXIT_PARTIAL, Global};
+use crate::global::Global;
 use settings::Settings;
 
 /// Arguments of `nwcap filter`.
@@ -186,9 +186,5 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             &stats,
         )?;
     }
-    Ok(if partial {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(crate::messages::status(true, partial))
 }

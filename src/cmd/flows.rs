@@ -28,15 +28,15 @@ pub struct Args {
     input: InputArgs,
     #[command(flatten)]
     output: OutputArgs,
-    /// Keep the first N rows (after sorting).
-    #[arg(long, value_name = "N")]
-    top: Option<usize>,
+    /// Keep the first N rows (after sorting). `--top` is the old spelling.
+    #[arg(short = 'n', long = "limit", alias = "top", value_name = "N")]
+    limit: Option<usize>,
 }
 
 /// Run `nwcap flows`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let run = args.input.resolve()?;
-    let (opts, out) = args.output.resolve(args.top)?;
+    let (opts, out) = args.output.resolve(args.limit)?;
     let mut sink = nwcap_summary::flows_sink(&opts, &out)?;
     let start = Instant::now();
     let bar = Bar::new(global);

@@ -14,7 +14,7 @@ use nwcap_pcap::{Capture, Index, Severity};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::global::{EXIT_PARTIAL, Global};
+use crate::global::Global;
 use nwcap_pcap::timefmt;
 
 /// Arguments of `nwcap info`.
@@ -71,6 +71,7 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    let read_any = !values.is_empty();
     if args.format == Format::Json {
         let v = if args.files.len() == 1 && values.len() == 1 {
             values.pop().unwrap_or(Value::Null)
@@ -81,11 +82,7 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     }
     out.flush()?;
-    Ok(if failed {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(crate::messages::status(read_any, failed))
 }
 
 fn summarise(path: &PathBuf, hash: bool, decode: bool) -> Result<Value, String> {
