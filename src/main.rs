@@ -13,7 +13,7 @@ mod progress;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Azure Network Watcher packet captures: manage, fetch, analyse.
 #[derive(Debug, Parser)]
@@ -45,6 +45,10 @@ enum Command {
     Schema(cmd::schema::Args),
     /// One self-contained HTML page of pictures: throughput, top talkers, connection outcomes, largest flows.
     Report(Box<cmd::report::Args>),
+    /// Shell completion script for bash, zsh, fish, PowerShell or elvish.
+    Completions(cmd::shell::CompletionsArgs),
+    /// The manual page (roff), or with -o DIR one page per subcommand.
+    Man(cmd::shell::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +64,8 @@ fn main() -> ExitCode {
         Command::Top(args) => cmd::top::run(args, &global),
         Command::Schema(args) => cmd::schema::run(args, &global),
         Command::Report(args) => cmd::report::run(*args, &global),
+        Command::Completions(args) => cmd::shell::completions(args, Cli::command(), &global),
+        Command::Man(args) => cmd::shell::man(args, Cli::command(), &global),
     };
     match result {
         Ok(code) => code,

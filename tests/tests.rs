@@ -14,6 +14,7 @@ mod info;
 mod mutation;
 mod readme;
 mod report;
+mod shell;
 mod support;
 mod terminal;
 mod zeek;

@@ -11,5 +11,6 @@ pub mod input;
 pub mod output;
 pub mod report;
 pub mod schema;
+pub mod shell;
 pub mod target;
 pub mod top;
