@@ -1,6 +1,7 @@
-//! The table in a real terminal: nwcap run in a pseudo-terminal of 220
-//! columns (no `$COLUMNS`, as an interactive shell leaves it) sizes its table
-//! to the terminal, not to the 100-column fallback.
+//! nwcap in a real terminal: run in a pseudo-terminal of 220 columns (no
+//! `$COLUMNS`, as an interactive shell leaves it) it sizes its table to the
+//! terminal, not to the 100-column fallback; with stderr on a terminal,
+//! `info` and `filter` draw a progress bar on a long input as `flows` does.
 
 #![cfg(unix)]
 
@@ -15,6 +16,12 @@ use rustix::termios::{Winsize, tcsetwinsize};
 /// what it printed there (the terminal's CR LF line ends back to LF) and its
 /// exit status.
 fn in_terminal(cols: u16, args: &[&str]) -> (String, std::process::ExitStatus) {
+    run_in_terminal(cols, args, false)
+}
+
+/// As [`in_terminal`], with standard error on the terminal too when
+/// `stderr` is true.
+fn run_in_terminal(cols: u16, args: &[&str], stderr: bool) -> (String, std::process::ExitStatus) {
     let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
     grantpt(&master).expect("grantpt");
     unlockpt(&master).expect("unlockpt");
@@ -37,7 +44,11 @@ fn in_terminal(cols: u16, args: &[&str]) -> (String, std::process::ExitStatus) {
         .env_remove("COLUMNS")
         .stdin(Stdio::null())
         .stdout(slave.try_clone().expect("dup pts"))
-        .stderr(Stdio::piped())
+        .stderr(if stderr {
+            Stdio::from(slave.try_clone().expect("dup pts"))
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("run nwcap");
     drop(slave);
@@ -100,4 +111,55 @@ fn narrow_terminal_wraps_headers_and_keeps_addresses_whole() {
     assert!(text.contains("2001:db8:1::8027:a2a2"), "{text}");
     // Headers are wrapped at underscores, never cut to a prefix.
     assert!(!lines.iter().take(4).any(|l| l.contains('…')), "{text}");
+}
+
+/// A classic pcap of `n` UDP packets of 1400 bytes (about 1.4 KB each).
+fn big_pcap(path: &std::path::Path, n: u32) {
+    let mut out = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ];
+    let mut frame = vec![0u8; 1400];
+    frame[12..14].copy_from_slice(&[0x08, 0x00]);
+    frame[14..24].copy_from_slice(&[0x45, 0, 0x05, 0x6a, 0, 0, 0x40, 0, 64, 17]);
+    frame[26..34].copy_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+    frame[34..42].copy_from_slice(&[0x30, 0x39, 0, 53, 0x05, 0x56, 0, 0]);
+    out.reserve(n as usize * (16 + frame.len()));
+    for i in 0..n {
+        out.extend_from_slice(&(1_700_000_000 + i / 1000).to_le_bytes());
+        out.extend_from_slice(&((i % 1000) * 1000).to_le_bytes());
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(&frame);
+    }
+    std::fs::write(path, out).expect("write capture");
+}
+
+#[test]
+fn info_and_filter_draw_a_progress_bar_on_long_inputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.pcap");
+    // 50 000 packets, 70 MB: over the 64 MB the bar waits for.
+    big_pcap(&big, 50_000);
+    let b = big.display().to_string();
+    let out = dir.path().join("out.pcap").display().to_string();
+    let runs: [&[&str]; 3] = [
+        &["info", "--hash", "--decode", &b],
+        &["filter", &b, "--protocol", "UDP", "-o", &out],
+        &["flows", &b, "-o", &out],
+    ];
+    for args in runs {
+        let (text, status) = run_in_terminal(120, args, true);
+        assert!(status.success(), "{args:?}: {text}");
+        // indicatif's bar: the byte counts of the template, MiB of the total.
+        assert!(text.contains("MiB/"), "{args:?}: no bar in {text:?}");
+        // --quiet: no bar.
+        let mut quiet = args.to_vec();
+        quiet.push("--quiet");
+        let (text, status) = run_in_terminal(120, &quiet, true);
+        assert!(status.success(), "{quiet:?}: {text}");
+        assert!(!text.contains("MiB/"), "{quiet:?}: {text:?}");
+    }
+    // A small input gets no bar.
+    let (text, _) = run_in_terminal(120, &["info", "--hash", "testdata/sample.pcap"], true);
+    assert!(!text.contains("MiB/") && !text.contains("KiB/"), "{text:?}");
 }

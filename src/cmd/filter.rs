@@ -21,11 +21,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use nwcap_engine::extract;
+use nwcap_engine::{Progress, extract};
 use nwcap_pcap::write::{CaptureWriter, Plan};
 use nwcap_pcap::{Capture, Index, Severity};
 
 use crate::global::Global;
+use crate::progress::Bar;
 use settings::Settings;
 
 /// Arguments of `nwcap filter`.
@@ -135,13 +136,18 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    // The bar follows the pass that decodes every packet (the long one).
+    let bar = Bar::new(global);
+    bar.start(Some(inputs.iter().map(|i| i.cap.data().len() as u64).sum()));
     let matcher = extract::Matcher {
         filters: &settings.filters,
         window: settings.window,
         flows: flow_sel.as_ref(),
+        progress: Some(&bar),
     };
     let selections: Vec<extract::Selection<'_>> =
         indexes.iter().map(|idx| matcher.select(idx)).collect();
+    bar.finish();
 
     let refs: Vec<&Index<'_>> = indexes.iter().collect();
     let plan = Plan::new(&refs);

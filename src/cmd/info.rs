@@ -3,6 +3,10 @@
 //! Files are summarised in parallel (one rayon task per file; within a file
 //! the index pass is a sequential hop over record headers, and `--decode`
 //! decodes chunks in parallel). Output stays in argument order.
+//!
+//! The progress bar (on a terminal, for inputs over 64 MB) counts each
+//! file's stored bytes once per pass over them: the index, `--decode`'s
+//! census when done, and `--hash` as it reads.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,6 +19,8 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::global::Global;
+use crate::progress::Bar;
+use nwcap_engine::Progress;
 use nwcap_pcap::timefmt;
 
 /// Arguments of `nwcap info`.
@@ -42,12 +48,24 @@ enum Format {
 }
 
 /// Run `nwcap info`.
-pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let passes = 1 + u64::from(args.hash) + u64::from(args.decode);
+    let stored: u64 = args.files.iter().map(stored_len).sum();
+    let bar = Bar::new(global);
+    bar.start(Some(stored * passes));
     let reports: Vec<Result<Value, String>> = args
         .files
         .par_iter()
-        .map(|path| summarise(path, args.hash, args.decode))
+        .map(|path| {
+            let r = summarise(path, args.hash, args.decode, &bar);
+            // A file that failed part way counts as done.
+            if r.is_err() {
+                bar.advance(stored_len(path) * passes);
+            }
+            r
+        })
         .collect();
+    bar.finish();
     let mut out = std::io::stdout().lock();
     let mut failed = false;
     let mut values = Vec::new();
@@ -85,24 +103,48 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
     Ok(crate::messages::status(read_any, failed))
 }
 
-fn summarise(path: &PathBuf, hash: bool, decode: bool) -> Result<Value, String> {
+/// The size of `path` as stored (0 when it cannot be read: a pipe, or a
+/// file about to fail with its own error).
+fn stored_len(path: &PathBuf) -> u64 {
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map_or(0, |m| m.len())
+}
+
+fn summarise(path: &PathBuf, hash: bool, decode: bool, bar: &Bar) -> Result<Value, String> {
+    let size = stored_len(path);
     let cap = Capture::open(path).map_err(|e| e.to_string())?;
     let idx = cap.index();
+    bar.advance(size);
     let mut v = describe(&cap, &idx);
     if hash {
-        v["sha256"] = json!(sha256(path).map_err(|e| format!("{e:#}"))?);
+        v["sha256"] = json!(sha256(path, bar).map_err(|e| format!("{e:#}"))?);
     }
     if decode {
         v["protocols"] = census_json(&census(&idx));
+        bar.advance(size);
     }
     Ok(v)
 }
 
-fn sha256(path: &PathBuf) -> anyhow::Result<String> {
+fn sha256(path: &PathBuf, bar: &Bar) -> anyhow::Result<String> {
     use sha2::Digest;
+    use std::io::Read;
     let mut f = std::fs::File::open(path).with_context(|| path.display().to_string())?;
     let mut h = sha2::Sha256::new();
-    std::io::copy(&mut f, &mut h).with_context(|| path.display().to_string())?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match f.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => r.with_context(|| path.display().to_string())?,
+        };
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        bar.advance(n as u64);
+    }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
