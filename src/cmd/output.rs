@@ -55,12 +55,12 @@ pub struct OutputArgs {
     #[arg(long, value_name = "COLS")]
     pub columns: Option<String>,
     /// Sort by COL[:asc|:desc][,COL...] (numbers default to descending).
-    /// With --top N only the N rows are kept while reading; a sort without
-    /// --top holds the whole table.
+    /// With -n N only the N rows are kept while reading; a sort without
+    /// -n holds the whole table.
     #[arg(long, value_name = "KEYS")]
     pub sort: Option<String>,
-    /// SQL query over the table (named `flows`), run first; it holds the
-    /// whole table.
+    /// SQL query over the flow table (named `flows`), run first (in `top`,
+    /// before the aggregate); it holds the whole table.
     #[arg(long, value_name = "QUERY")]
     pub sql: Option<String>,
 }
