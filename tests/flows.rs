@@ -372,7 +372,14 @@ fn top_sql_filters_the_flow_table_before_aggregating() {
     }
     // A column of the aggregate is not a column of the flow table.
     let o = nwcap(
-        &["top", sample, "--by", "ports", "--sql", "SELECT * FROM flows WHERE flows > 3"],
+        &[
+            "top",
+            sample,
+            "--by",
+            "ports",
+            "--sql",
+            "SELECT * FROM flows WHERE flows > 3",
+        ],
         1,
     );
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
