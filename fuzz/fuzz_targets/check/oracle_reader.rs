@@ -73,7 +73,7 @@ fn pcap_parser_safe_len(data: &[u8]) -> usize {
         if len < 12 {
             return pos;
         }
-        if len % 4 != 0 {
+        if !len.is_multiple_of(4) {
             break;
         }
         pos += len;
