@@ -6,7 +6,6 @@
 //! the others; the exit status tells.
 
 mod cmd;
-mod escape;
 mod global;
 mod messages;
 mod progress;

@@ -329,7 +329,7 @@ fn write_table(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
         row(
             out,
             "Comment:",
-            crate::escape::terminal(c.as_str().unwrap_or("")),
+            nwcap_pcap::escape::escape_terminal(c.as_str().unwrap_or("")).into_owned(),
         )?;
     }
     for d in v["damage"].as_array().into_iter().flatten() {
