@@ -6,14 +6,13 @@
 //! the others; the exit status tells.
 
 mod cmd;
-mod escape;
 mod global;
 mod messages;
 mod progress;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Azure Network Watcher packet captures: manage, fetch, analyse.
 #[derive(Debug, Parser)]
@@ -41,10 +40,16 @@ enum Command {
     Flows(cmd::flows::Args),
     /// Top talkers, ports, services, protocols or conversations of the flow table.
     Top(cmd::top::Args),
+    /// The flow table's columns and types (for DuckDB, pyarrow, Zeek tools).
+    Schema(cmd::schema::Args),
     /// One self-contained HTML page of pictures: throughput, top talkers, connection outcomes, largest flows.
     Report(Box<cmd::report::Args>),
     /// Which capture source each file belongs to (Network Watcher's storage layout), without opening it.
     Sources(cmd::sources::Args),
+    /// Shell completion script for bash, zsh, fish, PowerShell or elvish.
+    Completions(cmd::shell::CompletionsArgs),
+    /// The manual page (roff), or with -o DIR one page per subcommand.
+    Man(cmd::shell::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,8 +63,11 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(*args, &global),
         Command::Flows(args) => cmd::flows::run(args, &global),
         Command::Top(args) => cmd::top::run(args, &global),
+        Command::Schema(args) => cmd::schema::run(args, &global),
         Command::Report(args) => cmd::report::run(*args, &global),
         Command::Sources(args) => cmd::sources::run(args, &global),
+        Command::Completions(args) => cmd::shell::completions(args, Cli::command(), &global),
+        Command::Man(args) => cmd::shell::man(args, Cli::command(), &global),
     };
     match result {
         Ok(code) => code,

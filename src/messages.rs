@@ -48,9 +48,18 @@ pub fn undecodable_warning(report: &RunReport) -> Option<String> {
 /// was read whole (warnings allowed), 1 when some input was damaged or
 /// unreadable, 2 when none could be read.
 pub fn exit_code(report: &RunReport) -> ExitCode {
-    if report.nothing_read() {
+    status(!report.nothing_read(), report.damaged())
+}
+
+/// The one exit-status rule of every command that reads inputs (README's
+/// exit-status table): 2 when nothing could be read (`read_any` false),
+/// else 1 when something was damaged, unreadable or missing (`partial`),
+/// else 0. Usage errors and failures of the whole command are 2 too
+/// (`main`).
+pub fn status(read_any: bool, partial: bool) -> ExitCode {
+    if !read_any {
         ExitCode::from(EXIT_ERROR)
-    } else if report.damaged() {
+    } else if partial {
         ExitCode::from(EXIT_PARTIAL)
     } else {
         ExitCode::SUCCESS

@@ -400,6 +400,33 @@ fn analyze_url_filters_only_when_given() {
             "udp,10.0.0.4,40000,168.63.129.16,53,1,1",
         ]
     );
+    // --report draws the page from the same pass: the table is unchanged,
+    // the page lists the filter and the source without its SAS.
+    let page = dl.path().join("page.html");
+    let page_arg = path_arg(&page);
+    let mut with_page = args.clone();
+    with_page.extend(["--report", &page_arg]);
+    let o = run(&with_page);
+    let (so, se) = text(&o);
+    assert!(o.status.success(), "{so}\n{se}");
+    assert_eq!(
+        rows(&std::fs::read_to_string(&table).expect("table")),
+        rows(&csv)
+    );
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.contains("filter 1 (OR-ed)"), "no filter on the page");
+    assert!(
+        html.contains("packetcapture_url.cap"),
+        "no source on the page"
+    );
+    let sig = url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("sig="))
+        .expect("a SAS url");
+    assert!(!html.contains(sig), "sas on the page");
+    assert!(html.contains("sig=REDACTED"), "source not shown redacted");
+    assert!(!se.contains("sig="), "sas leaked: {se}");
+
     // analyze counts in the engine's one pass what `nwcap filter` keeps
     // with the same filter on the same file.
     let file = path_arg(&dl.path().join(&blob));

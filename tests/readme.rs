@@ -209,3 +209,88 @@ fn command_lines_split_like_a_shell() {
     assert_eq!(words("nwcap filter a.pcap -o - | tshark -r -"), None);
     assert_eq!(words("nwcap x 'unterminated"), None);
 }
+
+/// Every README example of an offline command (`info`, `flows`, `top`,
+/// `filter`, also before a pipe) reads captures shipped in `testdata/`, so
+/// a reader can run it; the one exception is the performance input
+/// `synth.pcap`, which README says how to generate.
+#[test]
+fn readme_examples_read_shipped_captures() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for ex in examples(&readme) {
+        let first = ex.line.split('|').next().unwrap_or("");
+        let Some(w) = words(first) else { continue };
+        if w.first().map(String::as_str) != Some("nwcap") {
+            continue;
+        }
+        let args: Vec<&String> = w[1..].iter().skip_while(|a| a.starts_with('-')).collect();
+        if !matches!(
+            args.first().map(|a| a.as_str()),
+            Some("info" | "flows" | "top" | "filter")
+        ) {
+            continue;
+        }
+        checked += 1;
+        let mut prev: Option<&String> = None;
+        for a in &args[1..] {
+            let is_output = prev.is_some_and(|p| *p == "-o" || *p == "--output");
+            let capture = [".pcap", ".pcapng", ".cap", ".gz"]
+                .iter()
+                .any(|e| a.ends_with(e));
+            if capture
+                && !is_output
+                && !a.starts_with('-')
+                && a.as_str() != "synth.pcap"
+                && !(a.starts_with("testdata/") && root.join(a).is_file())
+            {
+                missing.push(format!("{a} in: {}", ex.line));
+            }
+            prev = Some(a);
+        }
+    }
+    assert!(checked >= 10, "only {checked} examples found");
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// The one-line `sh` examples of offline commands on `testdata/` run and
+/// exit 0 (their output is not shown, so only the run is checked).
+#[cfg(unix)]
+#[test]
+fn readme_sh_examples_on_testdata_run() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(root.join("testdata"), dir.path().join("testdata"))
+        .expect("symlink testdata");
+    let mut in_sh = false;
+    let mut ran = 0;
+    let mut failed = Vec::new();
+    for line in readme.lines() {
+        if !in_sh {
+            in_sh = line.trim_end() == "```sh";
+            continue;
+        }
+        if line.trim_end() == "```" {
+            in_sh = false;
+            continue;
+        }
+        let Some(w) = words(line) else { continue };
+        if !runnable(&root, &w) {
+            continue;
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_nwcap"))
+            .args(&w[1..])
+            .current_dir(dir.path())
+            .output()
+            .expect("run nwcap");
+        ran += 1;
+        if !out.status.success() {
+            failed.push(format!("{line}\n{}", String::from_utf8_lossy(&out.stderr)));
+        }
+    }
+    assert!(ran >= 6, "only {ran} sh examples on testdata found");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}

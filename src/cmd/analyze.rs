@@ -28,7 +28,8 @@ use std::process::ExitCode;
 use crate::cmd::fetch::{self, capture::WaitArgs};
 use crate::cmd::input::{Timeouts, engine_run};
 use crate::cmd::output::OutputArgs;
-use crate::global::{EXIT_ERROR, EXIT_PARTIAL, Global};
+use crate::cmd::report;
+use crate::global::{EXIT_ERROR, Global};
 use crate::messages;
 use crate::progress::Bar;
 
@@ -67,17 +68,34 @@ pub struct Args {
     pub sources: crate::cmd::sources::SourceArgs,
     #[command(flatten, next_help_heading = "Flow table output")]
     pub output: OutputArgs,
-    /// Keep the first N rows (after sorting).
-    #[arg(long, value_name = "N", help_heading = "Flow table output")]
-    pub top: Option<usize>,
+    /// Keep the first N rows (after sorting). `--top` is the old spelling.
+    #[arg(
+        short = 'n',
+        long = "limit",
+        alias = "top",
+        value_name = "N",
+        help_heading = "Flow table output"
+    )]
+    pub limit: Option<usize>,
+    /// Also write the report page of the capture to FILE, from the same
+    /// pass over the packets (as `nwcap report` draws it, with its default
+    /// list lengths; the page lists the capture and the filters applied).
+    #[arg(long, value_name = "FILE", help_heading = "Report")]
+    pub report: Option<PathBuf>,
 }
 
 /// Run `nwcap analyze`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     // Check what can be checked before a wait that may last hours.
     let wait = args.poll.poll()?;
-    let (opts, out) = args.output.resolve(args.top)?;
+    let (opts, out) = args.output.resolve(args.limit)?;
     nwcap_summary::check_flows_output(&opts)?;
+    // Opened now: a page that cannot be written fails before the wait.
+    let page_out = args
+        .report
+        .as_deref()
+        .map(report::PageOutput::create)
+        .transpose()?;
     let explicit = args.filters.explicit()?;
     args.timeouts.flow_config()?;
     let rule = args.sources.rule()?;
@@ -110,20 +128,41 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let mut run = engine_run(&files, &rule, Some(plan.set.clone()), &args.timeouts)?;
     run.settings.count_per_filter = true;
     let mut sink = nwcap_summary::flows_sink(&opts, &out)?;
-    let bar = Bar::new(global);
-    let result = nwcap_engine::run(&run.groups, &run.settings, Some(&bar), sink.as_mut());
-    bar.finish();
-    let engine = result.map_err(messages::engine_error)?;
+    let engine = match page_out {
+        Some(page_out) => {
+            let name = done.capture.as_ref().map(|c| c.name.clone());
+            let mut settings = Vec::new();
+            if let Some(n) = &name {
+                settings.push(("capture".to_owned(), n.clone()));
+            }
+            settings.push((
+                "source".to_owned(),
+                nwcap_fetch::safe_url::redact(&args.source),
+            ));
+            let page_args = report::PageArgs::default();
+            let page = report::Page {
+                args: &page_args,
+                title: name.unwrap_or_else(|| nwcap_fetch::safe_url::redact(&args.source)),
+                settings,
+                timeouts: &args.timeouts,
+            };
+            let (engine, _) = report::write_page(run, page, page_out, global, Some(sink.as_mut()))?;
+            engine
+        }
+        None => {
+            let bar = Bar::new(global);
+            let result = nwcap_engine::run(&run.groups, &run.settings, Some(&bar), sink.as_mut());
+            bar.finish();
+            let engine = result.map_err(messages::engine_error)?;
+            messages::inputs(&engine, global);
+            engine
+        }
+    };
     let _ = std::io::stdout().flush();
-    messages::inputs(&engine, global);
     if !global.quiet {
         let counts = (!plan.set.is_match_all()).then_some(&engine.counts);
         count::report(&mut std::io::stderr().lock(), &plan, counts, files.len())?;
     }
     let partial = engine.damaged() || report.failed() > 0;
-    Ok(if partial {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(messages::status(!engine.nothing_read(), partial))
 }

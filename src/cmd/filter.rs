@@ -21,11 +21,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use nwcap_engine::extract;
+use nwcap_engine::{Progress, extract};
 use nwcap_pcap::write::{CaptureWriter, Plan};
 use nwcap_pcap::{Capture, Index, Severity};
 
-use crate::global::{EXIT_PARTIAL, Global};
+use crate::global::Global;
+use crate::progress::Bar;
 use settings::Settings;
 
 /// Arguments of `nwcap filter`.
@@ -140,13 +141,18 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    // The bar follows the pass that decodes every packet (the long one).
+    let bar = Bar::new(global);
+    bar.start(Some(inputs.iter().map(|i| i.cap.data().len() as u64).sum()));
     let matcher = extract::Matcher {
         filters: &settings.filters,
         window: settings.window,
         flows: flow_sel.as_ref(),
+        progress: Some(&bar),
     };
     let selections: Vec<extract::Selection<'_>> =
         indexes.iter().map(|idx| matcher.select(idx)).collect();
+    bar.finish();
 
     let refs: Vec<&Index<'_>> = indexes.iter().collect();
     let plan = Plan::new(&refs);
@@ -191,9 +197,5 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             &stats,
         )?;
     }
-    Ok(if partial {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(crate::messages::status(true, partial))
 }

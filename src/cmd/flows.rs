@@ -28,9 +28,9 @@ pub struct Args {
     input: InputArgs,
     #[command(flatten)]
     output: OutputArgs,
-    /// Keep the first N rows (after sorting).
-    #[arg(long, value_name = "N")]
-    top: Option<usize>,
+    /// Keep the first N rows (after sorting). `--top` is the old spelling.
+    #[arg(short = 'n', long = "limit", alias = "top", value_name = "N")]
+    limit: Option<usize>,
     #[command(flatten, next_help_heading = "Dataset")]
     dataset: DatasetArgs,
 }
@@ -45,7 +45,7 @@ pub struct DatasetArgs {
     #[arg(
         long,
         value_name = "DIR",
-        conflicts_with_all = ["output", "format", "sort", "sql", "top"]
+        conflicts_with_all = ["output", "format", "sort", "sql", "limit"]
     )]
     pub dataset: Option<std::path::PathBuf>,
     /// Partition columns of --dataset, outermost first: any of source,
@@ -75,7 +75,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             },
         )?),
         None => {
-            let (opts, out) = args.output.resolve(args.top)?;
+            let (opts, out) = args.output.resolve(args.limit)?;
             nwcap_summary::flows_sink(&opts, &out)?
         }
     };

@@ -3,6 +3,10 @@
 //! Files are summarised in parallel (one rayon task per file; within a file
 //! the index pass is a sequential hop over record headers, and `--decode`
 //! decodes chunks in parallel). Output stays in argument order.
+//!
+//! The progress bar (on a terminal, for inputs over 64 MB) counts each
+//! file's stored bytes once per pass over them: the index, `--decode`'s
+//! census when done, and `--hash` as it reads.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +18,9 @@ use nwcap_pcap::{Capture, Index, Severity};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::global::{EXIT_PARTIAL, Global};
+use crate::global::Global;
+use crate::progress::Bar;
+use nwcap_engine::Progress;
 use nwcap_pcap::timefmt;
 
 /// Arguments of `nwcap info`.
@@ -42,12 +48,24 @@ enum Format {
 }
 
 /// Run `nwcap info`.
-pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let passes = 1 + u64::from(args.hash) + u64::from(args.decode);
+    let stored: u64 = args.files.iter().map(stored_len).sum();
+    let bar = Bar::new(global);
+    bar.start(Some(stored * passes));
     let reports: Vec<Result<Value, String>> = args
         .files
         .par_iter()
-        .map(|path| summarise(path, args.hash, args.decode))
+        .map(|path| {
+            let r = summarise(path, args.hash, args.decode, &bar);
+            // A file that failed part way counts as done.
+            if r.is_err() {
+                bar.advance(stored_len(path) * passes);
+            }
+            r
+        })
         .collect();
+    bar.finish();
     let mut out = std::io::stdout().lock();
     let mut failed = false;
     let mut values = Vec::new();
@@ -71,6 +89,7 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    let read_any = !values.is_empty();
     if args.format == Format::Json {
         let v = if args.files.len() == 1 && values.len() == 1 {
             values.pop().unwrap_or(Value::Null)
@@ -81,31 +100,51 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     }
     out.flush()?;
-    Ok(if failed {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(crate::messages::status(read_any, failed))
 }
 
-fn summarise(path: &PathBuf, hash: bool, decode: bool) -> Result<Value, String> {
+/// The size of `path` as stored (0 when it cannot be read: a pipe, or a
+/// file about to fail with its own error).
+fn stored_len(path: &PathBuf) -> u64 {
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map_or(0, |m| m.len())
+}
+
+fn summarise(path: &PathBuf, hash: bool, decode: bool, bar: &Bar) -> Result<Value, String> {
+    let size = stored_len(path);
     let cap = Capture::open(path).map_err(|e| e.to_string())?;
     let idx = cap.index();
+    bar.advance(size);
     let mut v = describe(&cap, &idx);
     if hash {
-        v["sha256"] = json!(sha256(path).map_err(|e| format!("{e:#}"))?);
+        v["sha256"] = json!(sha256(path, bar).map_err(|e| format!("{e:#}"))?);
     }
     if decode {
         v["protocols"] = census_json(&census(&idx));
+        bar.advance(size);
     }
     Ok(v)
 }
 
-fn sha256(path: &PathBuf) -> anyhow::Result<String> {
+fn sha256(path: &PathBuf, bar: &Bar) -> anyhow::Result<String> {
     use sha2::Digest;
+    use std::io::Read;
     let mut f = std::fs::File::open(path).with_context(|| path.display().to_string())?;
     let mut h = sha2::Sha256::new();
-    std::io::copy(&mut f, &mut h).with_context(|| path.display().to_string())?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match f.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => r.with_context(|| path.display().to_string())?,
+        };
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        bar.advance(n as u64);
+    }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -290,7 +329,7 @@ fn write_table(out: &mut impl Write, v: &Value) -> std::io::Result<()> {
         row(
             out,
             "Comment:",
-            crate::escape::terminal(c.as_str().unwrap_or("")),
+            nwcap_pcap::escape::escape_terminal(c.as_str().unwrap_or("")).into_owned(),
         )?;
     }
     for d in v["damage"].as_array().into_iter().flatten() {

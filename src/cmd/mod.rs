@@ -10,6 +10,8 @@ pub mod info;
 pub mod input;
 pub mod output;
 pub mod report;
+pub mod schema;
+pub mod shell;
 pub mod sources;
 pub mod target;
 pub mod top;

@@ -20,6 +20,12 @@ pub enum FormatArg {
     Ndjson,
     /// Apache Parquet (Spark, DuckDB, pandas).
     Parquet,
+    /// Zeek's conn.log (tab-separated, `#fields`/`#types` headers, `-` for
+    /// unset): the conn.log fields unless --columns says otherwise.
+    Zeek,
+    /// Zeek's JSON log style: one object per line, `id.orig_h` keys, epoch
+    /// `ts`, unset fields left out.
+    ZeekJson,
 }
 
 impl From<FormatArg> for Format {
@@ -30,6 +36,8 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,
             FormatArg::Parquet => Format::Parquet,
+            FormatArg::Zeek => Format::Zeek,
+            FormatArg::ZeekJson => Format::ZeekJson,
         }
     }
 }
@@ -47,12 +55,12 @@ pub struct OutputArgs {
     #[arg(long, value_name = "COLS")]
     pub columns: Option<String>,
     /// Sort by COL[:asc|:desc][,COL...] (numbers default to descending).
-    /// With --top N only the N rows are kept while reading; a sort without
-    /// --top holds the whole table.
+    /// With -n N only the N rows are kept while reading; a sort without
+    /// -n holds the whole table.
     #[arg(long, value_name = "KEYS")]
     pub sort: Option<String>,
-    /// SQL query over the table (named `flows`), run first; it holds the
-    /// whole table.
+    /// SQL query over the flow table (named `flows`), run first (in `top`,
+    /// before the aggregate); it holds the whole table.
     #[arg(long, value_name = "QUERY")]
     pub sql: Option<String>,
 }

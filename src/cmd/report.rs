@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use nwcap_engine::{FlowSink, GroupInfo, RunReport, SinkError};
+use nwcap_engine::{FlowSink, GroupInfo, RunReport, SinkError, Tee};
 use nwcap_filter::FilterSet;
 use nwcap_flows::Flow;
 use nwcap_report::{PacketObserver, ReportBuilder, ReportContext, ReportOptions};
 use nwcap_summary::{Output, OutputFile};
 
-use crate::cmd::input::InputArgs;
+use crate::cmd::input::{EngineRun, InputArgs, Timeouts};
 use crate::global::Global;
 use crate::messages;
 use crate::progress::Bar;
@@ -42,21 +42,39 @@ pub struct Args {
 #[derive(Debug, Clone, clap::Args)]
 pub struct PageArgs {
     /// Rows of each top list (talkers, conversations, ports, services).
-    #[arg(long = "top", value_name = "N", default_value_t = 10)]
+    #[arg(long = "top", value_name = "N", default_value_t = PageArgs::TOP)]
     pub top: usize,
     /// Rows of the table of largest flows.
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = PageArgs::LARGEST)]
     pub largest: usize,
     /// Rows of each list of names (DNS questions, TLS server names, HTTP
     /// hosts).
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = PageArgs::NAMES)]
     pub names: usize,
     /// Page title (default: the input file names).
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
 }
 
+impl Default for PageArgs {
+    fn default() -> PageArgs {
+        PageArgs {
+            top: PageArgs::TOP,
+            largest: PageArgs::LARGEST,
+            names: PageArgs::NAMES,
+            title: None,
+        }
+    }
+}
+
 impl PageArgs {
+    /// Rows of each top list by default.
+    pub const TOP: usize = 10;
+    /// Rows of the largest-flows table by default.
+    pub const LARGEST: usize = 100;
+    /// Rows of each list of names by default.
+    pub const NAMES: usize = 20;
+
     /// The builder's options.
     pub fn options(&self) -> ReportOptions {
         ReportOptions {
@@ -121,9 +139,8 @@ impl FlowSink for ReportSink {
 
 /// Runs the engine over `input` and writes the report page to `out` (`-` =
 /// stdout). `settings` are shown on the page beside the filters and
-/// timeouts (for `analyze`: the capture's name, where it came from...).
-/// Inputs are reported on stderr as by the other commands; the run's
-/// report gives the exit status ([`messages::exit_code`]).
+/// timeouts. Inputs are reported on stderr as by the other commands; the
+/// run's report gives the exit status ([`messages::exit_code`]).
 pub fn run_with_report(
     input: &InputArgs,
     page: &PageArgs,
@@ -132,20 +149,73 @@ pub fn run_with_report(
     global: &Global,
 ) -> anyhow::Result<RunReport> {
     let run = input.resolve()?;
-    // Opened first: a path that cannot be written fails before any packet
-    // is read.
-    let out = if out.as_os_str() == "-" {
-        Output::Stdout
-    } else {
-        Output::Path(out.to_path_buf())
+    let page = Page {
+        args: page,
+        title: page.title.clone().unwrap_or_else(|| title(&input.files)),
+        settings,
+        timeouts: &input.timeouts,
     };
-    let mut file = OutputFile::create(&out)?;
+    let page_out = PageOutput::create(out)?;
+    let (report, _) = write_page(run, page, page_out, global, None)?;
+    Ok(report)
+}
+
+/// What a page shows besides the flows: its title, the settings listed
+/// (for `analyze`: the capture, where it came from), the timeouts used.
+pub struct Page<'a> {
+    /// What the page shows.
+    pub args: &'a PageArgs,
+    /// The page title.
+    pub title: String,
+    /// Settings listed before the filters and timeouts.
+    pub settings: Vec<(String, String)>,
+    /// The flow timeouts of the run.
+    pub timeouts: &'a Timeouts,
+}
+
+/// The page's output file, opened before any packet is read so that a path
+/// that cannot be written fails first.
+pub struct PageOutput(OutputFile);
+
+impl PageOutput {
+    /// Opens `out` (`-` = stdout) for the page, atomically written.
+    pub fn create(out: &Path) -> anyhow::Result<PageOutput> {
+        let out = if out.as_os_str() == "-" {
+            Output::Stdout
+        } else {
+            Output::Path(out.to_path_buf())
+        };
+        Ok(PageOutput(OutputFile::create(&out)?))
+    }
+}
+
+/// Runs the engine once and writes the page; `also`, when given, receives
+/// every flow too (`nwcap analyze --report` writes its flow table there).
+/// Returns the run's report and the number of flows on the page. Inputs
+/// are reported on stderr ([`messages::inputs`]).
+pub fn write_page(
+    run: EngineRun,
+    page: Page<'_>,
+    out: PageOutput,
+    global: &Global,
+    also: Option<&mut dyn FlowSink>,
+) -> anyhow::Result<(RunReport, u64)> {
+    let PageOutput(mut file) = out;
     let mut settings_run = run.settings.clone();
     let observer = std::sync::Arc::new(PacketObserver::new(settings_run.filter.is_some()));
     settings_run.observer = Some(observer.clone());
-    let mut sink = ReportSink::new(page.options());
+    let mut sink = ReportSink::new(page.args.options());
     let bar = Bar::new(global);
-    let result = nwcap_engine::run(&run.groups, &settings_run, Some(&bar), &mut sink);
+    let result = match also {
+        Some(other) => {
+            let mut tee = Tee {
+                first: other,
+                second: &mut sink,
+            };
+            nwcap_engine::run(&run.groups, &settings_run, Some(&bar), &mut tee)
+        }
+        None => nwcap_engine::run(&run.groups, &settings_run, Some(&bar), &mut sink),
+    };
     bar.finish();
     let report = result.map_err(messages::engine_error)?;
     messages::inputs(&report, global);
@@ -160,10 +230,10 @@ pub fn run_with_report(
     let mut b = sink.builder;
     b.merge_packets(&timeline);
     b.set_capture(capture, files);
-    let mut shown = settings;
-    shown.extend(describe(input, run.settings.filter.as_ref()));
+    let mut shown = page.settings;
+    shown.extend(describe(page.timeouts, run.settings.filter.as_ref()));
     let data = b.finish(ReportContext {
-        title: page.title.clone().unwrap_or_else(|| title(&input.files)),
+        title: page.title,
         generator: format!("nwcap {}", env!("CARGO_PKG_VERSION")),
         settings: shown,
     });
@@ -171,7 +241,8 @@ pub fn run_with_report(
     file.write_all(html.as_bytes())
         .with_context(|| format!("writing {}", file.name()))?;
     file.commit()?;
-    Ok(report)
+    let flows = report.flows;
+    Ok((report, flows))
 }
 
 /// The default title: the file names, the first three of many.
@@ -188,7 +259,7 @@ fn title(files: &[PathBuf]) -> String {
 }
 
 /// The filters and timeouts, as the page lists them.
-fn describe(input: &InputArgs, filter: Option<&FilterSet>) -> Vec<(String, String)> {
+fn describe(t: &Timeouts, filter: Option<&FilterSet>) -> Vec<(String, String)> {
     let mut v = Vec::new();
     match filter {
         None => v.push(("filters".to_owned(), "none: every packet".to_owned())),
@@ -201,7 +272,6 @@ fn describe(input: &InputArgs, filter: Option<&FilterSet>) -> Vec<(String, Strin
             }
         }
     }
-    let t = &input.timeouts;
     v.push((
         "flow timeouts".to_owned(),
         format!(

@@ -97,10 +97,10 @@ impl RequestObserver for VerboseLog {
         eprintln!(
             "nwcap: {} {} {} request-id {} {} ms{retry}",
             log.method,
-            crate::escape::terminal(log.url),
+            nwcap_pcap::escape::escape_terminal(log.url),
             status,
             log.request_id
-                .map(crate::escape::terminal)
+                .map(nwcap_pcap::escape::escape_terminal)
                 .unwrap_or_else(|| "-".into()),
             log.elapsed.as_millis()
         );

@@ -47,9 +47,15 @@ pub struct Args {
     /// What to rank.
     #[arg(long, value_enum, value_name = "WHAT")]
     by: ByArg,
-    /// Rows to keep.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
-    n: usize,
+    /// Rows to keep. `--n` is the old spelling.
+    #[arg(
+        short = 'n',
+        long = "limit",
+        alias = "n",
+        value_name = "N",
+        default_value_t = 10
+    )]
+    limit: usize,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -59,7 +65,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let run = args.input.resolve()?;
     // `--sql` filters the flow table before the aggregate.
     let (opts, out) = args.output.resolve(None)?;
-    let mut sink = nwcap_summary::top_sink(args.by.into(), args.n, &opts, &out)?;
+    let mut sink = nwcap_summary::top_sink(args.by.into(), args.limit, &opts, &out)?;
     let bar = Bar::new(global);
     let result = nwcap_engine::run(&run.groups, &run.settings, Some(&bar), sink.as_mut());
     bar.finish();

@@ -50,7 +50,7 @@ try {
         page.$$eval("#largest tbody tr:not([hidden])", (rows) =>
           rows.map((r) => Number(r.cells[13].getAttribute("data-v"))),
         );
-      const header = page.locator("#largest th", { hasText: /^bytes$/ });
+      const header = page.locator("#largest th", { hasText: /^wire_bytes$/ });
       await header.click();
       const asc = await bytes();
       await header.click();

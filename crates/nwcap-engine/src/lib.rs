@@ -47,7 +47,7 @@ pub use nwcap_pcap::Input;
 pub use report::{Counts, FileReport, RunReport};
 pub use run::EngineError;
 pub use select::five_tuple;
-pub use sink::{Collect, FlowSink, GroupInfo, SinkError};
+pub use sink::{Collect, FlowSink, GroupInfo, SinkError, Tee};
 pub use sources::{SourceRule, by_source};
 
 /// Sees every record the engine reads, on the workers, chunk by chunk:

@@ -65,3 +65,30 @@ impl<F: FnMut(Vec<Flow>) -> Result<(), SinkError> + Send> FlowSink for F {
         self(batch)
     }
 }
+
+/// Two sinks fed from one run: each batch goes to `first` (a copy) and
+/// then to `second`, so one pass over the input writes both (e.g. `nwcap
+/// analyze --report`: the flow table and the report page).
+pub struct Tee<'a> {
+    /// Receives a copy of every batch.
+    pub first: &'a mut dyn FlowSink,
+    /// Receives the batch itself.
+    pub second: &'a mut dyn FlowSink,
+}
+
+impl FlowSink for Tee<'_> {
+    fn begin(&mut self, group: &GroupInfo) -> Result<(), SinkError> {
+        self.first.begin(group)?;
+        self.second.begin(group)
+    }
+
+    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
+        self.first.flows(batch.clone())?;
+        self.second.flows(batch)
+    }
+
+    fn end(&mut self) -> Result<(), SinkError> {
+        self.first.end()?;
+        self.second.end()
+    }
+}

@@ -82,6 +82,42 @@ impl Kind {
     }
 }
 
+/// A column's field in Zeek's conn.log: its name there (`id.orig_h`) and
+/// Zeek's type (`time`, `addr`, `port`, `enum`, `interval`, `count`,
+/// `int`, `string`, `set[string]`), for `--format zeek` and `zeek-json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZeekField {
+    /// Field name in Zeek's log.
+    pub name: &'static str,
+    /// Zeek's type name (the `#types` header).
+    pub ty: &'static str,
+}
+
+impl Kind {
+    /// The type DuckDB reads the column as (`read_csv(..., columns = {...})`).
+    pub fn duckdb(self) -> &'static str {
+        match self {
+            Kind::Text => "VARCHAR",
+            Kind::Count => "BIGINT",
+            Kind::Int => "INTEGER",
+            Kind::Float => "DOUBLE",
+            Kind::Timestamp => "TIMESTAMPTZ",
+        }
+    }
+
+    /// The Arrow type (`pyarrow`'s names; the timestamp as
+    /// `timestamp[us, tz=UTC]`).
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Kind::Text => "string",
+            Kind::Count => "int64",
+            Kind::Int => "int32",
+            Kind::Float => "double",
+            Kind::Timestamp => "timestamp[us, tz=UTC]",
+        }
+    }
+}
+
 /// Context of a column build.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ColumnOptions<'a> {
@@ -111,6 +147,10 @@ pub struct ColumnSpec {
     pub doc: &'static str,
     /// Shown by `nwcap flows` as a table without `--columns`.
     pub default: bool,
+    /// The field of Zeek's conn.log this column is (base conn.log, or the
+    /// fields Zeek's own `vlan-logging` and `community-id` scripts add);
+    /// `None` for nwcap's other columns.
+    pub zeek: Option<ZeekField>,
     build: Build,
 }
 
@@ -148,12 +188,18 @@ const fn col(
         source,
         doc,
         default: false,
+        zeek: None,
         build,
     }
 }
 
 const fn shown(mut c: ColumnSpec) -> ColumnSpec {
     c.default = true;
+    c
+}
+
+const fn zeek(mut c: ColumnSpec, name: &'static str, ty: &'static str) -> ColumnSpec {
+    c.zeek = Some(ZeekField { name, ty });
     c
 }
 
@@ -262,207 +308,300 @@ use Kind::{Count, Float, Int, Text, Timestamp};
 use Source::{CicFlowMeter, CommunityId, Nwcap, Tshark, Zeek};
 
 /// Every column of the flow table, in output order: Zeek's conn.log columns
-/// in conn.log's order, then the rest.
+/// in conn.log's order (its base fields, then those of Zeek's
+/// `vlan-logging` and `community-id` scripts), then the rest.
 pub static COLUMNS: &[ColumnSpec] = &[
-    shown(col(
+    shown(zeek(
+        col(
+            "ts",
+            Timestamp,
+            "UTC",
+            Zeek,
+            "time of the first packet (the earliest, should time go backwards)",
+            |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.ts).collect()),
+        ),
         "ts",
-        Timestamp,
-        "UTC",
-        Zeek,
-        "time of the first packet (the earliest, should time go backwards)",
-        |fl, _| ColumnData::TimestampNs(fl.iter().map(|f| f.ts).collect()),
+        "time",
     )),
-    col(
+    zeek(
+        col(
+            "uid",
+            Text,
+            "",
+            Nwcap,
+            "stable flow id: 'C' + base62 of a hash of the key and first packet time (Zeek's uid is random; this one is the same on every run)",
+            |fl, _| {
+                text(fl, |f, b| {
+                    b.push_str(&uid(&f.key, f.ts, f.orig_is_a));
+                    true
+                })
+            },
+        ),
         "uid",
-        Text,
-        "",
-        Nwcap,
-        "stable flow id: 'C' + base62 of a hash of the key and first packet time (Zeek's uid is random; this one is the same on every run)",
-        |fl, _| {
-            text(fl, |f, b| {
-                b.push_str(&uid(&f.key, f.ts, f.orig_is_a));
-                true
-            })
-        },
+        "string",
     ),
-    shown(col(
-        "orig_h",
-        Text,
-        "",
-        Zeek,
-        "originator address (id.orig_h) as Zeek decides it: the first sender, unless it used a likely server port and the receiver did not (for TCP only when the first packet is not a SYN), or the peer of a first SYN-ACK once that peer answers",
-        |fl, _| text(fl, |f, b| write!(b, "{}", f.orig_h()).is_ok()),
+    shown(zeek(
+        col(
+            "orig_h",
+            Text,
+            "",
+            Zeek,
+            "originator address (id.orig_h) as Zeek decides it: the first sender, unless it used a likely server port and the receiver did not (for TCP only when the first packet is not a SYN), or the peer of a first SYN-ACK once that peer answers",
+            |fl, _| text(fl, |f, b| write!(b, "{}", f.orig_h()).is_ok()),
+        ),
+        "id.orig_h",
+        "addr",
     )),
-    shown(col(
-        "orig_p",
-        Int,
-        "",
-        Zeek,
-        "originator port (id.orig_p); ICMP: type of the first packet; null when the protocol has no ports",
-        |fl, _| int(fl, |f| f.orig_p().map(u32::from)),
+    shown(zeek(
+        col(
+            "orig_p",
+            Int,
+            "",
+            Zeek,
+            "originator port (id.orig_p); ICMP: type of the first packet; null when the protocol has no ports",
+            |fl, _| int(fl, |f| f.orig_p().map(u32::from)),
+        ),
+        "id.orig_p",
+        "port",
     )),
-    shown(col(
-        "resp_h",
-        Text,
-        "",
-        Zeek,
-        "responder address (id.resp_h)",
-        |fl, _| text(fl, |f, b| write!(b, "{}", f.resp_h()).is_ok()),
+    shown(zeek(
+        col(
+            "resp_h",
+            Text,
+            "",
+            Zeek,
+            "responder address (id.resp_h)",
+            |fl, _| text(fl, |f, b| write!(b, "{}", f.resp_h()).is_ok()),
+        ),
+        "id.resp_h",
+        "addr",
     )),
-    shown(col(
-        "resp_p",
-        Int,
-        "",
-        Zeek,
-        "responder port (id.resp_p); ICMP: the counterpart of the first packet's type (echo request 8 -> 0, ICMPv6 128 -> 129), the code for one-way messages",
-        |fl, _| int(fl, |f| f.resp_p().map(u32::from)),
+    shown(zeek(
+        col(
+            "resp_p",
+            Int,
+            "",
+            Zeek,
+            "responder port (id.resp_p); ICMP: the counterpart of the first packet's type (echo request 8 -> 0, ICMPv6 128 -> 129), the code for one-way messages",
+            |fl, _| int(fl, |f| f.resp_p().map(u32::from)),
+        ),
+        "id.resp_p",
+        "port",
     )),
-    shown(col(
+    shown(zeek(
+        col(
+            "proto",
+            Text,
+            "",
+            Zeek,
+            "transport protocol: tcp, udp, icmp (ICMP and ICMPv6, as Zeek), sctp, or unknown_transport",
+            |fl, _| {
+                text(fl, |f, b| {
+                    b.push_str(proto_name(f.key.proto));
+                    true
+                })
+            },
+        ),
         "proto",
-        Text,
-        "",
-        Zeek,
-        "transport protocol: tcp, udp, icmp (ICMP and ICMPv6, as Zeek), sctp, or unknown_transport",
-        |fl, _| {
-            text(fl, |f, b| {
-                b.push_str(proto_name(f.key.proto));
-                true
-            })
-        },
+        "enum",
     )),
-    shown(col(
+    shown(zeek(
+        col(
+            "service",
+            Text,
+            "",
+            Zeek,
+            "application protocol confirmed by the payload (dns, http, ssl, ssh, quic); null when none was",
+            |fl, _| texto(fl, |f| f.service()),
+        ),
         "service",
-        Text,
-        "",
-        Zeek,
-        "application protocol confirmed by the payload (dns, http, ssl, ssh, quic); null when none was",
-        |fl, _| texto(fl, |f| f.service()),
+        "string",
     )),
-    shown(col(
+    shown(zeek(
+        col(
+            "duration",
+            Float,
+            "s",
+            Zeek,
+            "from the first packet to the last, except that TCP packets after both sides closed (the final ACK) do not count",
+            |fl, _| float(fl, |f| Some(secs(f.duration() as f64))),
+        ),
         "duration",
-        Float,
-        "s",
-        Zeek,
-        "from the first packet to the last, except that TCP packets after both sides closed (the final ACK) do not count",
-        |fl, _| float(fl, |f| Some(secs(f.duration() as f64))),
+        "interval",
     )),
-    shown(col(
+    shown(zeek(
+        col(
+            "orig_bytes",
+            Count,
+            "bytes",
+            Zeek,
+            "originator payload bytes; TCP: the sequence space covered (a retransmission once, bytes missed in gaps included), UDP and ICMP: the payload after the header",
+            |fl, _| count(fl, |f| f.zeek_bytes().0),
+        ),
         "orig_bytes",
-        Count,
-        "bytes",
-        Zeek,
-        "originator payload bytes; TCP: the sequence space covered (a retransmission once, bytes missed in gaps included), UDP and ICMP: the payload after the header",
-        |fl, _| count(fl, |f| f.zeek_bytes().0),
+        "count",
     )),
-    shown(col(
+    shown(zeek(
+        col(
+            "resp_bytes",
+            Count,
+            "bytes",
+            Zeek,
+            "responder payload bytes (as orig_bytes)",
+            |fl, _| count(fl, |f| f.zeek_bytes().1),
+        ),
         "resp_bytes",
-        Count,
-        "bytes",
-        Zeek,
-        "responder payload bytes (as orig_bytes)",
-        |fl, _| count(fl, |f| f.zeek_bytes().1),
+        "count",
     )),
-    shown(col(
+    shown(zeek(
+        col(
+            "conn_state",
+            Text,
+            "",
+            Zeek,
+            "connection state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH",
+            |fl, _| texto(fl, |f| Some(f.conn_state())),
+        ),
         "conn_state",
-        Text,
-        "",
-        Zeek,
-        "connection state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH",
-        |fl, _| texto(fl, |f| Some(f.conn_state())),
+        "string",
     )),
-    col(
+    zeek(
+        col(
+            "missed_bytes",
+            Count,
+            "bytes",
+            Zeek,
+            "TCP bytes acknowledged but never seen (content gaps, history g/G)",
+            |fl, _| count(fl, Flow::missed_bytes),
+        ),
         "missed_bytes",
-        Count,
-        "bytes",
-        Zeek,
-        "TCP bytes acknowledged but never seen (content gaps, history g/G)",
-        |fl, _| count(fl, Flow::missed_bytes),
+        "count",
     ),
-    col(
+    zeek(
+        col(
+            "history",
+            Text,
+            "",
+            Zeek,
+            "history letters (upper case: originator)",
+            |fl, _| texto(fl, |f| Some(f.history.as_str())),
+        ),
         "history",
-        Text,
-        "",
-        Zeek,
-        "history letters (upper case: originator)",
-        |fl, _| texto(fl, |f| Some(f.history.as_str())),
+        "string",
     ),
-    shown(col(
+    shown(zeek(
+        col(
+            "orig_pkts",
+            Count,
+            "packets",
+            Zeek,
+            "packets from the originator",
+            |fl, _| count(fl, |f| f.orig.pkts),
+        ),
         "orig_pkts",
-        Count,
-        "packets",
-        Zeek,
-        "packets from the originator",
-        |fl, _| count(fl, |f| f.orig.pkts),
+        "count",
     )),
-    col(
+    zeek(
+        col(
+            "orig_ip_bytes",
+            Count,
+            "bytes",
+            Zeek,
+            "originator IP bytes (IP total length of each packet)",
+            |fl, _| count(fl, |f| f.orig.ip_bytes),
+        ),
         "orig_ip_bytes",
-        Count,
-        "bytes",
-        Zeek,
-        "originator IP bytes (IP total length of each packet)",
-        |fl, _| count(fl, |f| f.orig.ip_bytes),
+        "count",
     ),
-    shown(col(
+    shown(zeek(
+        col(
+            "resp_pkts",
+            Count,
+            "packets",
+            Zeek,
+            "packets from the responder",
+            |fl, _| count(fl, |f| f.resp.pkts),
+        ),
         "resp_pkts",
-        Count,
-        "packets",
-        Zeek,
-        "packets from the responder",
-        |fl, _| count(fl, |f| f.resp.pkts),
+        "count",
     )),
-    col(
+    zeek(
+        col(
+            "resp_ip_bytes",
+            Count,
+            "bytes",
+            Zeek,
+            "responder IP bytes",
+            |fl, _| count(fl, |f| f.resp.ip_bytes),
+        ),
         "resp_ip_bytes",
-        Count,
-        "bytes",
-        Zeek,
-        "responder IP bytes",
-        |fl, _| count(fl, |f| f.resp.ip_bytes),
+        "count",
     ),
-    col(
+    zeek(
+        col(
+            "tunnel_parents",
+            Text,
+            "",
+            Zeek,
+            "uids of the outer UDP connections (VXLAN, Geneve, Teredo, AYIYA, GTP-U) this flow was tunnelled in, comma-separated; for GRE (also in UDP), ERSPAN and IP in IP a uid of the tunnel itself, as Zeek's tunnel.log names it; null when not tunnelled",
+            |fl, _| text(fl, write_parents),
+        ),
         "tunnel_parents",
-        Text,
-        "",
-        Zeek,
-        "uids of the outer UDP connections (VXLAN, Geneve, Teredo, AYIYA, GTP-U) this flow was tunnelled in, comma-separated; for GRE (also in UDP), ERSPAN and IP in IP a uid of the tunnel itself, as Zeek's tunnel.log names it; null when not tunnelled",
-        |fl, _| text(fl, write_parents),
+        "set[string]",
     ),
-    col(
-        "vlan",
-        Int,
-        "",
-        Zeek,
-        "outer VLAN id (802.1Q/802.1ad)",
-        |fl, _| int(fl, |f| f.key.vlan.map(u32::from)),
-    ),
-    col(
-        "inner_vlan",
-        Int,
-        "",
-        Zeek,
-        "inner VLAN id (QinQ)",
-        |fl, _| int(fl, |f| f.key.vlan_inner.map(u32::from)),
-    ),
-    col(
-        "community_id",
-        Text,
-        "",
-        CommunityId,
-        "Community ID v1 of the flow (seed 0 unless set), as Zeek's community-id plugin writes it",
-        |fl, o| {
-            let seed = o.community_id_seed;
-            text(fl, move |f, b| {
-                b.push_str(&community_id_of_key(seed, &f.key));
-                true
-            })
-        },
-    ),
-    col(
+    zeek(
+        col(
+            "ip_proto",
+            Int,
+            "",
+            Zeek,
+            "IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...)",
+            |fl, _| int(fl, |f| Some(u32::from(f.key.proto))),
+        ),
         "ip_proto",
-        Int,
-        "",
-        Zeek,
-        "IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...)",
-        |fl, _| int(fl, |f| Some(u32::from(f.key.proto))),
+        "count",
+    ),
+    zeek(
+        col(
+            "vlan",
+            Int,
+            "",
+            Zeek,
+            "outer VLAN id (802.1Q/802.1ad)",
+            |fl, _| int(fl, |f| f.key.vlan.map(u32::from)),
+        ),
+        "vlan",
+        "int",
+    ),
+    zeek(
+        col(
+            "inner_vlan",
+            Int,
+            "",
+            Zeek,
+            "inner VLAN id (QinQ)",
+            |fl, _| int(fl, |f| f.key.vlan_inner.map(u32::from)),
+        ),
+        "inner_vlan",
+        "int",
+    ),
+    zeek(
+        col(
+            "community_id",
+            Text,
+            "",
+            CommunityId,
+            "Community ID v1 of the flow (seed 0 unless set), as Zeek's community-id plugin writes it",
+            |fl, o| {
+                let seed = o.community_id_seed;
+                text(fl, move |f, b| {
+                    b.push_str(&community_id_of_key(seed, &f.key));
+                    true
+                })
+            },
+        ),
+        "community_id",
+        "string",
     ),
     col(
         "last_ts",
@@ -870,6 +1009,12 @@ pub fn column(name: &str) -> Option<&'static ColumnSpec> {
     COLUMNS.iter().find(|c| c.name == name)
 }
 
+/// Names of the columns that are fields of Zeek's conn.log, in the log's
+/// order: what `--format zeek` writes without `--columns`.
+pub fn zeek_columns() -> impl Iterator<Item = &'static str> {
+    COLUMNS.iter().filter(|c| c.zeek.is_some()).map(|c| c.name)
+}
+
 /// Names of the columns the default table shows, in order.
 pub fn default_columns() -> impl Iterator<Item = &'static str> {
     COLUMNS.iter().filter(|c| c.default).map(|c| c.name)
@@ -939,6 +1084,52 @@ mod tests {
             assert!(!c.doc.is_empty(), "{} has no description", c.name);
         }
         assert!(default_columns().count() >= 10);
+    }
+
+    /// The Zeek fields come in conn.log's order (Zeek 7's base fields,
+    /// then those of its vlan-logging and community-id scripts).
+    #[test]
+    fn zeek_fields_follow_conn_log_order() {
+        const CONN_LOG: &[&str] = &[
+            "ts",
+            "uid",
+            "id.orig_h",
+            "id.orig_p",
+            "id.resp_h",
+            "id.resp_p",
+            "proto",
+            "service",
+            "duration",
+            "orig_bytes",
+            "resp_bytes",
+            "conn_state",
+            "local_orig",
+            "local_resp",
+            "missed_bytes",
+            "history",
+            "orig_pkts",
+            "orig_ip_bytes",
+            "resp_pkts",
+            "resp_ip_bytes",
+            "tunnel_parents",
+            "ip_proto",
+            "vlan",
+            "inner_vlan",
+            "community_id",
+        ];
+        let ours: Vec<&str> = COLUMNS
+            .iter()
+            .filter_map(|c| c.zeek)
+            .map(|z| z.name)
+            .collect();
+        let order: Vec<usize> = ours
+            .iter()
+            .map(|n| CONN_LOG.iter().position(|f| f == n).expect(n))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{ours:?}");
+        // And before every other column.
+        let first_other = COLUMNS.iter().position(|c| c.zeek.is_none()).unwrap_or(0);
+        assert!(COLUMNS[first_other..].iter().all(|c| c.zeek.is_none()));
     }
 
     #[test]

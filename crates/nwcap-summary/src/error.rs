@@ -37,8 +37,12 @@ pub enum Error {
     #[error("invalid sort key {0:?}: expected COL, COL:asc or COL:desc")]
     InvalidSort(String),
     /// A `--format` value that is not known.
-    #[error("unknown format {0:?}: expected table, csv, json, ndjson or parquet")]
+    #[error("unknown format {0:?}: expected table, csv, json, ndjson, parquet, zeek or zeek-json")]
     UnknownFormat(String),
+    /// A format the output cannot be written in (Zeek's logs are for the
+    /// flow table).
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A `top --by` value that is not known.
     #[error(
         "unknown aggregate {0:?}: expected talkers, ports, services, protocols or conversations"
@@ -52,9 +56,10 @@ pub enum Error {
         /// The missing column.
         column: &'static str,
     },
-    /// The `--sql` query failed (parse, planning or execution).
-    #[error("sql query failed")]
-    Sql(#[source] PolarsError),
+    /// The `--sql` query failed (parse, planning or execution): one short
+    /// message.
+    #[error("sql: {0}")]
+    Sql(String),
     /// Any other polars operation failed.
     #[error("{context}")]
     Polars {

@@ -24,9 +24,11 @@ mod output;
 mod parquet;
 mod prepare;
 mod sink;
+mod sql;
 mod table;
 mod top;
 mod write;
+mod zeek;
 
 pub use error::{Error, Result};
 pub use escape::{escape_csv_cell, escape_terminal};
@@ -37,8 +39,9 @@ pub use output::{Destination, Output, OutputFile, destination};
 pub use prepare::prepare;
 pub use sink::{
     DatasetOptions, DatasetWriter, FlowWriter, FullTable, Partition, TopAgg, TopN,
-    check_flows_output, dataset, flows_sink, sql_columns, top_sink,
+    check_flows_output, dataset, flows_sink, top_sink,
 };
+pub use sql::sql_columns;
 pub use table::{DEFAULT_WIDTH, render_table};
 pub use top::{TopBy, top};
 pub use write::{PARQUET_ROW_GROUP, render, render_flows};

@@ -25,16 +25,22 @@ pub enum Format {
     /// Apache Parquet (zstd level 1, row groups of at most 65,536 rows), dtypes
     /// kept exactly.
     Parquet,
+    /// Zeek's conn.log, tab-separated with Zeek's `#` headers.
+    Zeek,
+    /// Zeek's conn.log in Zeek's JSON style (one object per line).
+    ZeekJson,
 }
 
 impl Format {
     /// All formats, in the order help texts list them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
         Format::Table,
         Format::Csv,
         Format::Json,
         Format::Ndjson,
         Format::Parquet,
+        Format::Zeek,
+        Format::ZeekJson,
     ];
 
     /// The lowercase name used on the command line.
@@ -45,7 +51,14 @@ impl Format {
             Format::Json => "json",
             Format::Ndjson => "ndjson",
             Format::Parquet => "parquet",
+            Format::Zeek => "zeek",
+            Format::ZeekJson => "zeek-json",
         }
+    }
+
+    /// True for Zeek's log formats.
+    pub fn is_zeek(self) -> bool {
+        matches!(self, Format::Zeek | Format::ZeekJson)
     }
 
     /// True for binary formats that should not be written to a terminal.
@@ -165,7 +178,9 @@ mod tests {
         let err = "xml".parse::<Format>().err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("unknown format \"xml\": expected table, csv, json, ndjson or parquet")
+            Some(
+                "unknown format \"xml\": expected table, csv, json, ndjson, parquet, zeek or zeek-json"
+            )
         );
         let keys = SortKey::parse_list("orig_bytes, ts:asc,resp_p:DESC").expect("keys");
         assert_eq!(keys.len(), 3);

@@ -6,10 +6,10 @@
 //! `--columns` picks and orders what is written last.
 
 use polars::prelude::*;
-use polars::sql::SQLContext;
 
 use crate::error::{Error, Result};
 use crate::options::{OutputOptions, SortOrder};
+use crate::sql::run_sql;
 
 /// Apply the options' SQL query, sort, row limit and column selection.
 pub fn prepare(df: DataFrame, opts: &OutputOptions) -> Result<DataFrame> {
@@ -49,15 +49,6 @@ pub fn prepare(df: DataFrame, opts: &OutputOptions) -> Result<DataFrame> {
             .map_err(Error::polars("selecting columns"))?;
     }
     Ok(df)
-}
-
-/// Run `query` with `df` registered as the table `flows`.
-pub(crate) fn run_sql(df: DataFrame, query: &str) -> Result<DataFrame> {
-    let mut ctx = SQLContext::new();
-    ctx.register("flows", df.lazy());
-    ctx.execute(query)
-        .and_then(LazyFrame::collect)
-        .map_err(Error::Sql)
 }
 
 /// Error naming every unknown column and listing the valid ones.

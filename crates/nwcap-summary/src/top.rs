@@ -110,12 +110,12 @@ impl FromStr for TopBy {
 }
 
 fn total(a: &str, b: &str) -> Expr {
-    col(a).cast(DataType::UInt64) + col(b).cast(DataType::UInt64)
+    col(a).cast(DataType::Int64) + col(b).cast(DataType::Int64)
 }
 
 fn sums(extra: &[&str]) -> Vec<Expr> {
     let mut aggs = vec![
-        len().cast(DataType::UInt64).alias("flows"),
+        len().cast(DataType::Int64).alias("flows"),
         col("pkts").sum().alias("pkts"),
         col("bytes").sum().alias("bytes"),
     ];
@@ -143,8 +143,8 @@ pub fn top(df: &DataFrame, by: TopBy, n: usize) -> Result<DataFrame> {
                     col(addr).alias("addr"),
                     col("pkts"),
                     col("bytes"),
-                    col(tx).cast(DataType::UInt64).alias("tx_bytes"),
-                    col(rx).cast(DataType::UInt64).alias("rx_bytes"),
+                    col(tx).cast(DataType::Int64).alias("tx_bytes"),
+                    col(rx).cast(DataType::Int64).alias("rx_bytes"),
                 ]
             };
             let as_orig = base
@@ -175,10 +175,10 @@ pub fn top(df: &DataFrame, by: TopBy, n: usize) -> Result<DataFrame> {
                     col("pkts"),
                     col("bytes"),
                     pick("orig_wire_bytes", "resp_wire_bytes")
-                        .cast(DataType::UInt64)
+                        .cast(DataType::Int64)
                         .alias("bytes_a_to_b"),
                     pick("resp_wire_bytes", "orig_wire_bytes")
-                        .cast(DataType::UInt64)
+                        .cast(DataType::Int64)
                         .alias("bytes_b_to_a"),
                 ])
                 .group_by([col("addr_a"), col("addr_b")])

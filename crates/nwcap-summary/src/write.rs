@@ -22,6 +22,7 @@ use crate::options::{Format, OutputOptions};
 use crate::output::{Output, write_with};
 use crate::prepare::prepare;
 use crate::table::{render_table, terminal_width};
+use crate::zeek::{Style, ZeekLog};
 
 /// Apply `opts` ([`prepare`]) and write the result in `opts.format` to
 /// `out`. Files are replaced atomically; on error no partial file is left.
@@ -31,13 +32,20 @@ pub fn render(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
     write_frame(df, opts.format, width, out)
 }
 
-/// [`render`] for the per-flow table: a human table without `--columns` and
-/// without `--sql` shows the column table's default columns (those present) instead of
-/// all ~60 columns. Other formats always write every column.
+/// [`render`] for the per-flow table: without `--columns` and without
+/// `--sql`, a human table shows the column table's default columns (those
+/// present) instead of all ~60 columns, and Zeek's logs the conn.log
+/// fields. Other formats always write every column.
 pub fn render_flows(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result<()> {
-    if opts.format == Format::Table && opts.columns.is_none() && opts.sql.is_none() {
+    let defaults: Option<Vec<&str>> = match opts.format {
+        Format::Table => Some(nwcap_flows::schema::default_columns().collect()),
+        f if f.is_zeek() => Some(nwcap_flows::schema::zeek_columns().collect()),
+        _ => None,
+    };
+    if let Some(defaults) = defaults.filter(|_| opts.columns.is_none() && opts.sql.is_none()) {
         let schema = df.schema();
-        let present: Vec<String> = nwcap_flows::schema::default_columns()
+        let present: Vec<String> = defaults
+            .into_iter()
             .filter(|c| schema.contains(c))
             .map(str::to_string)
             .collect();
@@ -103,6 +111,22 @@ fn write_to<W: Write + Send>(
                 .with_json_format(json_format)
                 .finish(&mut text)
                 .map_err(Error::polars("writing json"))
+        }
+        Format::Zeek | Format::ZeekJson => {
+            let style = if format == Format::Zeek {
+                Style::Tsv
+            } else {
+                Style::Json
+            };
+            let log = ZeekLog::new(df.schema(), style);
+            log.header(w)
+                .and_then(|()| log.rows(df, w))
+                .and_then(|()| log.close(w))
+                .map_err(|source| Error::Io {
+                    action: "writing",
+                    path: dest.to_path_buf(),
+                    source,
+                })
         }
         Format::Parquet => {
             let rows = row_group_size(df);

@@ -1,6 +1,6 @@
 //! Rendering of captures and statuses: aligned `key  value` lines for
 //! people, or the JSON ARM returned. Text from the server goes through
-//! `escape::terminal` so a hostile value cannot drive the terminal.
+//! `nwcap_pcap::escape::escape_terminal` so a hostile value cannot drive the terminal.
 
 use std::fmt::Write as _;
 
@@ -8,7 +8,7 @@ use nwcap_arm::types::{CaptureFilter, PacketCapture, PacketCaptureStatus, descri
 use nwcap_arm::{Raw, WatcherRef};
 use serde_json::Value;
 
-use crate::escape::terminal;
+use nwcap_pcap::escape::escape_terminal as terminal;
 
 fn rows(pairs: &[(&str, String)]) -> String {
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

@@ -51,6 +51,9 @@ pub struct Matcher<'s> {
     pub window: Window,
     /// The flows asked for, if any.
     pub flows: Option<&'s FlowSelection>,
+    /// Told, as each chunk is done, the bytes of the capture (as decoded,
+    /// `Capture::data`) it stands for: its share of the file by records.
+    pub progress: Option<&'s dyn crate::Progress>,
 }
 
 /// The kept records of one input and the counts behind them.
@@ -67,6 +70,17 @@ pub struct Selection<'a> {
     /// Records that are not IP (or not decodable to IP), dropped because
     /// filters or flows were given.
     pub not_ip: u64,
+}
+
+/// The bytes of `idx`'s capture that `records` of its records stand for
+/// (all of it for all of them; chunks hold whole records, so shares add up
+/// to the size but for rounding).
+fn share(idx: &Index<'_>, records: u64) -> u64 {
+    let size = idx.capture().data().len() as u64;
+    match idx.stats.packets {
+        0 => 0,
+        n => (u128::from(size) * u128::from(records.min(n)) / u128::from(n)) as u64,
+    }
 }
 
 impl Matcher<'_> {
@@ -107,6 +121,9 @@ impl Matcher<'_> {
                     part.per_filter[i] += 1;
                 }
                 part.kept.push(rec);
+            }
+            if let Some(p) = self.progress {
+                p.advance(share(idx, part.read));
             }
             part
         });

@@ -209,14 +209,14 @@ pub fn rankings(d: &ReportData) -> Markup {
             p.note { "The numbers of " code { "nwcap top --by talkers|conversations|ports|services" } ": wire bytes and packets of both directions, ordered by bytes, packets, flows, then name." }
             h3 { "Talkers (" (of(r.talkers.rows.len(), r.talkers.groups)) " addresses)" }
             table #talkers {
-                thead { tr { th { "addr" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th.n { "tx_bytes" } th.n { "rx_bytes" } th { "bytes" } } }
+                thead { tr { th { "addr" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th.n { "tx_bytes" } th.n { "rx_bytes" } th { "bytes" } } }
                 tbody { @for t in &r.talkers.rows {
                     tr { td.w { (wire(&t.addr)) } (sums_cells(&t.sums)) (num(t.tx_bytes)) (num(t.rx_bytes)) (bar(t.sums.bytes, tmax)) }
                 } }
             }
             h3 { "Conversations (" (of(r.conversations.rows.len(), r.conversations.groups)) " address pairs)" }
             table #conversations {
-                thead { tr { th { "addr_a" } th { "addr_b" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th.n { "bytes_a_to_b" } th.n { "bytes_b_to_a" } th { "bytes" } } }
+                thead { tr { th { "addr_a" } th { "addr_b" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th.n { "bytes_a_to_b" } th.n { "bytes_b_to_a" } th { "bytes" } } }
                 tbody { @for c in &r.conversations.rows {
                     tr { td.w { (wire(&c.addr_a)) } td.w { (wire(&c.addr_b)) } (sums_cells(&c.sums)) (num(c.bytes_a_to_b)) (num(c.bytes_b_to_a)) (bar(c.sums.bytes, cmax)) }
                 } }
@@ -225,7 +225,7 @@ pub fn rankings(d: &ReportData) -> Markup {
                 div {
                     h3 { "Responder ports (" (of(r.ports.rows.len(), r.ports.groups)) ")" }
                     table #ports {
-                        thead { tr { th { "proto" } th.n { "resp_p" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th { "bytes" } } }
+                        thead { tr { th { "proto" } th.n { "resp_p" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th { "bytes" } } }
                         tbody { @for p in &r.ports.rows {
                             tr { td { (p.proto) } td.n { (p.resp_p.map(|v| v.to_string()).unwrap_or_default()) } (sums_cells(&p.sums)) (bar(p.sums.bytes, pmax)) }
                         } }
@@ -234,14 +234,14 @@ pub fn rankings(d: &ReportData) -> Markup {
                 div {
                     h3 { "Services (" (of(r.services.rows.len(), r.services.groups)) ")" }
                     table #services {
-                        thead { tr { th { "service" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th { "bytes" } } }
+                        thead { tr { th { "service" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th { "bytes" } } }
                         tbody { @for s in &r.services.rows {
                             tr { td { (s.name.as_deref().unwrap_or("-")) } (sums_cells(&s.sums)) (bar(s.sums.bytes, smax)) }
                         } }
                     }
                     h3 { "Protocols" }
                     table #protocols {
-                        thead { tr { th { "proto" } th.n { "flows" } th.n { "pkts" } th.n { "wire_bytes" } th { "bytes" } } }
+                        thead { tr { th { "proto" } th.n { "flows" } th.n { "pkts" } th.n { "bytes" } th { "bytes" } } }
                         tbody { @for s in &r.protocols.rows {
                             tr { td { (s.name.as_deref().unwrap_or("-")) } (sums_cells(&s.sums)) (bar(s.sums.bytes, prmax)) }
                         } }

@@ -18,14 +18,12 @@ pub use writer::FlowWriter;
 
 use nwcap_engine::{FlowSink, SinkError};
 use nwcap_flows::Flow;
-use nwcap_flows::schema::{COLUMNS, ColumnSpec, column, default_columns};
-use polars::prelude::*;
-use polars::sql::SQLContext;
+use nwcap_flows::schema::{COLUMNS, ColumnSpec, column, default_columns, zeek_columns};
 
 use crate::error::{Error, Result};
-use crate::flowframe::{GroupNames, flow_frame};
 use crate::options::{Format, OutputOptions};
 use crate::output::Output;
+use crate::sql::sql_columns;
 use crate::table::terminal_width;
 use crate::top::TopBy;
 use crate::write::{render, render_flows};
@@ -59,21 +57,6 @@ fn flow_names() -> Vec<String> {
     COLUMNS.iter().map(|c| c.name.to_string()).collect()
 }
 
-/// The columns `query` returns over the flow table, found without any
-/// data: the query is planned on an empty table, so a bad query is
-/// reported before the capture is read.
-pub fn sql_columns(query: &str) -> Result<Vec<String>> {
-    let specs: Vec<&ColumnSpec> = COLUMNS.iter().collect();
-    let empty = flow_frame(&[], &specs, &GroupNames::default())?;
-    let mut ctx = SQLContext::new();
-    ctx.register("flows", empty.lazy());
-    let schema = ctx
-        .execute(query)
-        .and_then(|mut lf| lf.collect_schema())
-        .map_err(Error::Sql)?;
-    Ok(schema.iter_names().map(|n| n.to_string()).collect())
-}
-
 /// Checks `opts` for the flow table: column names and sort keys exist,
 /// the SQL query plans (and `--columns`/`--sort` name its columns). What
 /// [`flows_sink`] checks, without creating the output.
@@ -99,6 +82,7 @@ pub fn flows_sink(opts: &OutputOptions, out: &Output) -> Result<Box<dyn FlowSink
     let specs: Vec<&'static ColumnSpec> = match &opts.columns {
         Some(cols) => cols.iter().filter_map(|c| column(c)).collect(),
         None if opts.format == Format::Table => default_columns().filter_map(column).collect(),
+        None if opts.format.is_zeek() => zeek_columns().filter_map(column).collect(),
         None => COLUMNS.iter().collect(),
     };
     if opts.sort.is_empty() {
@@ -156,6 +140,11 @@ pub fn top_sink(
     opts: &OutputOptions,
     out: &Output,
 ) -> Result<Box<dyn FlowSink>> {
+    if opts.format.is_zeek() {
+        return Err(Error::Unsupported(
+            "--format zeek and zeek-json write the flow table as Zeek's conn.log; top's aggregates are not a Zeek log (use csv, json, ndjson or parquet)",
+        ));
+    }
     let names: Vec<String> = by.columns().iter().map(|c| (*c).to_string()).collect();
     check(&names, &wanted(opts))?;
     let render_opts = OutputOptions {
@@ -168,7 +157,7 @@ pub fn top_sink(
             check(&result, by.needs())?;
             let (q, out) = (q.clone(), out.clone());
             Ok(Box::new(FullTable::new(move |df| {
-                let filtered = crate::prepare::run_sql(df, &q)?;
+                let filtered = crate::sql::run_sql(df, &q)?;
                 render(crate::top::top(&filtered, by, n)?, &render_opts, &out)
             })))
         }

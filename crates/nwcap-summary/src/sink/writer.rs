@@ -7,7 +7,8 @@
 //! the whole-table path writes it: CSV (header once, from the column table,
 //! even when no flow comes), NDJSON, a JSON array (batches joined), Parquet
 //! (one row group per batch, pages encoded and compressed on every core),
-//! or the human table (its layout measured on the first batch).
+//! Zeek's logs (header once, `#close` at the end), or the human table (its
+//! layout measured on the first batch).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ use crate::output::{Output, OutputFile};
 use crate::parquet::{encode_row_group, writer};
 use crate::table::Table;
 use crate::write::{PARQUET_ROW_GROUP, text_frame};
+use crate::zeek::{Style, ZeekLog};
 
 /// An output file shared between the writer and polars' Parquet writer,
 /// which owns its `Write`.
@@ -67,6 +69,10 @@ enum Encoder {
         width: usize,
         table: Option<Table>,
     },
+    Zeek {
+        out: OutputFile,
+        log: ZeekLog,
+    },
 }
 
 /// Writes flows as they come.
@@ -101,6 +107,24 @@ impl FlowWriter {
                 width,
                 table: None,
             },
+            Format::Zeek | Format::ZeekJson => {
+                let style = if format == Format::Zeek {
+                    Style::Tsv
+                } else {
+                    Style::Json
+                };
+                let mut out = file;
+                let log = ZeekLog::new(
+                    flow_frame(&[], &specs, &GroupNames::default())?.schema(),
+                    style,
+                );
+                log.header(&mut out).map_err(|source| Error::Io {
+                    action: "writing",
+                    path: std::path::PathBuf::from(out.name()),
+                    source,
+                })?;
+                Encoder::Zeek { out, log }
+            }
             Format::Parquet => {
                 let shared = Shared(Arc::new(Mutex::new(Some(file))));
                 let empty = flow_frame(&[], &specs, &GroupNames::default())?;
@@ -192,6 +216,12 @@ impl FlowWriter {
                     encode_row_group(batched, &df).map_err(Error::polars("writing parquet"))?;
                 }
             }
+            Encoder::Zeek { out, log } => {
+                log.rows(&df, out).map_err(io(out))?;
+                if last {
+                    log.close(out).map_err(io(out))?;
+                }
+            }
             Encoder::Table { out, width, table } => {
                 if table.is_none() {
                     let t = Table::new(&df, *width);
@@ -217,7 +247,8 @@ impl FlowWriter {
                 Encoder::Csv { out, .. }
                 | Encoder::Ndjson { out }
                 | Encoder::Json { out, .. }
-                | Encoder::Table { out, .. },
+                | Encoder::Table { out, .. }
+                | Encoder::Zeek { out, .. },
             ) => out.commit(),
             Some(Encoder::Parquet { batched, out }) => {
                 batched

@@ -173,3 +173,4 @@ mod aggregates;
 mod formats;
 mod frame;
 mod select;
+mod sql;
