@@ -17,7 +17,7 @@ use crate::analysis::TcpAnalysis;
 use crate::packed::PackedKey;
 
 /// Most ended streams remembered per table.
-const CAPACITY: usize = 4096;
+const CAPACITY: usize = 1024;
 
 #[derive(Debug, Default)]
 pub(crate) struct EndedStreams {

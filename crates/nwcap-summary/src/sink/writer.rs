@@ -80,6 +80,8 @@ pub struct FlowWriter {
     specs: Vec<&'static ColumnSpec>,
     group: GroupNames,
     pending: Vec<Flow>,
+    /// Flows written at a time ([`PARQUET_ROW_GROUP`] or [`TEXT_BATCH`]).
+    batch_rows: usize,
     /// Rows still to write (`--top N` without a sort); `None`: all.
     left: Option<usize>,
     enc: Option<Encoder>,
@@ -137,10 +139,18 @@ impl FlowWriter {
                 }
             }
         };
+        // Parquet and the table write what they hold as one row group or
+        // one block of aligned rows; text rows go out in smaller batches
+        // (the flows held are most of the writer's memory).
+        let batch_rows = match enc {
+            Encoder::Parquet { .. } | Encoder::Table { .. } => PARQUET_ROW_GROUP,
+            _ => TEXT_BATCH,
+        };
         Ok(FlowWriter {
             specs,
             group: GroupNames::default(),
             pending: Vec::new(),
+            batch_rows,
             left: limit,
             enc: Some(enc),
         })
@@ -282,19 +292,27 @@ impl FlowWriter {
         if batch.is_empty() {
             return Ok(());
         }
-        if self.pending.is_empty() && batch.len() >= PARQUET_ROW_GROUP {
-            self.pending = batch;
-        } else {
-            self.pending.extend(batch);
-        }
-        while self.pending.len() >= PARQUET_ROW_GROUP {
-            let rest = self.pending.split_off(PARQUET_ROW_GROUP);
+        // Held in a buffer of exactly one batch (a growing vector would
+        // double past it), written as it fills.
+        let cap = self.batch_rows;
+        let mut batch = batch.into_iter();
+        loop {
+            if self.pending.is_empty() {
+                self.pending.reserve_exact(cap);
+            }
+            let room = cap - self.pending.len();
+            self.pending.extend(batch.by_ref().take(room));
+            if self.pending.len() < cap {
+                break;
+            }
             self.flush(false)?;
-            self.pending = rest;
         }
         Ok(())
     }
 }
+
+/// Flows per batch of the text formats (CSV, NDJSON, JSON, Zeek).
+pub const TEXT_BATCH: usize = 8192;
 
 impl FlowSink for FlowWriter {
     fn begin(&mut self, group: &GroupInfo) -> std::result::Result<(), SinkError> {
