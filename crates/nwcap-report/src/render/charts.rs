@@ -191,29 +191,7 @@ pub fn throughput(d: &TimelineData, rate: Rate) -> Result<String, String> {
         Rate::Packets => "pkt/s",
     };
     svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .margin_right(36)
-            .x_label_area_size(44)
-            .y_label_area_size(84)
-            .build_cartesian_2d(
-                Ticked::new(0.0, axis.span_s, axis.ticks.clone()),
-                0f64..ymax,
-            )
-            .map_err(err)?;
-        let xf = |x: &f64| axis.label(*x);
-        let yf = |y: &f64| fmt::si(*y, unit);
-        chart
-            .configure_mesh()
-            .x_label_formatter(&xf)
-            .y_label_formatter(&yf)
-            .x_desc(axis.desc())
-            .y_labels(6)
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(err)?;
+        let mut chart = time_chart(root, &axis, ymax, unit, None)?;
         for c in (0..k).rev() {
             if totals.get(c).is_none_or(|t| t.count == 0) {
                 continue;
@@ -234,6 +212,45 @@ pub fn throughput(d: &TimelineData, rate: Rate) -> Result<String, String> {
     })
 }
 
+/// A chart over a timeline's span, its mesh drawn: UTC time on x, `unit`
+/// from 0 to `ymax` on y (the throughput and connection charts).
+fn time_chart<'a, 'b>(
+    root: &'a Area<'b>,
+    axis: &TimeAxis,
+    ymax: f64,
+    unit: &str,
+    y_desc: Option<String>,
+) -> Result<
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticked, plotters::coord::types::RangedCoordf64>>,
+    String,
+> {
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(36)
+        .x_label_area_size(44)
+        .y_label_area_size(84)
+        .build_cartesian_2d(
+            Ticked::new(0.0, axis.span_s, axis.ticks.clone()),
+            0f64..ymax,
+        )
+        .map_err(err)?;
+    let xf = |x: &f64| axis.label(*x);
+    let yf = |y: &f64| fmt::si(*y, unit);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_label_formatter(&xf)
+        .y_label_formatter(&yf)
+        .x_desc(axis.desc())
+        .y_labels(6)
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
+        .label_style(("sans-serif", 13));
+    if let Some(desc) = y_desc {
+        mesh.y_desc(desc);
+    }
+    mesh.draw().map_err(err)?;
+    Ok(chart)
+}
+
 /// TCP connections by the time they started: failed ones by state at the
 /// bottom, the others (light grey) on top.
 pub fn connections(d: &TimelineData) -> Result<String, String> {
@@ -247,30 +264,8 @@ pub fn connections(d: &TimelineData) -> Result<String, String> {
     let ymax = (top as f64 * 1.08).max(1.0);
     let axis = TimeAxis::of(d);
     svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .margin_right(36)
-            .x_label_area_size(44)
-            .y_label_area_size(84)
-            .build_cartesian_2d(
-                Ticked::new(0.0, axis.span_s, axis.ticks.clone()),
-                0f64..ymax,
-            )
-            .map_err(err)?;
-        let xf = |x: &f64| axis.label(*x);
-        let yf = |y: &f64| fmt::si(*y, "");
-        chart
-            .configure_mesh()
-            .x_label_formatter(&xf)
-            .y_label_formatter(&yf)
-            .x_desc(axis.desc())
-            .y_desc(format!("connections per {}", fmt::width(d.width_ns)))
-            .y_labels(6)
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(err)?;
+        let y_desc = format!("connections per {}", fmt::width(d.width_ns));
+        let mut chart = time_chart(root, &axis, ymax, "", Some(y_desc))?;
         let mut bars = Vec::new();
         for (i, bin) in d.bins.iter().enumerate() {
             let x0 = i as f64 * width_s;
