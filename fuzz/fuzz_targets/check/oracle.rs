@@ -24,7 +24,7 @@ use std::net::IpAddr;
 
 use etherparse::{LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, LinkSlice, TransportSlice};
 use nwcap_pcap::decode;
-use nwcap_pcap::packet::{Packet, ipproto};
+use nwcap_pcap::packet::{IssueKind, Packet, ipproto};
 use nwcap_pcap::{Capture, LinkType};
 
 /// IP authentication header (IPv4 protocol / IPv6 next header 51).
@@ -56,6 +56,10 @@ pub mod why {
     /// IPv6 chains through headers etherparse does not step over.
     pub const V6_EXT: &str = "IPv6 Mobility/HIP/Shim6 header, or hop-by-hop not first: \
          nwcap steps over it (RFC 7045 extension headers), etherparse stops";
+    /// More layers than nwcap follows.
+    pub const TOO_DEEP: &str = "more encapsulation layers (VLAN tags, IPv6 extension \
+         headers, tunnels) than nwcap follows (decode::MAX_LAYERS): nwcap stops with a \
+         too-deep issue, etherparse has no limit";
     /// Extension header types after a later fragment's header.
     pub const V6_AFTER_FRAGMENT: &str = "IPv6 later fragment whose fragment header names \
          an extension header next: what follows is data, nwcap (as Zeek's header chain) \

@@ -107,7 +107,8 @@ fn v6_chain_beyond_etherparse(frame: &[u8], start: usize) -> bool {
     let mut nh = frame.get(start + 6).copied().unwrap_or(0);
     let mut at = start + 40;
     let mut first = true;
-    for _ in 0..16 {
+    // Every step moves at least 8 bytes on: the frame's end ends the walk.
+    loop {
         match nh {
             135 | 139 | 140 => return true,
             0 if !first => return true,
@@ -126,7 +127,6 @@ fn v6_chain_beyond_etherparse(frame: &[u8], start: usize) -> bool {
         }
         first = false;
     }
-    false
 }
 
 /// Compare nwcap's decoding of one frame with etherparse's.
@@ -255,7 +255,10 @@ fn compare(lt: LinkType, frame: &[u8], ours: &Packet<'_>, e: &LaxSlicedPacket<'_
     }
     let v6_special = !is_v4 && th.total_len == 40 && frame.len() > th.start + 40;
     let v6_ext = !is_v4 && v6_chain_beyond_etherparse(frame, th.start);
-    if is_v4 && th.header_proto == AH {
+    let too_deep = ours.issue.is_some_and(|i| i.kind == IssueKind::TooDeep);
+    if too_deep {
+        t.skip(why::TOO_DEEP);
+    } else if is_v4 && th.header_proto == AH {
         t.skip(why::V4_AH);
     } else if v6_ext {
         t.skip(why::V6_EXT);
@@ -284,7 +287,7 @@ fn compare(lt: LinkType, frame: &[u8], ours: &Packet<'_>, e: &LaxSlicedPacket<'_
     // (A fragment header after a header only nwcap steps over is not
     // etherparse's to see.)
     let ours_fragmented = ip.fragment.is_some_and(|f| f.offset != 0 || f.more);
-    if ours_fragmented != th.fragmented && !v6_ext {
+    if ours_fragmented != th.fragmented && !v6_ext && !too_deep {
         d.push(format!("fragmented {ours_fragmented} vs {}", th.fragmented));
     }
     if let (Some((id, off, more)), Some(f)) = (th.v4_frag, ip.fragment)
@@ -305,7 +308,7 @@ fn compare(lt: LinkType, frame: &[u8], ours: &Packet<'_>, e: &LaxSlicedPacket<'_
         }
         return;
     }
-    if (is_v4 && th.header_proto == AH) || v6_ext || v6_special {
+    if (is_v4 && th.header_proto == AH) || v6_ext || v6_special || too_deep {
         return;
     }
     transport(frame, ours, e, &th, t);
