@@ -62,7 +62,12 @@ pub fn render_flows(df: DataFrame, opts: &OutputOptions, out: &Output) -> Result
 
 /// Most rows per Parquet row group. Frames built in batches of at most this
 /// many rows (as `nwcap flows` builds them) become one row group per batch.
-pub const PARQUET_ROW_GROUP: usize = 65_536;
+///
+/// 16,384: the streaming writer holds one row group's columns and their
+/// encoded pages, so this sets most of its memory (65,536 took 84 MB more
+/// peak RSS on a million flows) while the file grows by 0.03 % (README
+/// Performance).
+pub const PARQUET_ROW_GROUP: usize = 16_384;
 
 /// Row group size for `df`: its first chunk's length (so batches are
 /// written as they are: polars regroups smaller chunks by copying the whole

@@ -1,8 +1,10 @@
 //! The streaming writer: flows are written as the engine hands them over,
 //! a batch at a time, so memory holds one batch (at most
-//! [`PARQUET_ROW_GROUP`] flows), never the table.
+//! [`PARQUET_ROW_GROUP`] rows), never the table.
 //!
-//! Each batch becomes a DataFrame ([`flow_frame`], on every core) and goes
+//! Flows become columns as soon as they arrive ([`flow_frame`], on every
+//! core): what waits for the batch to fill is columns (about a third of a
+//! flow's 600 bytes), not flows. Each batch goes
 //! through polars' own writer for its format, so every value is written as
 //! the whole-table path writes it: CSV (header once, from the column table,
 //! even when no flow comes), NDJSON, a JSON array (batches joined), Parquet
@@ -79,8 +81,12 @@ enum Encoder {
 pub struct FlowWriter {
     specs: Vec<&'static ColumnSpec>,
     group: GroupNames,
-    pending: Vec<Flow>,
-    /// Flows written at a time ([`PARQUET_ROW_GROUP`] or [`TEXT_BATCH`]).
+    /// Columns of the flows not yet written, as they arrived.
+    pending: Vec<DataFrame>,
+    /// Rows in `pending`.
+    pending_rows: usize,
+    /// Flows written at a time ([`PARQUET_ROW_GROUP`], [`TABLE_BATCH`] or
+    /// [`TEXT_BATCH`]).
     batch_rows: usize,
     /// Rows still to write (`--top N` without a sort); `None`: all.
     left: Option<usize>,
@@ -143,13 +149,15 @@ impl FlowWriter {
         // one block of aligned rows; text rows go out in smaller batches
         // (the flows held are most of the writer's memory).
         let batch_rows = match enc {
-            Encoder::Parquet { .. } | Encoder::Table { .. } => PARQUET_ROW_GROUP,
+            Encoder::Parquet { .. } => PARQUET_ROW_GROUP,
+            Encoder::Table { .. } => TABLE_BATCH,
             _ => TEXT_BATCH,
         };
         Ok(FlowWriter {
             specs,
             group: GroupNames::default(),
             pending: Vec::new(),
+            pending_rows: 0,
             batch_rows,
             left: limit,
             enc: Some(enc),
@@ -159,12 +167,19 @@ impl FlowWriter {
     /// Writes the pending flows (also when there are none, for the header
     /// of an empty table).
     fn flush(&mut self, last: bool) -> Result<()> {
-        if self.pending.is_empty() && !last {
+        if self.pending_rows == 0 && !last {
             return Ok(());
         }
-        let flows = std::mem::take(&mut self.pending);
-        let df = flow_frame(&flows, &self.specs, &self.group)?;
-        drop(flows);
+        self.pending_rows = 0;
+        let mut frames = std::mem::take(&mut self.pending).into_iter();
+        let mut df = match frames.next() {
+            Some(df) => df,
+            None => flow_frame(&[], &self.specs, &self.group)?,
+        };
+        for f in frames {
+            df.vstack_mut_owned(f)
+                .map_err(Error::polars("building the flow table"))?;
+        }
         let Some(enc) = self.enc.as_mut() else {
             return Ok(());
         };
@@ -292,24 +307,27 @@ impl FlowWriter {
         if batch.is_empty() {
             return Ok(());
         }
-        // Held in a buffer of exactly one batch (a growing vector would
-        // double past it), written as it fills.
+        // Columns now, written when a batch's worth is held.
         let cap = self.batch_rows;
-        let mut batch = batch.into_iter();
-        loop {
-            if self.pending.is_empty() {
-                self.pending.reserve_exact(cap);
+        let mut rest: &[Flow] = &batch;
+        while !rest.is_empty() {
+            let room = cap.saturating_sub(self.pending_rows).max(1);
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.pending
+                .push(flow_frame(now, &self.specs, &self.group)?);
+            self.pending_rows += now.len();
+            rest = later;
+            if self.pending_rows >= cap {
+                self.flush(false)?;
             }
-            let room = cap - self.pending.len();
-            self.pending.extend(batch.by_ref().take(room));
-            if self.pending.len() < cap {
-                break;
-            }
-            self.flush(false)?;
         }
         Ok(())
     }
 }
+
+/// Rows of the human table measured and written at a time: its column
+/// widths come from the first block.
+pub const TABLE_BATCH: usize = 65_536;
 
 /// Flows per batch of the text formats (CSV, NDJSON, JSON, Zeek).
 pub const TEXT_BATCH: usize = 8192;

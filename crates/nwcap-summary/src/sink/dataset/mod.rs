@@ -39,7 +39,7 @@ use commit::{Finished, SourceCommit};
 pub use layout::Partition;
 
 /// Most rows in one part file.
-pub const MAX_ROWS_PER_FILE: usize = 16 * PARQUET_ROW_GROUP;
+pub const MAX_ROWS_PER_FILE: usize = 1 << 20;
 /// Most part files open at once.
 pub const MAX_OPEN: usize = 64;
 
