@@ -24,6 +24,8 @@ use nwcap_flows::{Flow, FlowConfig};
 use nwcap_pcap::Block;
 use nwcap_pcap::prefetch::prefetch_value;
 use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use crate::group::{self, Group, Pending};
 use crate::report::{Counts, FileReport, RunReport};
@@ -195,6 +197,40 @@ fn feed(tables: &mut [FlowTable], d: &Decoded) -> Vec<Flow> {
     out
 }
 
+/// Sorted lists of flows merged into one sorted sequence (the output
+/// order: first packet time, then input position).
+struct Merge {
+    lists: Vec<std::iter::Peekable<std::vec::IntoIter<Flow>>>,
+    /// The next flow's sort key and its list, smallest first.
+    heap: BinaryHeap<Reverse<(i64, u64, usize)>>,
+}
+
+impl Merge {
+    fn new(mut lists: Vec<std::iter::Peekable<std::vec::IntoIter<Flow>>>) -> Merge {
+        let mut heap = BinaryHeap::with_capacity(lists.len());
+        for (i, l) in lists.iter_mut().enumerate() {
+            if let Some(f) = l.peek() {
+                heap.push(Reverse((f.ts, f.first_ord, i)));
+            }
+        }
+        Merge { lists, heap }
+    }
+}
+
+impl Iterator for Merge {
+    type Item = Flow;
+
+    fn next(&mut self) -> Option<Flow> {
+        let Reverse((_, _, i)) = self.heap.pop()?;
+        let list = self.lists.get_mut(i)?;
+        let flow = list.next()?;
+        if let Some(f) = list.peek() {
+            self.heap.push(Reverse((f.ts, f.first_ord, i)));
+        }
+        Some(flow)
+    }
+}
+
 fn add_table_stats(c: &mut Counts, s: &TableStats) {
     c.flow_packets += s.packets;
     c.orphan_fragments += s.orphan_fragments;
@@ -296,19 +332,22 @@ pub(crate) fn run_group(
         decoded = dec;
     }
     if result.is_ok() {
-        // The end of the group: every active flow ends.
-        let mut rest: Vec<Flow> = Vec::with_capacity(tables.iter().map(FlowTable::held).sum());
+        // The end of the group: every active flow ends. Each table hands
+        // its flows over sorted, one table at a time (memory holds the
+        // active flows once, not twice), and the sorted lists are merged
+        // into batches for the sink.
+        let mut lists = Vec::with_capacity(tables.len());
         for t in tables {
-            let stats = t.finish_into(&mut rest);
+            let (flows, stats) = t.finish();
             add_table_stats(&mut counts, &stats);
+            lists.push(flows.into_iter().peekable());
         }
-        // Sorted in reverse, so batches come off the end without copying
-        // the rest.
-        sort_flows(&mut rest);
-        rest.reverse();
-        while !rest.is_empty() {
-            let mut batch = rest.split_off(rest.len().saturating_sub(END_BATCH));
-            batch.reverse();
+        let mut merged = Merge::new(lists);
+        loop {
+            let batch: Vec<Flow> = merged.by_ref().take(END_BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
             flows_out += batch.len() as u64;
             if let Err(e) = sink.flows(batch) {
                 result = Err(e);
