@@ -66,27 +66,45 @@ pub(crate) fn write_parquet<W: Write + Send>(
     batched.finish().map(|_| ())
 }
 
-/// Writes `df` (at most one row group's rows) as the next row group(s) of
-/// `batched`, its columns' first pages encoded and compressed in parallel.
-pub(crate) fn encode_row_group<W: Write>(
+/// Writes each frame of `groups` (at most one row group's rows each) as
+/// the next row group of `batched`: the groups are prepared on their own
+/// rayon tasks and every column's first page is encoded and compressed in
+/// parallel, then they are written in order.
+pub(crate) fn encode_row_groups<W: Write + Send>(
     batched: &polars::io::parquet::write::BatchedWriter<W>,
-    df: &DataFrame,
+    groups: &[DataFrame],
 ) -> PolarsResult<()> {
-    let rows = df.height().max(1);
-    let mut df = df.clone();
-    let df = polars::frame::chunk_df_for_writing(&mut df, rows)?.into_owned();
-    let prepared: PolarsResult<Vec<Group>> = batched
-        .encode_and_compress(&df)
-        .map(|rg| Ok((df.height() as u64, primed(rg?))))
+    let prepared: Vec<PolarsResult<Vec<Group>>> = groups
+        .par_iter()
+        .map(|df| {
+            let rows = df.height().max(1);
+            let mut df = df.clone();
+            let df = polars::frame::chunk_df_for_writing(&mut df, rows)?.into_owned();
+            batched
+                .encode_and_compress(&df)
+                .map(|rg| Ok((df.height() as u64, primed(rg?))))
+                .collect()
+        })
         .collect();
     let mut file = batched
         .get_writer()
         .lock()
         .map_err(|_| polars_err!(ComputeError: "parquet writer lock poisoned"))?;
-    for (rows, rg) in prepared? {
-        file.write(rows, rg)?;
+    for group in prepared {
+        for (rows, rg) in group? {
+            file.write(rows, rg)?;
+        }
     }
     Ok(())
+}
+
+/// Writes `df` (at most one row group's rows) as the next row group of
+/// `batched`.
+pub(crate) fn encode_row_group<W: Write + Send>(
+    batched: &polars::io::parquet::write::BatchedWriter<W>,
+    df: &DataFrame,
+) -> PolarsResult<()> {
+    encode_row_groups(batched, std::slice::from_ref(df))
 }
 
 /// The row group with each column's first page encoded and compressed, in

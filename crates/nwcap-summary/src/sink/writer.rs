@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::flowframe::{GroupNames, flow_frame};
 use crate::options::Format;
 use crate::output::{Output, OutputFile};
-use crate::parquet::{encode_row_group, writer};
+use crate::parquet::{encode_row_groups, writer};
 use crate::table::Table;
 use crate::write::{PARQUET_ROW_GROUP, text_frame};
 use crate::zeek::{Style, ZeekLog};
@@ -85,6 +85,10 @@ pub struct FlowWriter {
     pending: Vec<DataFrame>,
     /// Rows in `pending`.
     pending_rows: usize,
+    /// Whole batches (`batch_rows` rows each) waiting to be written: a
+    /// large hand-over (the end of the input) becomes several row groups
+    /// encoded at once.
+    full: Vec<DataFrame>,
     /// Flows written at a time ([`PARQUET_ROW_GROUP`], [`TABLE_BATCH`] or
     /// [`TEXT_BATCH`]).
     batch_rows: usize,
@@ -158,6 +162,7 @@ impl FlowWriter {
             group: GroupNames::default(),
             pending: Vec::new(),
             pending_rows: 0,
+            full: Vec::new(),
             batch_rows,
             left: limit,
             enc: Some(enc),
@@ -167,9 +172,28 @@ impl FlowWriter {
     /// Writes the pending flows (also when there are none, for the header
     /// of an empty table).
     fn flush(&mut self, last: bool) -> Result<()> {
-        if self.pending_rows == 0 && !last {
-            return Ok(());
+        if self.pending_rows > 0 || (last && self.full.is_empty()) {
+            self.close_batch()?;
         }
+        self.write_full(last)
+    }
+
+    /// Writes the whole batches held (`last`: the output ends with them).
+    fn write_full(&mut self, last: bool) -> Result<()> {
+        let full = std::mem::take(&mut self.full);
+        if let Some(Encoder::Parquet { batched, .. }) = self.enc.as_mut() {
+            let groups: Vec<DataFrame> = full.into_iter().filter(|d| d.height() > 0).collect();
+            return encode_row_groups(batched, &groups).map_err(Error::polars("writing parquet"));
+        }
+        let n = full.len();
+        for (i, df) in full.into_iter().enumerate() {
+            self.write(df, last && i + 1 == n)?;
+        }
+        Ok(())
+    }
+
+    /// The pending pieces become one batch of `full`.
+    fn close_batch(&mut self) -> Result<()> {
         self.pending_rows = 0;
         let mut frames = std::mem::take(&mut self.pending).into_iter();
         let mut df = match frames.next() {
@@ -180,6 +204,13 @@ impl FlowWriter {
             df.vstack_mut_owned(f)
                 .map_err(Error::polars("building the flow table"))?;
         }
+        self.full.push(df);
+        Ok(())
+    }
+
+    /// Writes one batch with the text or table encoder (`last`: the
+    /// output's last batch, which closes the document).
+    fn write(&mut self, df: DataFrame, last: bool) -> Result<()> {
         let Some(enc) = self.enc.as_mut() else {
             return Ok(());
         };
@@ -236,11 +267,8 @@ impl FlowWriter {
                     out.write_all(end).map_err(io(out))?;
                 }
             }
-            Encoder::Parquet { batched, .. } => {
-                if df.height() > 0 {
-                    encode_row_group(batched, &df).map_err(Error::polars("writing parquet"))?;
-                }
-            }
+            // Written by `flush`, several row groups at once.
+            Encoder::Parquet { .. } => {}
             Encoder::Zeek { out, log } => {
                 log.rows(&df, out).map_err(io(out))?;
                 if last {
@@ -318,10 +346,11 @@ impl FlowWriter {
             self.pending_rows += now.len();
             rest = later;
             if self.pending_rows >= cap {
-                self.flush(false)?;
+                self.close_batch()?;
             }
         }
-        Ok(())
+        drop(batch);
+        self.write_full(false)
     }
 }
 
