@@ -4,17 +4,19 @@
 //! itself is a secret. Like uv's `DisplaySafeUrl`, [`SafeUrl`] keeps the
 //! real URL for requests but redacts on `Display` and `Debug`, so it can be
 //! put in errors and logs without thought. [`redact`] does the same for any
-//! text that may contain a URL (for example an SDK error message).
+//! text that may contain a URL (for example an SDK error message); the
+//! parameters and the rules come from `nwcap-secret`, the one owner of
+//! redaction.
 
 use std::fmt;
 
+use nwcap_secret::{QUERY_SECRETS, REDACTED};
 use url::Url;
 
-/// Query parameters whose values are secret (compared case-insensitively).
-const SECRET_PARAMS: &[&str] = &["sig", "signature", "access_token", "code", "client_secret"];
-
-/// What a redacted value is replaced with.
-const REDACTED: &str = "REDACTED";
+/// Redacts secret query values (`sig=...` and friends), connection string
+/// keys and bearer tokens in free text, for messages that come from
+/// elsewhere (SDK errors): `nwcap_secret::redact_text`.
+pub use nwcap_secret::redact_text as redact;
 
 /// A URL whose `Display` and `Debug` hide credentials (`sig=`, user info).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -64,7 +66,7 @@ impl SafeUrl {
             let pairs: Vec<(String, String)> = u
                 .query_pairs()
                 .map(|(k, v)| {
-                    let secret = SECRET_PARAMS.iter().any(|s| k.eq_ignore_ascii_case(s));
+                    let secret = QUERY_SECRETS.iter().any(|s| k.eq_ignore_ascii_case(s));
                     let v = if secret {
                         REDACTED.to_owned()
                     } else {
@@ -95,59 +97,6 @@ impl From<Url> for SafeUrl {
     fn from(u: Url) -> Self {
         Self::new(u)
     }
-}
-
-/// Redact secret query values (`sig=...` and friends) and bearer tokens in
-/// free text, for messages that come from elsewhere (SDK errors).
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < text.len() {
-        // A parameter starts after '?', '&' or at "Bearer ".
-        let at_param = i == 0 || matches!(bytes[i - 1], b'?' | b'&' | b';');
-        if at_param
-            && let Some(len) = SECRET_PARAMS.iter().find_map(|p| {
-                let end = i + p.len();
-                (end < text.len()
-                    && text.is_char_boundary(end)
-                    && text[i..end].eq_ignore_ascii_case(p)
-                    && bytes[end] == b'=')
-                    .then_some(p.len() + 1)
-            })
-        {
-            out.push_str(&text[i..i + len]);
-            out.push_str(REDACTED);
-            i += len;
-            while i < text.len() && !is_value_end(bytes[i]) {
-                i += 1;
-            }
-            continue;
-        }
-        if text[i..].len() >= 7
-            && text.is_char_boundary(i + 7)
-            && text[i..i + 7].eq_ignore_ascii_case("bearer ")
-        {
-            out.push_str(&text[i..i + 7]);
-            out.push_str(REDACTED);
-            i += 7;
-            while i < text.len() && !is_value_end(bytes[i]) {
-                i += 1;
-            }
-            continue;
-        }
-        let ch = text[i..].chars().next().unwrap_or('\u{fffd}');
-        out.push(ch);
-        i += ch.len_utf8().max(1);
-    }
-    out
-}
-
-fn is_value_end(b: u8) -> bool {
-    matches!(
-        b,
-        b'&' | b' ' | b'"' | b'\'' | b'\n' | b'\r' | b'\t' | b')' | b'>' | b',' | b';'
-    )
 }
 
 #[cfg(test)]
