@@ -145,7 +145,13 @@ pub fn run(
         report.counts.per_filter = vec![0; set.filters().len()];
     }
     for (i, g) in groups.iter().enumerate() {
-        run::run_group(g, i, settings, progress, sink, &mut report).map_err(EngineError::Sink)?;
+        // The driver runs on a worker of the pool: between two steps of
+        // its loop the other workers keep stealing instead of waiting for
+        // a thread outside the pool to hand them the next step.
+        let report = &mut report;
+        let sink = &mut *sink;
+        rayon::scope(move |_| run::run_group(g, i, settings, progress, sink, report))
+            .map_err(EngineError::Sink)?;
     }
     // When no input could be opened there is nothing to write: the sink
     // is not finished (a writer leaves no output), the caller reports it.

@@ -274,6 +274,9 @@ pub(crate) fn run_group(
     let mut fetched: Option<Unit> = inputs.next();
     let mut decoded: Option<Decoded> = None;
     let mut ended: Vec<Flow> = Vec::new();
+    // The block fed last, released (unmapped) during the next step rather
+    // than between steps, while the workers would wait.
+    let mut spent: Option<Unit> = None;
     let mut result: Result<(), SinkError> = Ok(());
     while fetched.is_some() || decoded.is_some() || !ended.is_empty() {
         let to_decode = fetched.take();
@@ -281,6 +284,7 @@ pub(crate) fn run_group(
         next_chunk += to_decode.as_ref().map_or(0, |u| u.block.chunks() as u64);
         let to_feed = decoded.take();
         let to_sink = std::mem::take(&mut ended);
+        let to_release = spent.take();
         let tables_ref = &mut tables;
         let inputs_ref = &mut inputs;
         let sink_ref = &mut *sink;
@@ -296,6 +300,7 @@ pub(crate) fn run_group(
                         rayon::join(
                             move || to_feed.map(|d| (feed(tables_ref, &d), d)),
                             move || {
+                                drop(to_release);
                                 let n = to_sink.len() as u64;
                                 if n == 0 {
                                     Ok(0)
@@ -326,6 +331,7 @@ pub(crate) fn run_group(
                 p.advance(d.unit.block.input_bytes());
             }
             recycle(pool, d.buckets);
+            spent = Some(d.unit);
             ended = flows;
         }
         fetched = read;
