@@ -4,36 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use nwcap_summary::polars::prelude::*;
 use serde_json::{Value, json};
 
-use crate::flows::{pcap, traffic};
+use crate::support::cli::{nwcap, ok, s};
+use crate::support::pcap::{pcap, traffic};
 
 const VMS: &str = "subscriptions/S/resourcegroups/rg/providers/microsoft.compute/virtualmachines";
-
-fn nwcap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nwcap"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run nwcap")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// Writes `bytes` at `root/rel`, folders included.
 fn put(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {

@@ -1,23 +1,11 @@
 //! `nwcap info` end to end, on the captures in `testdata/` and on damaged
 //! copies made here.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(name)
-}
-
-fn nwcap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nwcap"))
-        .args(args)
-        .output()
-        .expect("run nwcap")
-}
+use crate::support::cli::{nwcap, testdata};
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("info --format json prints JSON")

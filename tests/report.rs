@@ -11,10 +11,13 @@
 //! these tests fail, they do not skip.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
+
+use crate::support::cli::{nwcap_env, ok, s};
+use crate::support::pcap::{ACK, RST, SYN, pcap};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -26,26 +29,7 @@ fn artefacts() -> PathBuf {
 }
 
 fn nwcap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nwcap"))
-        .args(args)
-        .env("RAYON_NUM_THREADS", "2")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run nwcap")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
+    nwcap_env(args, &[("RAYON_NUM_THREADS", "2")])
 }
 
 /// `nwcap report ARGS -o OUT`, successful; the page.
@@ -111,26 +95,6 @@ fn dns_query(labels: &[&[u8]]) -> Vec<u8> {
     b.extend_from_slice(&[0, 0, 1, 0, 1]);
     b
 }
-
-/// A classic pcap file (microseconds, Ethernet) of `(ms, frame)`.
-fn pcap(frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
-    let mut out = vec![
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
-    ];
-    for (ms, f) in frames {
-        let us = 1_700_000_000_000_000u64 + ms * 1000;
-        out.extend_from_slice(&((us / 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(f);
-    }
-    out
-}
-
-const SYN: u8 = 0x02;
-const ACK: u8 = 0x10;
-const RST: u8 = 0x04;
 
 /// Traffic whose rankings tie often and whose addresses sort differently
 /// as text and as numbers (10.0.0.9 / 10.0.0.10), with a flow from an
