@@ -60,6 +60,10 @@ pub mod why {
     pub const TOO_DEEP: &str = "more encapsulation layers (VLAN tags, IPv6 extension \
          headers, tunnels) than nwcap follows (decode::MAX_LAYERS): nwcap stops with a \
          too-deep issue, etherparse has no limit";
+    /// More than one IPv6 fragment header.
+    pub const V6_FRAGMENTS: &str = "IPv6 chain with more than one fragment header (RFC 8200 \
+         allows one): nwcap's fragment fields come from the last one it steps over, \
+         etherparse marks the packet fragmented if any of them fragments it";
     /// Extension header types after a later fragment's header.
     pub const V6_AFTER_FRAGMENT: &str = "IPv6 later fragment whose fragment header names \
          an extension header next: what follows is data, nwcap (as Zeek's header chain) \

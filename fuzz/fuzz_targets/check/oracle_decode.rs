@@ -129,6 +129,28 @@ fn v6_chain_beyond_etherparse(frame: &[u8], start: usize) -> bool {
     }
 }
 
+/// The fragment headers of the IPv6 header at `start`, walking the chain
+/// as etherparse does (to the frame's end).
+fn v6_fragment_headers(frame: &[u8], start: usize) -> usize {
+    let mut nh = frame.get(start + 6).copied().unwrap_or(0);
+    let mut at = start + 40;
+    let mut n = 0;
+    while let (0 | 43 | 44 | 51 | 60, Some(&next), Some(&len)) =
+        (nh, frame.get(at), frame.get(at + 1))
+    {
+        at += match nh {
+            44 => {
+                n += 1;
+                8
+            }
+            51 => (usize::from(len) + 2) * 4,
+            _ => (usize::from(len) + 1) * 8,
+        };
+        nh = next;
+    }
+    n
+}
+
 /// Compare nwcap's decoding of one frame with etherparse's.
 pub fn decode_frame(lt: LinkType, frame: &[u8], t: &mut Tally) {
     t.frames += 1;
@@ -255,6 +277,7 @@ fn compare(lt: LinkType, frame: &[u8], ours: &Packet<'_>, e: &LaxSlicedPacket<'_
     }
     let v6_special = !is_v4 && th.total_len == 40 && frame.len() > th.start + 40;
     let v6_ext = !is_v4 && v6_chain_beyond_etherparse(frame, th.start);
+    let v6_frags = !is_v4 && v6_fragment_headers(frame, th.start) > 1;
     let too_deep = ours.issue.is_some_and(|i| i.kind == IssueKind::TooDeep);
     if too_deep {
         t.skip(why::TOO_DEEP);
@@ -262,6 +285,8 @@ fn compare(lt: LinkType, frame: &[u8], ours: &Packet<'_>, e: &LaxSlicedPacket<'_
         t.skip(why::V4_AH);
     } else if v6_ext {
         t.skip(why::V6_EXT);
+    } else if v6_frags {
+        t.skip(why::V6_FRAGMENTS);
     } else if ip.proto != th.proto
         && !is_v4
         && ip.fragment.is_some_and(|f| f.offset != 0)
@@ -287,7 +312,7 @@ fn compare(lt: LinkType, frame: &[u8], ours: &Packet<'_>, e: &LaxSlicedPacket<'_
     // (A fragment header after a header only nwcap steps over is not
     // etherparse's to see.)
     let ours_fragmented = ip.fragment.is_some_and(|f| f.offset != 0 || f.more);
-    if ours_fragmented != th.fragmented && !v6_ext && !too_deep {
+    if ours_fragmented != th.fragmented && !v6_ext && !v6_frags && !too_deep {
         d.push(format!("fragmented {ours_fragmented} vs {}", th.fragmented));
     }
     if let (Some((id, off, more)), Some(f)) = (th.v4_frag, ip.fragment)
@@ -308,7 +333,7 @@ fn compare(lt: LinkType, frame: &[u8], ours: &Packet<'_>, e: &LaxSlicedPacket<'_
         }
         return;
     }
-    if (is_v4 && th.header_proto == AH) || v6_ext || v6_special || too_deep {
+    if (is_v4 && th.header_proto == AH) || v6_ext || v6_frags || v6_special || too_deep {
         return;
     }
     transport(frame, ours, e, &th, t);
