@@ -169,7 +169,11 @@ pub fn interface(body: &[u8], e: Endian, section: u32) -> Interface {
         match code {
             2 => i.name = Some(text(v)),
             3 => i.description = Some(text(v)),
-            9 => {
+            // if_tsresol is one octet and if_tsoffset eight (pcapng spec
+            // 4.2); an option of another length is malformed and ignored
+            // (Wireshark refuses it, pcap-parser skips it): reading a
+            // prefix of it would move every timestamp of the interface.
+            9 if v.len() == 1 => {
                 if let Some(&r) = v.first() {
                     let exp = u32::from(r & 0x7F);
                     let base: u64 = if r & 0x80 == 0 { 10 } else { 2 };
@@ -178,7 +182,7 @@ pub fn interface(body: &[u8], e: Endian, section: u32) -> Interface {
                     i.ticks_per_sec = base.pow(exp).max(1);
                 }
             }
-            14 => {
+            14 if v.len() == 8 => {
                 if let Some(o) = e.u64(v, 0) {
                     i.ts_offset = o as i64;
                 }
@@ -333,5 +337,40 @@ impl<'a> Iterator for Records<'a> {
                 return Some(rec);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interface description block body (Ethernet, snaplen 96) with
+    /// `opts` as (code, value), little-endian.
+    fn idb(opts: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut b = vec![1, 0, 0, 0, 96, 0, 0, 0];
+        for (code, v) in opts {
+            b.extend_from_slice(&code.to_le_bytes());
+            b.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            b.extend_from_slice(v);
+            b.resize(b.len().div_ceil(4) * 4, 0);
+        }
+        b.extend_from_slice(&[0, 0, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn timestamp_options_of_the_wrong_length_are_ignored() {
+        // Found by the oracle fuzz target: a 47-byte if_tsoffset read as
+        // its first 8 bytes moved the interface's timestamps to year 2262.
+        let five = 5i64.to_le_bytes();
+        let ok = interface(&idb(&[(9, &[9]), (14, &five)]), Endian::Little, 0);
+        assert_eq!((ok.ticks_per_sec, ok.ts_offset), (1_000_000_000, 5));
+        let text = b"Microsoft Windows for Workgroups 3.11b\npatch 42";
+        let bad = interface(
+            &idb(&[(9, &[9, 0]), (14, text), (14, &[0; 5])]),
+            Endian::Little,
+            0,
+        );
+        assert_eq!((bad.ticks_per_sec, bad.ts_offset), (1_000_000, 0));
     }
 }
