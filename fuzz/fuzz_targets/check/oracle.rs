@@ -85,6 +85,10 @@ pub mod why {
     /// A pcapng if_tsoffset in a big-endian section.
     pub const BE_TSOFFSET: &str = "pcapng if_tsoffset in a big-endian section: \
          pcap-parser 0.17 reads it little-endian";
+    /// An interface's timestamp option of the wrong length.
+    pub const TS_OPTION_LENGTH: &str = "pcapng if_tsresol not 1 octet or if_tsoffset not 8: \
+         malformed (pcapng spec 4.2; Wireshark refuses the file), nwcap ignores the \
+         option, pcap-parser 0.17 reads its first bytes: timestamps not compared";
     /// A timestamp that does not fit i64 nanoseconds, with an offset.
     pub const TS_RANGE: &str = "timestamp beyond i64 nanoseconds (year 2262) with an \
          if_tsoffset, or an if_tsresol over 10^19/2^63: nwcap saturates or clamps, \

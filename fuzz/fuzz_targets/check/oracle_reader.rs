@@ -154,10 +154,20 @@ fn their_records(data: &[u8], t: &mut Tally) -> (Vec<TheirRecord>, TheirEnd) {
                         if read_on {
                             t.skip(why::AFTER_END_OF_OPTIONS);
                         }
+                        let bad_ts_option = idb.options.iter().any(|o| {
+                            use pcap_parser::pcapng::OptionCode as C;
+                            (o.code == C::IfTsresol && o.len != 1)
+                                || (o.code == C::IfTsoffset && o.len != 8)
+                        });
+                        if bad_ts_option {
+                            t.skip(why::TS_OPTION_LENGTH);
+                        }
                         ifaces.push(TheirIface {
                             linktype: idb.linktype.0 as u32,
                             snaplen: idb.snaplen,
-                            resolution: idb.ts_resolution().filter(|_| !read_on),
+                            resolution: idb
+                                .ts_resolution()
+                                .filter(|_| !read_on && !bad_ts_option),
                             offset: idb.if_tsoffset,
                         });
                     }
