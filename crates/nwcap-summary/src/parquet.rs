@@ -16,6 +16,44 @@ use polars::prelude::*;
 use polars_parquet::write::{DynIter, DynStreamingIterator, FallibleStreamingIterator};
 use rayon::prelude::*;
 
+/// An output shared between its owner and polars' Parquet writer, which
+/// owns its `Write`: the owner takes the output back ([`Shared::take`]) to
+/// flush and close it; writes after that fail.
+pub(crate) struct Shared<W>(std::sync::Arc<std::sync::Mutex<Option<W>>>);
+
+impl<W> Clone for Shared<W> {
+    fn clone(&self) -> Self {
+        Shared(std::sync::Arc::clone(&self.0))
+    }
+}
+
+impl<W> Shared<W> {
+    pub(crate) fn new(w: W) -> Self {
+        Shared(std::sync::Arc::new(std::sync::Mutex::new(Some(w))))
+    }
+
+    /// The output, taken back (`None` once taken).
+    pub(crate) fn take(&self) -> Option<W> {
+        self.0.lock().ok().and_then(|mut w| w.take())
+    }
+}
+
+impl<W: Write> Write for Shared<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock().as_deref_mut() {
+            Ok(Some(w)) => w.write(buf),
+            _ => Err(std::io::Error::other("output already closed")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.lock().as_deref_mut() {
+            Ok(Some(w)) => w.flush(),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The options every Parquet file of nwcap is written with: zstd level 1
 /// (4x smaller than plain, about the speed of snappy here), `rows` per row
 /// group.

@@ -13,7 +13,6 @@
 //! layout measured on the first batch).
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use nwcap_engine::{FlowSink, GroupInfo, SinkError};
 use nwcap_flows::Flow;
@@ -24,31 +23,10 @@ use crate::error::{Error, Result};
 use crate::flowframe::{GroupNames, flow_frame};
 use crate::options::Format;
 use crate::output::{Output, OutputFile};
-use crate::parquet::{encode_row_groups, writer};
+use crate::parquet::{Shared, encode_row_groups, writer};
 use crate::table::Table;
 use crate::write::{PARQUET_ROW_GROUP, text_frame};
 use crate::zeek::{Style, ZeekLog};
-
-/// An output file shared between the writer and polars' Parquet writer,
-/// which owns its `Write`.
-#[derive(Clone)]
-struct Shared(Arc<Mutex<Option<OutputFile>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.0.lock().as_deref_mut() {
-            Ok(Some(f)) => f.write(buf),
-            _ => Err(std::io::Error::other("output already closed")),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self.0.lock().as_deref_mut() {
-            Ok(Some(f)) => f.flush(),
-            _ => Ok(()),
-        }
-    }
-}
 
 enum Encoder {
     Csv {
@@ -63,8 +41,8 @@ enum Encoder {
         rows: usize,
     },
     Parquet {
-        batched: Box<polars::io::parquet::write::BatchedWriter<Shared>>,
-        out: Shared,
+        batched: Box<polars::io::parquet::write::BatchedWriter<Shared<OutputFile>>>,
+        out: Shared<OutputFile>,
     },
     Table {
         out: OutputFile,
@@ -138,7 +116,7 @@ impl FlowWriter {
                 Encoder::Zeek { out, log }
             }
             Format::Parquet => {
-                let shared = Shared(Arc::new(Mutex::new(Some(file))));
+                let shared = Shared::new(file);
                 let empty = flow_frame(&[], &specs, &GroupNames::default())?;
                 let batched = writer(shared.clone(), PARQUET_ROW_GROUP)
                     .batched(empty.schema())
@@ -308,7 +286,7 @@ impl FlowWriter {
                     .finish()
                     .map_err(Error::polars("finishing the parquet file"))?;
                 drop(batched);
-                let file = out.0.lock().ok().and_then(|mut f| f.take());
+                let file = out.take();
                 match file {
                     Some(f) => f.commit(),
                     None => Ok(()),

@@ -21,9 +21,8 @@ mod commit;
 pub mod layout;
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use nwcap_engine::{FlowSink, GroupInfo, SinkError};
 use nwcap_flows::Flow;
@@ -33,7 +32,7 @@ use polars::prelude::Schema;
 
 use crate::error::{Error, Result};
 use crate::flowframe::{GroupNames, flow_frame};
-use crate::parquet::{encode_row_group, writer};
+use crate::parquet::{Shared, encode_row_group, writer};
 use crate::write::PARQUET_ROW_GROUP;
 use commit::{Finished, SourceCommit};
 pub use layout::Partition;
@@ -54,33 +53,15 @@ pub struct DatasetOptions {
     pub columns: Option<Vec<String>>,
 }
 
-/// A part file's output: polars' writer owns its `Write`; the file is
-/// taken back to flush and close it.
-#[derive(Clone)]
-struct Shared(Arc<Mutex<Option<BufWriter<std::fs::File>>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.0.lock().as_deref_mut() {
-            Ok(Some(f)) => f.write(buf),
-            _ => Err(std::io::Error::other("part file already closed")),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self.0.lock().as_deref_mut() {
-            Ok(Some(f)) => f.flush(),
-            _ => Ok(()),
-        }
-    }
-}
+/// A part file's output (polars' writer owns its `Write`).
+type PartOut = Shared<BufWriter<std::fs::File>>;
 
 /// An open part file.
 struct Part {
     tmp: tempfile::TempPath,
     dest: PathBuf,
-    batched: BatchedWriter<Shared>,
-    out: Shared,
+    batched: BatchedWriter<PartOut>,
+    out: PartOut,
     pending: Vec<Flow>,
     rows: usize,
     used: u64,
@@ -284,10 +265,7 @@ impl DatasetWriter {
         let dest = dir.join(layout::part_name(*n, &run.tag));
         *n += 1;
         let (file, tmp) = crate::output::temp_beside(&dest)?;
-        let out = Shared(Arc::new(Mutex::new(Some(BufWriter::with_capacity(
-            1 << 20,
-            file,
-        )))));
+        let out = Shared::new(BufWriter::with_capacity(1 << 20, file));
         let batched = writer(out.clone(), PARQUET_ROW_GROUP)
             .batched(&self.schema)
             .map_err(Error::polars("starting a part file"))?;
@@ -345,7 +323,7 @@ impl DatasetWriter {
             path: p.dest.clone(),
             source,
         };
-        let w = p.out.0.lock().ok().and_then(|mut w| w.take());
+        let w = p.out.take();
         if let Some(w) = w {
             w.into_inner().map_err(|e| io(e.into_error()))?;
         }
