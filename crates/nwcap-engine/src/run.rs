@@ -19,7 +19,7 @@
 //! of the first packet in the input. The flows still active at the end of
 //! a group come last, in the same order. The same for any thread count.
 
-use nwcap_flows::table::{FlowTable, TableStats, sort_flows};
+use nwcap_flows::table::{FlowTable, TableStats, merge_finished};
 use nwcap_flows::{Flow, FlowConfig};
 use nwcap_pcap::Block;
 use nwcap_pcap::prefetch::prefetch_value;
@@ -166,7 +166,7 @@ fn decode_unit(
 fn feed(tables: &mut [FlowTable], d: &Decoded) -> Vec<Flow> {
     let bytes = d.unit.block.bytes();
     let file = d.unit.file;
-    let per_shard: Vec<Vec<Flow>> = tables
+    let per_shard: Vec<Vec<Option<Flow>>> = tables
         .par_iter_mut()
         .enumerate()
         .map(|(s, t)| {
@@ -189,12 +189,7 @@ fn feed(tables: &mut [FlowTable], d: &Decoded) -> Vec<Flow> {
             t.take_finished()
         })
         .collect();
-    let mut out: Vec<Flow> = Vec::with_capacity(per_shard.iter().map(Vec::len).sum());
-    for f in per_shard {
-        out.extend(f);
-    }
-    sort_flows(&mut out);
-    out
+    merge_finished(per_shard)
 }
 
 /// Sorted lists of flows merged into one sorted sequence (the output

@@ -6,6 +6,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use compact_str::CompactString;
+
 use nwcap_pcap::TimestampNs;
 use nwcap_pcap::packet::tcpflags::{ACK, FIN, RST, SYN};
 use nwcap_pcap::packet::{TunnelKind, ipproto};
@@ -94,8 +96,9 @@ pub struct Flow {
     /// adds how far it extends the flow's time span (count: packets - 1,
     /// sum: `last_ts - ts`).
     pub iat: Spread,
-    /// Zeek history letters.
-    pub history: String,
+    /// Zeek history letters (inline up to 24 bytes: a flow's history
+    /// almost never needs the heap).
+    pub history: CompactString,
     /// What the payload said (service, DNS question, SNI, Host), boxed:
     /// most flows have none and the table holds many flows.
     pub detected: Option<Box<hints::Detected>>,
@@ -211,9 +214,9 @@ impl Flow {
             handshake_rtt: None,
             iat: Spread::default(),
             history: if flipped {
-                "^".to_owned()
+                CompactString::const_new("^")
             } else {
-                String::new()
+                CompactString::default()
             },
             detected: None,
             tcp,

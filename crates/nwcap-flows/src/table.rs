@@ -116,15 +116,25 @@ impl Slab {
         slot as usize
     }
 
-    fn remove(&mut self, slot: usize) -> Option<Flow> {
-        let f = self.flows.get_mut(slot)?.take()?;
+    /// [`Slab::remove`], the flow moved straight to the end of `out`;
+    /// false if the slot was free.
+    fn remove_into(&mut self, slot: usize, out: &mut Vec<Option<Flow>>) -> bool {
+        if !self.flows.get(slot).is_some_and(Option::is_some) {
+            return false;
+        }
+        out.push(self.flows[slot].take());
+        self.release(slot);
+        true
+    }
+
+    /// Frees an emptied slot: its index entry, deadline and number.
+    fn release(&mut self, slot: usize) {
         let hash = self.keys[slot].hash;
         if let Ok(e) = self.index.find_entry(hash, |&s| s as usize == slot) {
             e.remove();
         }
         self.deadline[slot] = TimestampNs::MAX;
         self.free.push(u32::try_from(slot).unwrap_or(u32::MAX));
-        Some(f)
     }
 
     fn drain(&mut self) -> impl Iterator<Item = Flow> + '_ {
@@ -146,7 +156,9 @@ pub struct FlowTable {
     frags: Fragments,
     /// TCP analysis of flows the sweep ended.
     ended: EndedStreams,
-    done: Vec<Flow>,
+    /// Finished flows, all `Some` (the option lets a merge of several
+    /// tables move each flow out once, in any order).
+    done: Vec<Option<Flow>>,
     now: TimestampNs,
     next_sweep: Option<TimestampNs>,
     stats: TableStats,
@@ -341,21 +353,29 @@ impl FlowTable {
 
     fn emit(&mut self, f: Flow) {
         self.stats.flows += 1;
-        self.done.push(f);
+        self.done.push(Some(f));
     }
 
     /// Emits every flow whose timeout has passed at the table's clock.
     pub fn sweep(&mut self) {
         let now = self.now;
+        // Room for every flow that ends here at once: growing the list
+        // while it fills would copy the flows at each doubling.
+        let ending = self.map.deadline.iter().filter(|&&d| now >= d).count();
+        self.done.reserve(ending);
         for slot in 0..self.map.deadline.len() {
-            if now >= self.map.deadline[slot]
-                && let Some(f) = self.map.remove(slot)
+            if now < self.map.deadline[slot] {
+                continue;
+            }
+            if let Some(Some(f)) = self.map.flows.get(slot)
+                && let Some(a) = f.analysis_state()
             {
-                if let Some(a) = f.analysis_state() {
-                    self.ended
-                        .keep(self.map.keys[slot].key, a.clone(), f.last_ts);
-                }
-                self.emit(f);
+                self.ended
+                    .keep(self.map.keys[slot].key, a.clone(), f.last_ts);
+            }
+            // Moved once, from the slab into the finished list.
+            if self.map.remove_into(slot, &mut self.done) {
+                self.stats.flows += 1;
             }
         }
         self.ended.expire(now, self.cfg.tcp_timeout_ns);
@@ -363,8 +383,9 @@ impl FlowTable {
     }
 
     /// Takes the flows finished so far (expired or split), leaving the
-    /// active ones in the table.
-    pub fn take_finished(&mut self) -> Vec<Flow> {
+    /// active ones in the table; every element is `Some`, in the order the
+    /// flows ended (see [`merge_finished`] for the output order).
+    pub fn take_finished(&mut self) -> Vec<Option<Flow>> {
         // The next batch is sized like this one: growing it from empty
         // would copy 600-byte flows at every doubling.
         let next = Vec::with_capacity(self.done.len());
@@ -401,13 +422,35 @@ impl FlowTable {
     pub fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
         let orphans = self.frags.drain_held();
         self.add_orphans(orphans);
-        out.append(&mut self.done);
-        drop(std::mem::take(&mut self.done));
+        out.extend(std::mem::take(&mut self.done).into_iter().flatten());
         let live = self.map.len();
         self.stats.flows += live as u64;
         out.extend(self.map.drain());
         self.stats
     }
+}
+
+/// The finished flows of several tables (each list as
+/// [`FlowTable::take_finished`] gives it) in the output order of
+/// [`sort_flows`], ties by table then by list position. Only small keys
+/// are sorted; each flow moves once, into the result.
+pub fn merge_finished(mut lists: Vec<Vec<Option<Flow>>>) -> Vec<Flow> {
+    let mut order: Vec<(i64, u64, u32, u32)> = Vec::new();
+    for (t, list) in lists.iter().enumerate() {
+        for (i, f) in list.iter().enumerate() {
+            if let (Some(f), Ok(t), Ok(i)) = (f, u32::try_from(t), u32::try_from(i)) {
+                order.push((f.ts, f.first_ord, t, i));
+            }
+        }
+    }
+    order.sort_unstable();
+    let mut out = Vec::with_capacity(order.len());
+    out.extend(
+        order
+            .iter()
+            .filter_map(|&(_, _, t, i)| lists.get_mut(t as usize)?.get_mut(i as usize)?.take()),
+    );
+    out
 }
 
 /// The output order: first packet time, then position in the input.

@@ -17,6 +17,7 @@
 mod gaps;
 mod state;
 
+use compact_str::CompactString;
 use nwcap_pcap::TimestampNs;
 use nwcap_pcap::packet::tcpflags::{ACK, FIN, RST, SYN};
 
@@ -288,14 +289,20 @@ impl TcpConn {
     }
 
     /// Swaps originator and responder (Zeek's `FlipRoles`).
-    fn flip(&mut self, history: &mut String) {
+    fn flip(&mut self, history: &mut CompactString) {
         self.swap_roles();
         history.push('^');
     }
 
     /// Zeek's `Connection::CheckHistory` for side `me` (0: originator):
     /// records the letter the first time; true when seen before.
-    fn check_history(&mut self, history: &mut String, me: usize, bit: u32, code: u8) -> bool {
+    fn check_history(
+        &mut self,
+        history: &mut CompactString,
+        me: usize,
+        bit: u32,
+        code: u8,
+    ) -> bool {
         let (mask, c) = if me == 0 {
             (bit, code)
         } else {
@@ -309,7 +316,7 @@ impl TcpConn {
         false
     }
 
-    fn add_history(history: &mut String, me: usize, code: u8) {
+    fn add_history(history: &mut CompactString, me: usize, code: u8) {
         let c = if me == 0 {
             code
         } else {
@@ -323,12 +330,12 @@ impl TcpConn {
     /// data packet, whichever side sends it. Returns the side after that.
     fn endpoint_history(
         &mut self,
-        history: &mut String,
+        history: &mut CompactString,
         me: &mut usize,
         bit: u32,
         code: u8,
     ) -> bool {
-        if (code == b'A' || code == b'D') && history == "H" {
+        if (code == b'A' || code == b'D') && history.as_str() == "H" {
             self.swap_roles();
             self.first_packet_seen |= ORIG;
             history.clear();
@@ -341,7 +348,7 @@ impl TcpConn {
     /// Zeek's `update_history`.
     fn update_history(
         &mut self,
-        history: &mut String,
+        history: &mut CompactString,
         me: &mut usize,
         flags: u8,
         rel_seq: u64,
@@ -452,7 +459,7 @@ impl TcpConn {
         &mut self,
         is_orig: bool,
         seg: Segment,
-        history: &mut String,
+        history: &mut CompactString,
         timers: &TcpTimers,
     ) -> TcpEvent {
         let Segment {
@@ -582,7 +589,7 @@ impl TcpConn {
     }
 
     /// Zeek's `AckReceived` on side `side`: gaps in its data.
-    fn ack_received(&mut self, side: usize, rel_ack: u64, history: &mut String) {
+    fn ack_received(&mut self, side: usize, rel_ack: u64, history: &mut CompactString) {
         let e = &self.ep[side];
         let mut seq = rel_ack;
         if e.fin_cnt > 0 && seq >= e.fin_seq {

@@ -511,7 +511,7 @@ fn flow_records_stay_small() {
         std::mem::size_of::<crate::FlowKey>(),
         std::mem::size_of::<crate::DirStats>(),
         std::mem::size_of::<crate::tcp::TcpConn>(),
-        std::mem::size_of::<String>()
+        std::mem::size_of::<compact_str::CompactString>()
     );
     assert!(size <= 600, "Flow grew to {size} bytes");
 }

@@ -15,7 +15,7 @@ fn row(f: &crate::Flow) -> (String, &'static str, String, u64, u64) {
     (
         f.orig_h().to_string(),
         f.conn_state(),
-        f.history.clone(),
+        f.history.to_string(),
         f.orig.pkts,
         f.resp.pkts,
     )

@@ -113,7 +113,7 @@ impl TcpConn {
         len: u32,
         ts: TimestampNs,
         timers: &TcpTimers,
-        history: &mut String,
+        history: &mut compact_str::CompactString,
     ) -> Closing {
         use EpState::*;
         let (syn, fin, rst, ack) = (

@@ -17,7 +17,7 @@ fn timers() -> TcpTimers {
 
 struct Conn {
     t: TcpConn,
-    h: String,
+    h: compact_str::CompactString,
     now: i64,
 }
 
@@ -25,7 +25,7 @@ impl Conn {
     fn new() -> Self {
         Conn {
             t: TcpConn::new(&timers(), 0, (40000, 80)),
-            h: String::new(),
+            h: compact_str::CompactString::default(),
             now: 0,
         }
     }
