@@ -1,19 +1,24 @@
 //! Parquet writing with page encoding and compression on every core.
 //!
-//! polars' `ParquetWriter` prepares a row group's columns in parallel, but
-//! its pages are encoded and compressed (zstd) lazily, on the one thread
-//! that writes the file: for a flow table that serial part was most of the
-//! output time. Here each row group is prepared on its own rayon task and
-//! every column chunk's first page (a flow table's column chunk is mostly
-//! one page) is encoded and compressed in parallel ([`Primed`]) before the
-//! row groups are written, in order, one wave of as many row groups as
-//! threads at a time (so memory holds one wave's pages). The bytes are exactly those of
-//! polars' own writer with the same options (a test compares them).
+//! polars' batched writer encodes a row group's columns one after the
+//! other (`encode_and_compress`), on the thread that asks; for a flow
+//! table of some ninety columns that serial part was most of the output
+//! time. [`RowGroupWriter`] encodes each column chunk on its own rayon
+//! task, with its first page compressed there too ([`Primed`]; a flow
+//! table's column chunk is mostly one page), and several row groups at
+//! once, then hands them to polars' file writer in order. The schema,
+//! encodings and options are polars' own, so the bytes are exactly those
+//! of polars' own writer with the same options (a test compares them).
 
 use std::io::Write;
 
+use polars::io::parquet::write::{BatchedWriter, get_encodings};
 use polars::prelude::*;
-use polars_parquet::write::{DynIter, DynStreamingIterator, FallibleStreamingIterator};
+use polars_parquet::read::ParquetError;
+use polars_parquet::write::{
+    CompressedPage, Compressor, DynIter, DynStreamingIterator, Encoding, FallibleStreamingIterator,
+    ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns, to_parquet_schema,
+};
 use rayon::prelude::*;
 
 /// An output shared between its owner and polars' Parquet writer, which
@@ -54,15 +59,134 @@ impl<W: Write> Write for Shared<W> {
     }
 }
 
-/// The options every Parquet file of nwcap is written with: zstd level 1
-/// (4x smaller than plain, about the speed of snappy here), `rows` per row
-/// group.
+/// The compression of every Parquet file of nwcap: zstd level 1 (4x
+/// smaller than plain, about the speed of snappy here).
+fn compression() -> ParquetCompression {
+    ParquetCompression::Zstd(polars::polars_utils::compression::ZstdLevel::try_new(1).ok())
+}
+
+/// polars' writer with nwcap's options: [`compression`], `rows` per row
+/// group, everything else polars' default.
 pub(crate) fn writer<W: Write>(w: W, rows: usize) -> ParquetWriter<W> {
     ParquetWriter::new(w)
-        .with_compression(ParquetCompression::Zstd(
-            polars::polars_utils::compression::ZstdLevel::try_new(1).ok(),
-        ))
+        .with_compression(compression())
         .with_row_group_size(Some(rows))
+}
+
+/// A column chunk's pages, compressed as they are read.
+type Pages = DynStreamingIterator<'static, CompressedPage, PolarsError>;
+
+/// A Parquet file written row group by row group, each row group's
+/// columns encoded in parallel.
+pub(crate) struct RowGroupWriter<W: Write> {
+    /// polars' writer: the file's layout, metadata and footer.
+    batched: BatchedWriter<W>,
+    /// Each column's Parquet type, as polars' writer derives it.
+    fields: Vec<ParquetType>,
+    /// Each column's encodings, as polars' writer chooses them.
+    encodings: Vec<Vec<Encoding>>,
+    /// The options of [`writer`] (what `ParquetWriter` gives its batched
+    /// writer).
+    options: WriteOptions,
+}
+
+impl<W: Write + Send> RowGroupWriter<W> {
+    /// Starts a file of `schema` on `w`, at most `rows` rows per row
+    /// group.
+    pub(crate) fn new(w: W, rows: usize, schema: &Schema) -> PolarsResult<Self> {
+        let batched = writer(w, rows).batched(schema)?;
+        let arrow = schema.to_arrow(CompatLevel::newest());
+        Ok(RowGroupWriter {
+            batched,
+            fields: to_parquet_schema(&arrow)?.fields().to_vec(),
+            encodings: get_encodings(&arrow).iter().cloned().collect(),
+            options: WriteOptions {
+                statistics: StatisticsOptions::default(),
+                compression: compression().into(),
+                version: Version::V1,
+                data_page_size: None,
+            },
+        })
+    }
+
+    /// Writes each frame of `groups` (at most one row group's rows each)
+    /// as the next row groups: all of them encoded at once, every column
+    /// on its own task, then written in order.
+    pub(crate) fn write(&self, groups: &[DataFrame]) -> PolarsResult<()> {
+        let prepared: Vec<PolarsResult<Vec<Group>>> =
+            groups.par_iter().map(|df| self.encode(df)).collect();
+        let mut file = self
+            .batched
+            .get_writer()
+            .lock()
+            .map_err(|_| polars_err!(ComputeError: "parquet writer lock poisoned"))?;
+        for group in prepared {
+            for (rows, rg) in group? {
+                file.write(rows, rg)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the footer; the file is complete.
+    pub(crate) fn finish(&self) -> PolarsResult<u64> {
+        self.batched.finish()
+    }
+
+    /// One frame's row groups (one per chunk after rechunking to
+    /// `df.height()` rows), columns encoded in parallel.
+    fn encode(&self, df: &DataFrame) -> PolarsResult<Vec<Group>> {
+        let rows = df.height().max(1);
+        let mut df = df.clone();
+        let df = polars::frame::chunk_df_for_writing(&mut df, rows)?.into_owned();
+        df.iter_chunks(CompatLevel::newest(), false)
+            .filter(|batch| !batch.is_empty())
+            .map(|batch| {
+                let columns: Vec<PolarsResult<Vec<Pages>>> = batch
+                    .columns()
+                    .par_iter()
+                    .zip(&self.fields)
+                    .zip(&self.encodings)
+                    .map(|((array, type_), encoding)| self.column(array, type_, encoding))
+                    .collect();
+                let mut pages = Vec::with_capacity(columns.len());
+                for c in columns {
+                    pages.extend(c?.into_iter().map(Ok));
+                }
+                Ok((batch.len() as u64, DynIter::new(pages.into_iter())))
+            })
+            .collect()
+    }
+
+    /// One column chunk: its pages encoded (polars' `array_to_columns`),
+    /// the first one compressed.
+    fn column(
+        &self,
+        array: &ArrayRef,
+        type_: &ParquetType,
+        encoding: &[Encoding],
+    ) -> PolarsResult<Vec<Pages>> {
+        let options = self.options;
+        let encoded = array_to_columns(array, type_.clone(), options, encoding)?;
+        encoded
+            .into_iter()
+            .map(|pages| {
+                let compressed = Compressor::new_from_vec(
+                    pages.map(|page| {
+                        page.map_err(|e| {
+                            ParquetError::FeatureNotSupported(format!("reraised in polars: {e}"))
+                        })
+                    }),
+                    options.compression,
+                    vec![],
+                )
+                .map_err(PolarsError::from);
+                let mut primed = Primed::new(compressed);
+                primed.prime();
+                Ok(DynStreamingIterator::new(primed))
+            })
+            .collect()
+    }
 }
 
 /// A row group ready to write: its row count and column chunks.
@@ -76,87 +200,15 @@ pub(crate) fn write_parquet<W: Write + Send>(
 ) -> PolarsResult<()> {
     // Owned: a frame is a list of shared column handles, cheap to clone.
     let mut df = polars::frame::chunk_df_for_writing(df, rows)?.into_owned();
-    let batched = writer(w, rows).batched(df.schema())?;
+    let file = RowGroupWriter::new(w, rows, df.schema())?;
     let groups: Vec<DataFrame> = df.split_chunks().collect();
     // Waves of one row group per thread: memory holds the encoded pages of
     // one wave, not of the whole file (1 M flows are 16 row groups).
     let wave = rayon::current_num_threads().max(1);
     for groups in groups.chunks(wave) {
-        let prepared: Vec<PolarsResult<Vec<Group>>> = groups
-            .par_iter()
-            .map(|g| {
-                batched
-                    .encode_and_compress(g)
-                    .map(|rg| Ok((g.height() as u64, primed(rg?))))
-                    .collect()
-            })
-            .collect();
-        let mut file = batched
-            .get_writer()
-            .lock()
-            .map_err(|_| polars_err!(ComputeError: "parquet writer lock poisoned"))?;
-        for group in prepared {
-            for (rows, rg) in group? {
-                file.write(rows, rg)?;
-            }
-        }
+        file.write(groups)?;
     }
-    batched.finish().map(|_| ())
-}
-
-/// Writes each frame of `groups` (at most one row group's rows each) as
-/// the next row group of `batched`: the groups are prepared on their own
-/// rayon tasks and every column's first page is encoded and compressed in
-/// parallel, then they are written in order.
-pub(crate) fn encode_row_groups<W: Write + Send>(
-    batched: &polars::io::parquet::write::BatchedWriter<W>,
-    groups: &[DataFrame],
-) -> PolarsResult<()> {
-    let prepared: Vec<PolarsResult<Vec<Group>>> = groups
-        .par_iter()
-        .map(|df| {
-            let rows = df.height().max(1);
-            let mut df = df.clone();
-            let df = polars::frame::chunk_df_for_writing(&mut df, rows)?.into_owned();
-            batched
-                .encode_and_compress(&df)
-                .map(|rg| Ok((df.height() as u64, primed(rg?))))
-                .collect()
-        })
-        .collect();
-    let mut file = batched
-        .get_writer()
-        .lock()
-        .map_err(|_| polars_err!(ComputeError: "parquet writer lock poisoned"))?;
-    for group in prepared {
-        for (rows, rg) in group? {
-            file.write(rows, rg)?;
-        }
-    }
-    Ok(())
-}
-
-/// Writes `df` (at most one row group's rows) as the next row group of
-/// `batched`.
-pub(crate) fn encode_row_group<W: Write + Send>(
-    batched: &polars::io::parquet::write::BatchedWriter<W>,
-    df: &DataFrame,
-) -> PolarsResult<()> {
-    encode_row_groups(batched, std::slice::from_ref(df))
-}
-
-/// The row group with each column's first page encoded and compressed, in
-/// parallel.
-fn primed(
-    rg: RowGroupIterColumns<'static, PolarsError>,
-) -> RowGroupIterColumns<'static, PolarsError> {
-    let mut cols: Vec<PolarsResult<Primed<_>>> = rg.map(|c| c.map(Primed::new)).collect();
-    cols.par_iter_mut().for_each(|c| {
-        if let Ok(c) = c {
-            c.prime();
-        }
-    });
-    DynIter::new(cols.into_iter().map(|c| c.map(DynStreamingIterator::new)))
+    file.finish().map(|_| ())
 }
 
 /// A streaming iterator advanced once ahead of its consumer: the first
@@ -215,7 +267,22 @@ mod tests {
                 "a" => (lo..hi).collect::<Vec<u64>>(),
                 "b" => (lo..hi).map(|i| format!("host-{}", i % 97)).collect::<Vec<_>>(),
                 "c" => (lo..hi).map(|i| (i % 3 != 0).then_some(i as u32)).collect::<Vec<_>>(),
+                "d" => (lo..hi).map(|i| i as f64 / 7.0).collect::<Vec<_>>(),
+                "e" => (lo..hi).map(|i| i % 5 == 0).collect::<Vec<_>>(),
+                "ts" => (lo..hi).map(|i| 1_700_000_000_000_000 + i as i64).collect::<Vec<_>>(),
+                "dur" => (lo..hi).map(|i| (i % 11 != 0).then_some(i as i64)).collect::<Vec<_>>(),
             )
+            .and_then(|df| {
+                // The flow table's time types: timestamps in µs UTC,
+                // durations in µs.
+                let utc = Some(TimeZone::UTC);
+                df.lazy()
+                    .with_columns([
+                        col("ts").cast(DataType::Datetime(TimeUnit::Microseconds, utc)),
+                        col("dur").cast(DataType::Duration(TimeUnit::Microseconds)),
+                    ])
+                    .collect()
+            })
             .expect("frame")
         };
         let mut df = chunk(0, n / 3);

@@ -18,12 +18,13 @@ use nwcap_engine::{FlowSink, GroupInfo, SinkError};
 use nwcap_flows::Flow;
 use nwcap_flows::schema::ColumnSpec;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::flowframe::{GroupNames, flow_frame};
 use crate::options::Format;
 use crate::output::{Output, OutputFile};
-use crate::parquet::{Shared, encode_row_groups, writer};
+use crate::parquet::{RowGroupWriter, Shared};
 use crate::table::Table;
 use crate::write::{PARQUET_ROW_GROUP, text_frame};
 use crate::zeek::{Style, ZeekLog};
@@ -41,7 +42,7 @@ enum Encoder {
         rows: usize,
     },
     Parquet {
-        batched: Box<polars::io::parquet::write::BatchedWriter<Shared<OutputFile>>>,
+        batched: Box<RowGroupWriter<Shared<OutputFile>>>,
         out: Shared<OutputFile>,
     },
     Table {
@@ -118,9 +119,9 @@ impl FlowWriter {
             Format::Parquet => {
                 let shared = Shared::new(file);
                 let empty = flow_frame(&[], &specs, &GroupNames::default())?;
-                let batched = writer(shared.clone(), PARQUET_ROW_GROUP)
-                    .batched(empty.schema())
-                    .map_err(Error::polars("starting the parquet file"))?;
+                let batched =
+                    RowGroupWriter::new(shared.clone(), PARQUET_ROW_GROUP, empty.schema())
+                        .map_err(Error::polars("starting the parquet file"))?;
                 Encoder::Parquet {
                     batched: Box::new(batched),
                     out: shared,
@@ -161,7 +162,9 @@ impl FlowWriter {
         let full = std::mem::take(&mut self.full);
         if let Some(Encoder::Parquet { batched, .. }) = self.enc.as_mut() {
             let groups: Vec<DataFrame> = full.into_iter().filter(|d| d.height() > 0).collect();
-            return encode_row_groups(batched, &groups).map_err(Error::polars("writing parquet"));
+            return batched
+                .write(&groups)
+                .map_err(Error::polars("writing parquet"));
         }
         let n = full.len();
         for (i, df) in full.into_iter().enumerate() {
@@ -327,8 +330,13 @@ impl FlowWriter {
                 self.close_batch()?;
             }
         }
-        drop(batch);
-        self.write_full(false)
+        // The flows' own allocations (TCP state, hints) are freed on every
+        // core, beside the encoding.
+        let (_, written) = rayon::join(
+            move || batch.into_par_iter().with_min_len(4096).for_each(drop),
+            || self.write_full(false),
+        );
+        written
     }
 }
 

@@ -27,12 +27,11 @@ use std::path::{Path, PathBuf};
 use nwcap_engine::{FlowSink, GroupInfo, SinkError};
 use nwcap_flows::Flow;
 use nwcap_flows::schema::{COLUMNS, ColumnSpec, column};
-use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::Schema;
 
 use crate::error::{Error, Result};
 use crate::flowframe::{GroupNames, flow_frame};
-use crate::parquet::{Shared, encode_row_group, writer};
+use crate::parquet::{RowGroupWriter, Shared};
 use crate::write::PARQUET_ROW_GROUP;
 use commit::{Finished, SourceCommit};
 pub use layout::Partition;
@@ -60,7 +59,7 @@ type PartOut = Shared<BufWriter<std::fs::File>>;
 struct Part {
     tmp: tempfile::TempPath,
     dest: PathBuf,
-    batched: BatchedWriter<PartOut>,
+    batched: RowGroupWriter<PartOut>,
     out: PartOut,
     pending: Vec<Flow>,
     rows: usize,
@@ -266,8 +265,7 @@ impl DatasetWriter {
         *n += 1;
         let (file, tmp) = crate::output::temp_beside(&dest)?;
         let out = Shared::new(BufWriter::with_capacity(1 << 20, file));
-        let batched = writer(out.clone(), PARQUET_ROW_GROUP)
-            .batched(&self.schema)
+        let batched = RowGroupWriter::new(out.clone(), PARQUET_ROW_GROUP, &self.schema)
             .map_err(Error::polars("starting a part file"))?;
         Ok(Part {
             tmp,
@@ -289,7 +287,9 @@ impl DatasetWriter {
         if !p.pending.is_empty() {
             let flows = std::mem::take(&mut p.pending);
             let df = flow_frame(&flows, &self.specs, &run.group)?;
-            encode_row_group(&p.batched, &df).map_err(Error::polars("writing a part file"))?;
+            p.batched
+                .write(std::slice::from_ref(&df))
+                .map_err(Error::polars("writing a part file"))?;
             p.rows += flows.len();
             run.pending -= flows.len();
         }
@@ -307,7 +307,9 @@ impl DatasetWriter {
             };
             let flows = std::mem::take(&mut p.pending);
             let df = flow_frame(&flows, &self.specs, &run.group)?;
-            encode_row_group(&p.batched, &df).map_err(Error::polars("writing a part file"))?;
+            p.batched
+                .write(std::slice::from_ref(&df))
+                .map_err(Error::polars("writing a part file"))?;
             p.rows += flows.len();
             run.pending -= flows.len();
         }
