@@ -174,7 +174,7 @@ impl<W: Write + Send> RowGroupWriter<W> {
                 let compressed = Compressor::new_from_vec(
                     pages.map(|page| {
                         page.map_err(|e| {
-                            ParquetError::FeatureNotSupported(format!("reraised in polars: {e}"))
+                            ParquetError::FeatureNotSupported(format!("encoding a page: {e}"))
                         })
                     }),
                     options.compression,
