@@ -1,23 +1,24 @@
 //! Parquet writing with page encoding and compression on every core.
 //!
 //! polars' batched writer encodes a row group's columns one after the
-//! other (`encode_and_compress`), on the thread that asks; for a flow
-//! table of some ninety columns that serial part was most of the output
-//! time. [`RowGroupWriter`] encodes each column chunk on its own rayon
-//! task, with its first page compressed there too ([`Primed`]; a flow
-//! table's column chunk is mostly one page), and several row groups at
-//! once, then hands them to polars' file writer in order. The schema,
-//! encodings and options are polars' own, so the bytes are exactly those
-//! of polars' own writer with the same options (a test compares them).
+//! other (`encode_and_compress`), on the thread that asks, and compresses
+//! the pages while the file is written; for a flow table of some ninety
+//! columns those serial parts were most of the output time.
+//! [`RowGroupWriter`] encodes and compresses each column chunk on its own
+//! rayon task (all its pages: a dictionary-encoded column has two), and
+//! several row groups at once, then hands the finished pages to polars'
+//! file writer in order. The schema, encodings, options and compression
+//! are polars' own, so the bytes are exactly those of polars' own writer
+//! with the same options (a test compares them).
 
 use std::io::Write;
 
 use polars::io::parquet::write::{BatchedWriter, get_encodings};
 use polars::prelude::*;
-use polars_parquet::read::ParquetError;
 use polars_parquet::write::{
-    CompressedPage, Compressor, DynIter, DynStreamingIterator, Encoding, FallibleStreamingIterator,
-    ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns, to_parquet_schema,
+    CompressedPage, DynIter, DynStreamingIterator, Encoding, FallibleStreamingIterator,
+    ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns, compress,
+    to_parquet_schema,
 };
 use rayon::prelude::*;
 
@@ -73,7 +74,7 @@ pub(crate) fn writer<W: Write>(w: W, rows: usize) -> ParquetWriter<W> {
         .with_row_group_size(Some(rows))
 }
 
-/// A column chunk's pages, compressed as they are read.
+/// A column chunk's pages, compressed.
 type Pages = DynStreamingIterator<'static, CompressedPage, PolarsError>;
 
 /// A Parquet file written row group by row group, each row group's
@@ -158,8 +159,8 @@ impl<W: Write + Send> RowGroupWriter<W> {
             .collect()
     }
 
-    /// One column chunk: its pages encoded (polars' `array_to_columns`),
-    /// the first one compressed.
+    /// One column chunk: its pages encoded (polars' `array_to_columns`)
+    /// and compressed, here.
     fn column(
         &self,
         array: &ArrayRef,
@@ -171,19 +172,11 @@ impl<W: Write + Send> RowGroupWriter<W> {
         encoded
             .into_iter()
             .map(|pages| {
-                let compressed = Compressor::new_from_vec(
-                    pages.map(|page| {
-                        page.map_err(|e| {
-                            ParquetError::FeatureNotSupported(format!("encoding a page: {e}"))
-                        })
-                    }),
-                    options.compression,
-                    vec![],
-                )
-                .map_err(PolarsError::from);
-                let mut primed = Primed::new(compressed);
-                primed.prime();
-                Ok(DynStreamingIterator::new(primed))
+                let mut done = Vec::new();
+                for page in pages {
+                    done.push(compress(page?, Vec::new(), options.compression)?);
+                }
+                Ok(DynStreamingIterator::new(Compressed::new(done)))
             })
             .collect()
     }
@@ -211,48 +204,32 @@ pub(crate) fn write_parquet<W: Write + Send>(
     file.finish().map(|_| ())
 }
 
-/// A streaming iterator advanced once ahead of its consumer: the first
-/// `advance` of the consumer is then free (or returns the error the early
-/// one met).
-struct Primed<I: FallibleStreamingIterator> {
-    inner: I,
-    ahead: bool,
-    error: Option<I::Error>,
+/// A column chunk's pages, compressed, handed out in order.
+struct Compressed {
+    pages: std::vec::IntoIter<CompressedPage>,
+    current: Option<CompressedPage>,
 }
 
-impl<I: FallibleStreamingIterator> Primed<I> {
-    fn new(inner: I) -> Self {
-        Primed {
-            inner,
-            ahead: false,
-            error: None,
-        }
-    }
-
-    fn prime(&mut self) {
-        match self.inner.advance() {
-            Ok(()) => self.ahead = true,
-            Err(e) => self.error = Some(e),
+impl Compressed {
+    fn new(pages: Vec<CompressedPage>) -> Self {
+        Compressed {
+            pages: pages.into_iter(),
+            current: None,
         }
     }
 }
 
-impl<I: FallibleStreamingIterator> FallibleStreamingIterator for Primed<I> {
-    type Item = I::Item;
-    type Error = I::Error;
+impl FallibleStreamingIterator for Compressed {
+    type Item = CompressedPage;
+    type Error = PolarsError;
 
-    fn advance(&mut self) -> Result<(), I::Error> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        if std::mem::take(&mut self.ahead) {
-            return Ok(());
-        }
-        self.inner.advance()
+    fn advance(&mut self) -> Result<(), PolarsError> {
+        self.current = self.pages.next();
+        Ok(())
     }
 
-    fn get(&self) -> Option<&I::Item> {
-        self.inner.get()
+    fn get(&self) -> Option<&CompressedPage> {
+        self.current.as_ref()
     }
 }
 
