@@ -287,3 +287,35 @@ fn top_sql_filters_the_flow_table_before_aggregating() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
 }
+
+/// A full sort (no `--top`) is written a batch at a time, each batch
+/// gathered from the held table in sorted order: the same bytes as the
+/// whole-table path (which `--sql` takes), over several CSV batches.
+#[test]
+fn full_sort_in_batches_equals_the_whole_table_path() {
+    let d = Dir::new();
+    // 12,000 flows: more than one batch of the text writers (8,192).
+    let cap = d.write("many.pcap", &pcap(&traffic(6000, 0, 1)));
+    for sort in ["duration,orig_h", "resp_h,orig_p"] {
+        let batched = ok(&nwcap(
+            &["flows", s(&cap), "-q", "--format", "csv", "--sort", sort],
+            2,
+        ));
+        let whole = ok(&nwcap(
+            &[
+                "flows",
+                s(&cap),
+                "-q",
+                "--format",
+                "csv",
+                "--sort",
+                sort,
+                "--sql",
+                "SELECT * FROM flows",
+            ],
+            2,
+        ));
+        assert_eq!(batched.lines().count(), 12_001, "{sort}");
+        assert!(batched == whole, "--sort {sort}: batched output differs");
+    }
+}

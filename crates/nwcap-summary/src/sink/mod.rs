@@ -19,10 +19,12 @@ pub use writer::FlowWriter;
 use nwcap_engine::{FlowSink, SinkError};
 use nwcap_flows::Flow;
 use nwcap_flows::schema::{COLUMNS, ColumnSpec, column, default_columns, zeek_columns};
+use polars::prelude::DataFrame;
 
 use crate::error::{Error, Result};
-use crate::options::{Format, OutputOptions};
+use crate::options::{Format, OutputOptions, SortKey};
 use crate::output::Output;
+use crate::prepare::sort_order;
 use crate::sql::sql_columns;
 use crate::table::terminal_width;
 use crate::top::TopBy;
@@ -101,13 +103,48 @@ pub fn flows_sink(opts: &OutputOptions, out: &Output) -> Result<Box<dyn FlowSink
             let writer = FlowWriter::new(opts.format, specs, out, width, None)?;
             Ok(Box::new(TopN::new(&opts.sort, keys, n, writer)))
         }
-        None => {
+        // The human table measures its columns on the whole table, so it
+        // takes the sorted table at once; the other formats are written
+        // in the writer's batches, each gathered from the held table in
+        // sorted order (the table is held once, not twice).
+        None if opts.format == Format::Table => {
             let (opts, out) = (opts.clone(), out.clone());
             Ok(Box::new(FullTable::new(move |df| {
                 render_flows(df, &opts, &out)
             })))
         }
+        None => {
+            let sort = opts.sort.clone();
+            let writer = FlowWriter::new(opts.format, specs.clone(), out, width, None)?;
+            Ok(Box::new(FullTable::new(move |df| {
+                write_sorted(&df, &sort, &specs, writer)
+            })))
+        }
     }
+}
+
+/// Writes `df` in the order of `sort`, the columns `specs`, through
+/// `writer` a batch at a time.
+fn write_sorted(
+    df: &DataFrame,
+    sort: &[SortKey],
+    specs: &[&'static ColumnSpec],
+    mut writer: FlowWriter,
+) -> Result<()> {
+    let order = sort_order(df, sort)?;
+    let names: Vec<&str> = specs.iter().map(|s| s.name).collect();
+    let shown = df
+        .select(names)
+        .map_err(Error::polars("selecting columns"))?;
+    let step = writer.batch_rows().max(1);
+    let mut at = 0;
+    while at < order.len() {
+        let rows = order.slice(at as i64, step);
+        let part = shown.take(&rows).map_err(Error::polars("sorting"))?;
+        writer.push_frame(part)?;
+        at += step;
+    }
+    writer.finish()
 }
 
 /// `top`: aggregates as the flows come, then the table.

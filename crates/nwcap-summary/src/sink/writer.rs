@@ -340,6 +340,28 @@ impl FlowWriter {
     }
 }
 
+impl FlowWriter {
+    /// Rows written at a time: a frame given to [`FlowWriter::push_frame`]
+    /// should have this many (the last one fewer).
+    pub(crate) fn batch_rows(&self) -> usize {
+        self.batch_rows
+    }
+
+    /// Takes rows already made columns (this writer's columns, in its
+    /// order), as [`FlowWriter::push`] takes flows.
+    pub(crate) fn push_frame(&mut self, df: DataFrame) -> Result<()> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        self.pending_rows += df.height();
+        self.pending.push(df);
+        if self.pending_rows >= self.batch_rows {
+            self.close_batch()?;
+        }
+        self.write_full(false)
+    }
+}
+
 /// Rows of the human table measured and written at a time: its column
 /// widths come from the first block.
 pub const TABLE_BATCH: usize = 65_536;
