@@ -13,27 +13,31 @@ use crate::flowframe::{GroupNames, flow_frame};
 
 /// Collects every flow as a DataFrame, then hands it to `finish`.
 pub struct FullTable<F> {
+    /// The columns kept (all of them for a query, which may name any).
+    specs: Vec<&'static ColumnSpec>,
     group: GroupNames,
     frame: Option<DataFrame>,
     finish: Option<F>,
 }
 
 impl<F: FnOnce(DataFrame) -> Result<()> + Send> FullTable<F> {
-    /// A table whose rows go to `finish` at the end.
+    /// A table of every column whose rows go to `finish` at the end.
     pub fn new(finish: F) -> Self {
+        FullTable::of(COLUMNS.iter().collect(), finish)
+    }
+
+    /// A table of the columns `specs` whose rows go to `finish`.
+    pub fn of(specs: Vec<&'static ColumnSpec>, finish: F) -> Self {
         FullTable {
+            specs,
             group: GroupNames::default(),
             frame: None,
             finish: Some(finish),
         }
     }
 
-    fn specs() -> Vec<&'static ColumnSpec> {
-        COLUMNS.iter().collect()
-    }
-
     fn add(&mut self, batch: &[Flow]) -> Result<()> {
-        let df = flow_frame(batch, &Self::specs(), &self.group)?;
+        let df = flow_frame(batch, &self.specs, &self.group)?;
         match &mut self.frame {
             Some(f) => {
                 f.vstack_mut(&df)
@@ -58,7 +62,7 @@ impl<F: FnOnce(DataFrame) -> Result<()> + Send> FlowSink for FullTable<F> {
     fn end(&mut self) -> std::result::Result<(), SinkError> {
         let df = match self.frame.take() {
             Some(df) => df,
-            None => flow_frame(&[], &Self::specs(), &GroupNames::default())?,
+            None => flow_frame(&[], &self.specs, &GroupNames::default())?,
         };
         match self.finish.take() {
             Some(f) => Ok(f(df)?),

@@ -116,7 +116,16 @@ pub fn flows_sink(opts: &OutputOptions, out: &Output) -> Result<Box<dyn FlowSink
         None => {
             let sort = opts.sort.clone();
             let writer = FlowWriter::new(opts.format, specs.clone(), out, width, None)?;
-            Ok(Box::new(FullTable::new(move |df| {
+            // Held: the columns written and the sort keys, nothing else.
+            let mut held = specs.clone();
+            for k in &sort {
+                if let Some(c) =
+                    column(&k.column).filter(|c| !held.iter().any(|h| h.name == c.name))
+                {
+                    held.push(c);
+                }
+            }
+            Ok(Box::new(FullTable::of(held, move |df| {
                 write_sorted(&df, &sort, &specs, writer)
             })))
         }

@@ -338,9 +338,7 @@ impl FlowWriter {
         );
         written
     }
-}
 
-impl FlowWriter {
     /// Rows written at a time: a frame given to [`FlowWriter::push_frame`]
     /// should have this many (the last one fewer).
     pub(crate) fn batch_rows(&self) -> usize {
@@ -349,7 +347,12 @@ impl FlowWriter {
 
     /// Takes rows already made columns (this writer's columns, in its
     /// order), as [`FlowWriter::push`] takes flows.
-    pub(crate) fn push_frame(&mut self, df: DataFrame) -> Result<()> {
+    pub(crate) fn push_frame(&mut self, mut df: DataFrame) -> Result<()> {
+        if let Some(left) = self.left.as_mut() {
+            let keep = df.height().min(*left);
+            df = df.head(Some(keep));
+            *left -= keep;
+        }
         if df.height() == 0 {
             return Ok(());
         }
