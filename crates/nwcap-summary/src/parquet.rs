@@ -15,6 +15,10 @@ use std::io::Write;
 
 use polars::io::parquet::write::{BatchedWriter, get_encodings};
 use polars::prelude::*;
+use polars_parquet::parquet::CowBuffer;
+use polars_parquet::parquet::compression::{Compression, CompressionOptions};
+use polars_parquet::parquet::page::{CompressedDictPage, DataPageHeader};
+use polars_parquet::write::{CompressedDataPage, Page};
 use polars_parquet::write::{
     CompressedPage, DynIter, DynStreamingIterator, Encoding, FallibleStreamingIterator,
     ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns, compress,
@@ -174,11 +178,85 @@ impl<W: Write + Send> RowGroupWriter<W> {
             .map(|pages| {
                 let mut done = Vec::new();
                 for page in pages {
-                    done.push(compress(page?, Vec::new(), options.compression)?);
+                    done.push(compress_page(page?, options.compression)?);
                 }
                 Ok(DynStreamingIterator::new(Compressed::new(done)))
             })
             .collect()
+    }
+}
+
+/// Level of [`compression`] as zstd takes it.
+const ZSTD_LEVEL: i32 = 1;
+
+thread_local! {
+    /// Each worker's zstd context, made once: polars' `compress` makes
+    /// one per page (`ZSTD_createCCtx`, its tables allocated and zeroed),
+    /// which was 2 % of a million-flow run.
+    static ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Compresses one page as polars' `compress` does (the same bytes: zstd's
+/// output depends on the level and the input, not on the context), with
+/// the worker's zstd context; other compressions go to polars.
+fn compress_page(page: Page, compression: CompressionOptions) -> PolarsResult<CompressedPage> {
+    let CompressionOptions::Zstd(Some(level)) = compression else {
+        return Ok(compress(page, Vec::new(), compression)?);
+    };
+    if level.compression_level() != ZSTD_LEVEL {
+        return Ok(compress(page, Vec::new(), compression)?);
+    }
+    // Into a new buffer: zstd's `compress_to_buffer` writes a `Vec` from
+    // its start.
+    let squeeze = |data: &[u8]| -> PolarsResult<Vec<u8>> {
+        ZSTD.with_borrow_mut(|c| {
+            let c = match c {
+                Some(c) => c,
+                None => c.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL)?),
+            };
+            let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(data.len()));
+            c.compress_to_buffer(data, &mut out)?;
+            Ok(out)
+        })
+        .map_err(|e: std::io::Error| polars_err!(ComputeError: "zstd: {e}"))
+    };
+    match page {
+        Page::Data(p) => {
+            let data = p.buffer();
+            // A v2 page keeps its levels uncompressed, before the values.
+            let plain = match p.header() {
+                DataPageHeader::V1(_) => 0,
+                DataPageHeader::V2(h) => usize::try_from(
+                    i64::from(h.repetition_levels_byte_length)
+                        + i64::from(h.definition_levels_byte_length),
+                )
+                .unwrap_or(0)
+                .min(data.len()),
+            };
+            let mut out = squeeze(&data[plain..])?;
+            if plain > 0 {
+                out.splice(0..0, data[..plain].iter().copied());
+            }
+            let rows = p
+                .num_rows()
+                .ok_or_else(|| polars_err!(ComputeError: "parquet page without a row count"))?;
+            Ok(CompressedPage::Data(CompressedDataPage::new(
+                p.header().clone(),
+                CowBuffer::Owned(out),
+                Compression::Zstd,
+                data.len(),
+                p.descriptor.clone(),
+                rows,
+            )))
+        }
+        Page::Dict(p) => Ok(CompressedPage::Dict(CompressedDictPage::new(
+            CowBuffer::Owned(squeeze(&p.buffer)?),
+            Compression::Zstd,
+            p.buffer.len(),
+            p.num_values,
+            p.is_sorted,
+        ))),
     }
 }
 
