@@ -36,8 +36,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///   starts (`prctl(PR_SET_THP_DISABLE)`, for the process), before `main`:
 ///   [`tune_allocator`] does the same.
 ///
-/// On the million-flow benchmark, together: 30 % less wall time than
-/// glibc's malloc, about 15 % more peak RSS (README "Performance").
+/// On the million-flow benchmark, together: 8-30 % less wall time than
+/// glibc's malloc over three sittings, 10-20 % more peak RSS (README
+/// "Performance").
 const ALLOCATOR_OPTIONS: [(&str, libmimalloc_sys::mi_option_t, std::ffi::c_long); 2] = [
     ("MIMALLOC_PURGE_DELAY", 15, 1000),
     ("MIMALLOC_ALLOW_THP", 37, 0),

@@ -67,8 +67,11 @@ impl<W: Write> Write for Shared<W> {
 /// The compression of every Parquet file of nwcap: zstd level 1 (4x
 /// smaller than plain, about the speed of snappy here).
 fn compression() -> ParquetCompression {
-    ParquetCompression::Zstd(polars::polars_utils::compression::ZstdLevel::try_new(1).ok())
+    ParquetCompression::Zstd(polars::polars_utils::compression::ZstdLevel::try_new(ZSTD_LEVEL).ok())
 }
+
+/// The zstd level of [`compression`] (also [`compress_page`]'s).
+const ZSTD_LEVEL: i32 = 1;
 
 /// polars' writer with nwcap's options: [`compression`], `rows` per row
 /// group, everything else polars' default.
@@ -185,9 +188,6 @@ impl<W: Write + Send> RowGroupWriter<W> {
             .collect()
     }
 }
-
-/// Level of [`compression`] as zstd takes it.
-const ZSTD_LEVEL: i32 = 1;
 
 thread_local! {
     /// Each worker's zstd context, made once: polars' `compress` makes
