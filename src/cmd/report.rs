@@ -129,8 +129,8 @@ impl FlowSink for ReportSink {
         Ok(())
     }
 
-    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
-        for f in &batch {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError> {
+        for f in batch.iter() {
             self.builder.add_flow(f);
         }
         Ok(())

@@ -94,7 +94,7 @@ fn main() {
         .unwrap();
     let t = Instant::now();
     let (mut n, mut pk) = (0u64, 0u64);
-    let mut count = |b: Vec<nwcap_flows::Flow>| -> Result<(), SinkError> {
+    let mut count = |b: &mut Vec<nwcap_flows::Flow>| -> Result<(), SinkError> {
         n += b.len() as u64;
         pk += b.iter().map(|f| f.orig.pkts + f.resp.pkts).sum::<u64>();
         Ok(())

@@ -161,15 +161,39 @@ fn decode_unit(
     }
 }
 
+/// Buffers that carry finished flows from the tables to the sink, kept
+/// from step to step: each table's finished list and the merged batch
+/// keep their capacity, so a step's finished flows are moved into memory
+/// the previous steps already touched, not into fresh pages (which the
+/// kernel would zero first).
+#[derive(Default)]
+struct Spares {
+    /// One emptied finished list per table.
+    lists: Vec<Vec<Option<Flow>>>,
+    /// Emptied batches.
+    batches: Vec<Vec<Flow>>,
+}
+
 /// Feeds a decoded block to the shard tables; the flows that ended, in
-/// output order.
-fn feed(tables: &mut [FlowTable], d: &Decoded) -> Vec<Flow> {
+/// output order, appended to `out`. `lists` holds one spare finished
+/// list per table and is handed back emptied.
+fn feed(
+    tables: &mut [FlowTable],
+    d: &Decoded,
+    lists: Vec<Vec<Option<Flow>>>,
+    mut out: Vec<Flow>,
+) -> (Vec<Flow>, Vec<Vec<Option<Flow>>>) {
     let bytes = d.unit.block.bytes();
     let file = d.unit.file;
-    let per_shard: Vec<Vec<Option<Flow>>> = tables
-        .par_iter_mut()
+    let mut spare = lists.into_iter();
+    let jobs: Vec<(&mut FlowTable, Vec<Option<Flow>>)> = tables
+        .iter_mut()
+        .map(|t| (t, spare.next().unwrap_or_default()))
+        .collect();
+    let mut per_shard: Vec<Vec<Option<Flow>>> = jobs
+        .into_par_iter()
         .enumerate()
-        .map(|(s, t)| {
+        .map(|(s, (t, spare))| {
             for (c, b) in d.buckets.iter().enumerate() {
                 let chunk = d.first_chunk + c as u64;
                 let list = &b.shards[s];
@@ -186,10 +210,21 @@ fn feed(tables: &mut [FlowTable], d: &Decoded) -> Vec<Flow> {
                     t.add_hashed(&p, st.hash);
                 }
             }
-            t.take_finished()
+            t.take_finished(spare)
         })
         .collect();
-    merge_finished(per_shard)
+    merge_finished(&mut per_shard, &mut out);
+    (out, per_shard)
+}
+
+/// Hands `batch` to the sink, then drops what the sink left, on every
+/// core (a flow's TCP state and hints are allocations of their own); the
+/// emptied batch is kept for reuse.
+fn sink_batch(sink: &mut dyn FlowSink, batch: &mut Vec<Flow>) -> Result<u64, SinkError> {
+    let n = batch.len() as u64;
+    let sunk = sink.flows(batch);
+    batch.par_drain(..).with_min_len(4096).for_each(drop);
+    sunk.map(|()| n)
 }
 
 /// Sorted lists of flows merged into one sorted sequence (the output
@@ -269,6 +304,7 @@ pub(crate) fn run_group(
     let mut fetched: Option<Unit> = inputs.next();
     let mut decoded: Option<Decoded> = None;
     let mut ended: Vec<Flow> = Vec::new();
+    let mut spares = Spares::default();
     // The block fed last, released (unmapped) during the next step rather
     // than between steps, while the workers would wait.
     let mut spent: Option<Unit> = None;
@@ -278,8 +314,10 @@ pub(crate) fn run_group(
         let first_chunk = next_chunk;
         next_chunk += to_decode.as_ref().map_or(0, |u| u.block.chunks() as u64);
         let to_feed = decoded.take();
-        let to_sink = std::mem::take(&mut ended);
+        let mut to_sink = std::mem::take(&mut ended);
         let to_release = spent.take();
+        let lists = std::mem::take(&mut spares.lists);
+        let out = spares.batches.pop().unwrap_or_default();
         let tables_ref = &mut tables;
         let inputs_ref = &mut inputs;
         let sink_ref = &mut *sink;
@@ -293,21 +331,23 @@ pub(crate) fn run_group(
                     },
                     move || {
                         rayon::join(
-                            move || to_feed.map(|d| (feed(tables_ref, &d), d)),
+                            move || to_feed.map(|d| (feed(tables_ref, &d, lists, out), d)),
                             move || {
                                 drop(to_release);
-                                let n = to_sink.len() as u64;
-                                if n == 0 {
+                                let n = if to_sink.is_empty() {
                                     Ok(0)
                                 } else {
-                                    sink_ref.flows(to_sink).map(|()| n)
-                                }
+                                    sink_batch(sink_ref, &mut to_sink)
+                                };
+                                (n, to_sink)
                             },
                         )
                     },
                 )
             },
         );
+        let (sunk, emptied) = sunk;
+        spares.batches.push(emptied);
         match sunk {
             Ok(n) => flows_out += n,
             Err(e) => {
@@ -315,7 +355,8 @@ pub(crate) fn run_group(
                 break;
             }
         }
-        if let Some((flows, mut d)) = fed {
+        if let Some(((flows, lists), mut d)) = fed {
+            spares.lists = lists;
             for b in &mut d.buckets {
                 counts.add(&b.counts);
                 if let (Some(o), Some(t)) = (settings.observer.as_deref(), b.tally.take()) {
@@ -344,15 +385,18 @@ pub(crate) fn run_group(
             lists.push(flows.into_iter().peekable());
         }
         let mut merged = Merge::new(lists);
+        let mut batch = spares.batches.pop().unwrap_or_default();
         loop {
-            let batch: Vec<Flow> = merged.by_ref().take(END_BATCH).collect();
+            batch.extend(merged.by_ref().take(END_BATCH));
             if batch.is_empty() {
                 break;
             }
-            flows_out += batch.len() as u64;
-            if let Err(e) = sink.flows(batch) {
-                result = Err(e);
-                break;
+            match sink_batch(sink, &mut batch) {
+                Ok(n) => flows_out += n,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
             }
         }
     } else {

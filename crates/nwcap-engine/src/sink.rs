@@ -29,8 +29,10 @@ pub trait FlowSink: Send {
         Ok(())
     }
 
-    /// Finished flows, in output order (see [`crate::run`]).
-    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError>;
+    /// Finished flows, in output order (see [`crate::run`]). The batch is
+    /// lent: a sink takes the flows it keeps out of it (`drain`,
+    /// `append`); the engine drops the rest and reuses the vector.
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError>;
 
     /// The run is over (after the last group).
     fn end(&mut self) -> Result<(), SinkError> {
@@ -54,14 +56,14 @@ impl FlowSink for Collect {
         Ok(())
     }
 
-    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
-        self.flows.extend(batch);
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError> {
+        self.flows.append(batch);
         Ok(())
     }
 }
 
-impl<F: FnMut(Vec<Flow>) -> Result<(), SinkError> + Send> FlowSink for F {
-    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
+impl<F: FnMut(&mut Vec<Flow>) -> Result<(), SinkError> + Send> FlowSink for F {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError> {
         self(batch)
     }
 }
@@ -82,8 +84,8 @@ impl FlowSink for Tee<'_> {
         self.second.begin(group)
     }
 
-    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
-        self.first.flows(batch.clone())?;
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError> {
+        self.first.flows(&mut batch.clone())?;
         self.second.flows(batch)
     }
 

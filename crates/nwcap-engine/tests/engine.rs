@@ -252,7 +252,7 @@ impl FlowSink for Failing {
     fn begin(&mut self, _: &GroupInfo) -> Result<(), SinkError> {
         Ok(())
     }
-    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError> {
         self.0 += batch.len();
         Err("disk full".into())
     }
@@ -282,7 +282,7 @@ fn flows_leave_as_they_end_and_damage_is_reported() {
     let p = write(dir.path(), "long.pcap", &bytes);
     struct Batches(Vec<usize>);
     impl FlowSink for Batches {
-        fn flows(&mut self, b: Vec<Flow>) -> Result<(), SinkError> {
+        fn flows(&mut self, b: &mut Vec<Flow>) -> Result<(), SinkError> {
             self.0.push(b.len());
             Ok(())
         }

@@ -515,3 +515,38 @@ fn flow_records_stay_small() {
     );
     assert!(size <= 600, "Flow grew to {size} bytes");
 }
+
+/// Every builder fills its column with one value per flow, of its kind,
+/// across the blocks `to_columns` cuts (a builder that wrote another kind
+/// of data would leave its column short), and a table built in two parts
+/// holds the same values as one built at once.
+#[test]
+fn builders_fill_every_row_of_their_kind_across_blocks() {
+    let mut pkts = Vec::new();
+    for i in 0..700u16 {
+        pkts.push(tcp(i64::from(i), C, 20_000 + i, S, 443, SYN, 1, 0, 0));
+        pkts.push(
+            pb(i64::from(i), ipproto::UDP, C, 40_000 + i, S, 53).payload(&dns_query("a.example")),
+        );
+    }
+    let f = flows_of(pkts);
+    assert_eq!(f.len(), 1400);
+    let whole = all_columns(&f, &Default::default());
+    let (a, b) = f.split_at(333);
+    let mut parts = all_columns(a, &Default::default());
+    for (p, q) in parts.iter_mut().zip(all_columns(b, &Default::default())) {
+        p.data.append(q.data);
+    }
+    for ((c, s), p) in whole.iter().zip(COLUMNS).zip(&parts) {
+        assert_eq!(c.data.len(), f.len(), "{}", s.name);
+        let kind = match c.data {
+            ColumnData::Text(_) => crate::Kind::Text,
+            ColumnData::I64(_) => crate::Kind::Count,
+            ColumnData::I32Opt(_) => crate::Kind::Int,
+            ColumnData::F64Opt(_) => crate::Kind::Float,
+            ColumnData::TimestampNs(_) => crate::Kind::Timestamp,
+        };
+        assert_eq!(kind, s.kind, "{}", s.name);
+        assert_eq!(c, p, "{}", s.name);
+    }
+}

@@ -1,18 +1,21 @@
-//! Flows to a DataFrame, on every core: the flows are cut into blocks,
-//! each block's columns are built on its own worker (the column table's
-//! builders), and the blocks' frames are stacked in order.
+//! Flows to a DataFrame, on every core: the columns are dealt out to the
+//! workers, each worker builds its columns over all the flows (a block of
+//! flows at a time, so the block stays in the core's cache while each of
+//! its columns visits it), and every column comes out as one piece, which
+//! the Parquet writer encodes without copying it again.
 
 use nwcap_engine::GroupInfo;
-use nwcap_flows::schema::{ColumnOptions, ColumnSpec};
+use nwcap_flows::columns::Column as FlowColumn;
+use nwcap_flows::schema::{ColumnOptions, ColumnSpec, Kind};
 use nwcap_flows::{Flow, to_columns};
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frame::to_dataframe;
 
-/// Flows per block converted by one worker.
-const BLOCK: usize = 4096;
+/// Fewer flows than this are converted on one worker.
+const SMALL: usize = 4096;
 
 /// What the columns take from the flows' group: the names of its inputs
 /// (the `file` column) and its capture source (the `source` column).
@@ -52,21 +55,49 @@ pub fn flow_frame(
     group: &GroupNames,
 ) -> Result<DataFrame> {
     let opts = group.options();
-    if flows.len() <= BLOCK {
+    let workers = rayon::current_num_threads();
+    if flows.len() < SMALL || workers == 1 {
         return to_dataframe(to_columns(flows, specs, &opts));
     }
-    let parts: Vec<Result<DataFrame>> = flows
-        .par_chunks(BLOCK)
-        .map(|b| to_dataframe(to_columns(b, specs, &opts)))
+    let shares = deal(specs, 2 * workers);
+    let built: Vec<Vec<(usize, FlowColumn)>> = shares
+        .par_iter()
+        .map(|share| {
+            let mine: Vec<&ColumnSpec> = share.iter().map(|&i| specs[i]).collect();
+            share
+                .iter()
+                .copied()
+                .zip(to_columns(flows, &mine, &opts))
+                .collect()
+        })
         .collect();
-    let mut it = parts.into_iter();
-    let mut df = match it.next() {
-        Some(first) => first?,
-        None => return to_dataframe(to_columns(&[], specs, &opts)),
+    let mut columns: Vec<(usize, FlowColumn)> = built.into_iter().flatten().collect();
+    columns.sort_unstable_by_key(|(i, _)| *i);
+    to_dataframe(columns.into_iter().map(|(_, c)| c).collect())
+}
+
+/// The positions of `specs` dealt into at most `n` shares of about equal
+/// work: the costliest columns first, each to the share with the least
+/// so far (text is written byte by byte, and the uid and the Community ID
+/// hash the flow's key).
+fn deal(specs: &[&ColumnSpec], n: usize) -> Vec<Vec<usize>> {
+    let cost = |s: &ColumnSpec| match (s.name, s.kind) {
+        ("uid" | "community_id", _) => 8,
+        (_, Kind::Text) => 3,
+        _ => 1,
     };
-    for p in it {
-        df.vstack_mut(&p?)
-            .map_err(Error::polars("building the flow table"))?;
+    let mut by_cost: Vec<usize> = (0..specs.len()).collect();
+    by_cost.sort_by_key(|&i| std::cmp::Reverse(cost(specs[i])));
+    let mut shares: Vec<(u32, Vec<usize>)> = vec![(0, Vec::new()); n.clamp(1, specs.len().max(1))];
+    for i in by_cost {
+        if let Some(least) = shares.iter_mut().min_by_key(|(w, _)| *w) {
+            least.0 += cost(specs[i]);
+            least.1.push(i);
+        }
     }
-    Ok(df)
+    shares
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| !s.is_empty())
+        .collect()
 }

@@ -72,8 +72,8 @@ struct Select<'a> {
 }
 
 impl FlowSink for Select<'_> {
-    fn flows(&mut self, batch: Vec<Flow>) -> Result<(), SinkError> {
-        for f in &batch {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError> {
+        for f in batch.iter() {
             let u = uid(&f.key, f.ts, f.orig_is_a);
             if self.wanted.contains(u.as_str()) {
                 self.sel.add(f.key, (f.ts, f.last_ts));

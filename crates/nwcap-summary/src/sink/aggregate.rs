@@ -191,8 +191,8 @@ fn key_cmp(a: &Key, b: &Key) -> std::cmp::Ordering {
 }
 
 impl FlowSink for TopAgg {
-    fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
-        for f in &batch {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> std::result::Result<(), SinkError> {
+        for f in batch.iter() {
             self.add_flow(f);
         }
         Ok(())

@@ -55,8 +55,8 @@ impl<F: FnOnce(DataFrame) -> Result<()> + Send> FlowSink for FullTable<F> {
         Ok(())
     }
 
-    fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
-        Ok(self.add(&batch)?)
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> std::result::Result<(), SinkError> {
+        Ok(self.add(batch)?)
     }
 
     fn end(&mut self) -> std::result::Result<(), SinkError> {

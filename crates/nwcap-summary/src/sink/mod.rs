@@ -165,7 +165,7 @@ struct TopSink {
 }
 
 impl FlowSink for TopSink {
-    fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> std::result::Result<(), SinkError> {
         self.agg.flows(batch)
     }
 

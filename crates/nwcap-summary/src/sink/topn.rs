@@ -158,7 +158,8 @@ impl TopN {
                 .as_ref()
                 .is_some_and(|g| !std::sync::Arc::ptr_eq(g, &e.group))
             {
-                self.writer.push(std::mem::take(&mut batch))?;
+                self.writer.push(&batch)?;
+                batch.clear();
             }
             if !group
                 .as_ref()
@@ -169,7 +170,7 @@ impl TopN {
             }
             batch.push(e.flow);
         }
-        self.writer.push(batch)?;
+        self.writer.push(&batch)?;
         self.writer.finish()
     }
 }
@@ -180,12 +181,12 @@ impl FlowSink for TopN {
         Ok(())
     }
 
-    fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> std::result::Result<(), SinkError> {
         if self.n == 0 {
             return Ok(());
         }
-        let vals = self.values(&batch);
-        for (flow, vals) in batch.into_iter().zip(vals) {
+        let vals = self.values(batch);
+        for (flow, vals) in batch.drain(..).zip(vals) {
             let e = Entry {
                 vals,
                 seq: self.seq,

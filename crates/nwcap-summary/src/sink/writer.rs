@@ -18,7 +18,6 @@ use nwcap_engine::{FlowSink, GroupInfo, SinkError};
 use nwcap_flows::Flow;
 use nwcap_flows::schema::ColumnSpec;
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::flowframe::{GroupNames, flow_frame};
@@ -308,17 +307,21 @@ impl FlowWriter {
     }
 
     /// Takes a batch of flows (the engine's order).
-    pub fn push(&mut self, mut batch: Vec<Flow>) -> Result<()> {
-        if let Some(left) = self.left.as_mut() {
-            batch.truncate(*left);
-            *left -= batch.len();
-        }
+    pub fn push(&mut self, batch: &[Flow]) -> Result<()> {
+        let batch = match self.left.as_mut() {
+            Some(left) => {
+                let keep = batch.len().min(*left);
+                *left -= keep;
+                &batch[..keep]
+            }
+            None => batch,
+        };
         if batch.is_empty() {
             return Ok(());
         }
         // Columns now, written when a batch's worth is held.
         let cap = self.batch_rows;
-        let mut rest: &[Flow] = &batch;
+        let mut rest: &[Flow] = batch;
         while !rest.is_empty() {
             let room = cap.saturating_sub(self.pending_rows).max(1);
             let (now, later) = rest.split_at(room.min(rest.len()));
@@ -330,13 +333,7 @@ impl FlowWriter {
                 self.close_batch()?;
             }
         }
-        // The flows' own allocations (TCP state, hints) are freed on every
-        // core, beside the encoding.
-        let (_, written) = rayon::join(
-            move || batch.into_par_iter().with_min_len(4096).for_each(drop),
-            || self.write_full(false),
-        );
-        written
+        self.write_full(false)
     }
 
     /// Rows written at a time: a frame given to [`FlowWriter::push_frame`]
@@ -378,7 +375,7 @@ impl FlowSink for FlowWriter {
         Ok(self.set_group(group.into())?)
     }
 
-    fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> std::result::Result<(), SinkError> {
         Ok(self.push(batch)?)
     }
 

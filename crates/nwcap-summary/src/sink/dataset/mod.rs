@@ -188,7 +188,7 @@ impl DatasetWriter {
         Ok(())
     }
 
-    fn push(&mut self, batch: Vec<Flow>) -> Result<()> {
+    fn push(&mut self, batch: &mut Vec<Flow>) -> Result<()> {
         let Some(mut run) = self.current.take() else {
             // Flows before any group: the engine always begins one.
             return Ok(());
@@ -198,8 +198,8 @@ impl DatasetWriter {
         result
     }
 
-    fn push_into(&self, run: &mut SourceRun, batch: Vec<Flow>) -> Result<()> {
-        for flow in batch {
+    fn push_into(&self, run: &mut SourceRun, batch: &mut Vec<Flow>) -> Result<()> {
+        for flow in batch.drain(..) {
             let hour = flow.ts.div_euclid(HOUR_NS);
             let folder = match run.folders.get(&hour) {
                 Some(f) => f.clone(),
@@ -351,7 +351,7 @@ impl FlowSink for DatasetWriter {
         Ok(self.start(group)?)
     }
 
-    fn flows(&mut self, batch: Vec<Flow>) -> std::result::Result<(), SinkError> {
+    fn flows(&mut self, batch: &mut Vec<Flow>) -> std::result::Result<(), SinkError> {
         Ok(self.push(batch)?)
     }
 
