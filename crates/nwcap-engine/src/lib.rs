@@ -124,7 +124,9 @@ pub trait Progress: Sync {
 ///
 /// Flows leave as they end, block by block of input: the flows that ended
 /// while one block was read form one batch, sorted by first packet time,
-/// then by position in the input; the flows still active at the end of a
+/// then by position in the input, then a tunnel's outer connection before
+/// the one inside it (the two start with the same packet); the flows
+/// still active at the end of a
 /// group follow, in the same order. The order does not depend on the
 /// number of threads.
 ///

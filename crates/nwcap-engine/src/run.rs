@@ -16,9 +16,11 @@
 //! **Output order.** Flows leave as they end (a timeout, a TCP split, the
 //! end of the input), block by block: the flows that ended while one block
 //! was fed form one batch, sorted by first packet time, then by position
-//! of the first packet in the input. The flows still active at the end of
+//! of the first packet in the input, then a tunnel's outer connection
+//! before the one inside it (`Flow::output_key`). The flows still active at the end of
 //! a group come last, in the same order. The same for any thread count.
 
+use nwcap_flows::flow::OutputKey;
 use nwcap_flows::table::{FlowTable, TableStats, merge_finished};
 use nwcap_flows::{Flow, FlowConfig};
 use nwcap_pcap::Block;
@@ -161,60 +163,32 @@ fn decode_unit(
     }
 }
 
-/// Buffers that carry finished flows from the tables to the sink, kept
-/// from step to step: each table's finished list and the merged batch
-/// keep their capacity, so a step's finished flows are moved into memory
-/// the previous steps already touched, not into fresh pages (which the
-/// kernel would zero first).
-#[derive(Default)]
-struct Spares {
-    /// One emptied finished list per table.
-    lists: Vec<Vec<Option<Flow>>>,
-    /// Emptied batches.
-    batches: Vec<Vec<Flow>>,
-}
-
 /// Feeds a decoded block to the shard tables; the flows that ended, in
-/// output order, appended to `out`. `lists` holds one spare finished
-/// list per table and is handed back emptied.
-fn feed(
-    tables: &mut [FlowTable],
-    d: &Decoded,
-    lists: Vec<Vec<Option<Flow>>>,
-    mut out: Vec<Flow>,
-) -> (Vec<Flow>, Vec<Vec<Option<Flow>>>) {
+/// output order, appended to `out` (an emptied batch, reused: its pages
+/// are already touched).
+fn feed(tables: &mut [FlowTable], d: &Decoded, mut out: Vec<Flow>) -> Vec<Flow> {
     let bytes = d.unit.block.bytes();
     let file = d.unit.file;
-    let mut spare = lists.into_iter();
-    let jobs: Vec<(&mut FlowTable, Vec<Option<Flow>>)> = tables
-        .iter_mut()
-        .map(|t| (t, spare.next().unwrap_or_default()))
-        .collect();
-    let mut per_shard: Vec<Vec<Option<Flow>>> = jobs
-        .into_par_iter()
-        .enumerate()
-        .map(|(s, (t, spare))| {
-            for (c, b) in d.buckets.iter().enumerate() {
-                let chunk = d.first_chunk + c as u64;
-                let list = &b.shards[s];
-                for (i, st) in list.iter().enumerate() {
-                    if let Some(later) = list.get(i + 2 * PREFETCH_AHEAD) {
-                        prefetch_value(later);
-                    }
-                    if let Some(next) = list.get(i + PREFETCH_AHEAD) {
-                        t.prefetch(next.hash);
-                    }
-                    let at = st.pay_at as usize;
-                    let payload = bytes.get(at..at + usize::from(st.pay_len)).unwrap_or(&[]);
-                    let p = st.summary(file, chunk, payload, &b.tunnels);
-                    t.add_hashed(&p, st.hash);
+    tables.par_iter_mut().enumerate().for_each(|(s, t)| {
+        for (c, b) in d.buckets.iter().enumerate() {
+            let chunk = d.first_chunk + c as u64;
+            let list = &b.shards[s];
+            for (i, st) in list.iter().enumerate() {
+                if let Some(later) = list.get(i + 2 * PREFETCH_AHEAD) {
+                    prefetch_value(later);
                 }
+                if let Some(next) = list.get(i + PREFETCH_AHEAD) {
+                    t.prefetch(next.hash);
+                }
+                let at = st.pay_at as usize;
+                let payload = bytes.get(at..at + usize::from(st.pay_len)).unwrap_or(&[]);
+                let p = st.summary(file, chunk, payload, &b.tunnels);
+                t.add_hashed(&p, st.hash);
             }
-            t.take_finished(spare)
-        })
-        .collect();
-    merge_finished(&mut per_shard, &mut out);
-    (out, per_shard)
+        }
+    });
+    merge_finished(tables, &mut out);
+    out
 }
 
 /// Hands `batch` to the sink, then drops what the sink left, on every
@@ -232,7 +206,7 @@ fn sink_batch(sink: &mut dyn FlowSink, batch: &mut Vec<Flow>) -> Result<u64, Sin
 struct Merge {
     lists: Vec<std::iter::Peekable<std::vec::IntoIter<Flow>>>,
     /// The next flow's sort key and its list, smallest first.
-    heap: BinaryHeap<Reverse<(i64, u64, usize)>>,
+    heap: BinaryHeap<Reverse<(OutputKey, usize)>>,
 }
 
 impl Merge {
@@ -240,7 +214,7 @@ impl Merge {
         let mut heap = BinaryHeap::with_capacity(lists.len());
         for (i, l) in lists.iter_mut().enumerate() {
             if let Some(f) = l.peek() {
-                heap.push(Reverse((f.ts, f.first_ord, i)));
+                heap.push(Reverse((f.output_key(), i)));
             }
         }
         Merge { lists, heap }
@@ -251,11 +225,11 @@ impl Iterator for Merge {
     type Item = Flow;
 
     fn next(&mut self) -> Option<Flow> {
-        let Reverse((_, _, i)) = self.heap.pop()?;
+        let Reverse((_, i)) = self.heap.pop()?;
         let list = self.lists.get_mut(i)?;
         let flow = list.next()?;
         if let Some(f) = list.peek() {
-            self.heap.push(Reverse((f.ts, f.first_ord, i)));
+            self.heap.push(Reverse((f.output_key(), i)));
         }
         Some(flow)
     }
@@ -304,7 +278,8 @@ pub(crate) fn run_group(
     let mut fetched: Option<Unit> = inputs.next();
     let mut decoded: Option<Decoded> = None;
     let mut ended: Vec<Flow> = Vec::new();
-    let mut spares = Spares::default();
+    // Emptied batches, kept for the next merges.
+    let mut spares: Vec<Vec<Flow>> = Vec::new();
     // The block fed last, released (unmapped) during the next step rather
     // than between steps, while the workers would wait.
     let mut spent: Option<Unit> = None;
@@ -316,8 +291,7 @@ pub(crate) fn run_group(
         let to_feed = decoded.take();
         let mut to_sink = std::mem::take(&mut ended);
         let to_release = spent.take();
-        let lists = std::mem::take(&mut spares.lists);
-        let out = spares.batches.pop().unwrap_or_default();
+        let out = spares.pop().unwrap_or_default();
         let tables_ref = &mut tables;
         let inputs_ref = &mut inputs;
         let sink_ref = &mut *sink;
@@ -331,7 +305,7 @@ pub(crate) fn run_group(
                     },
                     move || {
                         rayon::join(
-                            move || to_feed.map(|d| (feed(tables_ref, &d, lists, out), d)),
+                            move || to_feed.map(|d| (feed(tables_ref, &d, out), d)),
                             move || {
                                 drop(to_release);
                                 let n = if to_sink.is_empty() {
@@ -347,7 +321,7 @@ pub(crate) fn run_group(
             },
         );
         let (sunk, emptied) = sunk;
-        spares.batches.push(emptied);
+        spares.push(emptied);
         match sunk {
             Ok(n) => flows_out += n,
             Err(e) => {
@@ -355,8 +329,7 @@ pub(crate) fn run_group(
                 break;
             }
         }
-        if let Some(((flows, lists), mut d)) = fed {
-            spares.lists = lists;
+        if let Some((flows, mut d)) = fed {
             for b in &mut d.buckets {
                 counts.add(&b.counts);
                 if let (Some(o), Some(t)) = (settings.observer.as_deref(), b.tally.take()) {
@@ -385,7 +358,7 @@ pub(crate) fn run_group(
             lists.push(flows.into_iter().peekable());
         }
         let mut merged = Merge::new(lists);
-        let mut batch = spares.batches.pop().unwrap_or_default();
+        let mut batch = spares.pop().unwrap_or_default();
         loop {
             batch.extend(merged.by_ref().take(END_BATCH));
             if batch.is_empty() {

@@ -55,6 +55,9 @@ impl DirStats {
     }
 }
 
+/// A flow's place in the output order ([`Flow::output_key`]).
+pub type OutputKey = (TimestampNs, u64, bool);
+
 /// A finished (or live) bidirectional flow.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -175,6 +178,14 @@ fn dns_port(port: u16) -> bool {
 }
 
 impl Flow {
+    /// The flow's place in the output order: first packet time, then the
+    /// position of the first packet in the input, then a tunnel's outer
+    /// connection before the connection inside it (the only two flows
+    /// that can start with the same packet).
+    pub fn output_key(&self) -> OutputKey {
+        (self.ts, self.first_ord, self.key.tunnel.is_some())
+    }
+
     /// Starts a flow at its first packet (`key` is the table key).
     pub(crate) fn start(
         key: FlowKey,

@@ -24,7 +24,7 @@ use nwcap_pcap::{Packet, Record, TimestampNs};
 use rustc_hash::FxHashMap;
 
 use crate::FlowConfig;
-use crate::flow::Flow;
+use crate::flow::{Flow, OutputKey};
 use crate::frags::{FragKey, Fragments, Held};
 use crate::key::TunnelKey;
 use crate::packed::{PackedKey, tunnel_hash};
@@ -116,25 +116,26 @@ impl Slab {
         slot as usize
     }
 
-    /// [`Slab::remove`], the flow moved straight to the end of `out`;
-    /// false if the slot was free.
-    fn remove_into(&mut self, slot: usize, out: &mut Vec<Option<Flow>>) -> bool {
+    /// Retires the flow of `slot`: it leaves the index (a later packet of
+    /// its key starts a new flow) and the sweep, but stays in its slot
+    /// until [`Slab::take`]; false if the slot was free.
+    fn retire(&mut self, slot: usize) -> bool {
         if !self.flows.get(slot).is_some_and(Option::is_some) {
             return false;
         }
-        out.push(self.flows[slot].take());
-        self.release(slot);
-        true
-    }
-
-    /// Frees an emptied slot: its index entry, deadline and number.
-    fn release(&mut self, slot: usize) {
         let hash = self.keys[slot].hash;
         if let Ok(e) = self.index.find_entry(hash, |&s| s as usize == slot) {
             e.remove();
         }
         self.deadline[slot] = TimestampNs::MAX;
+        true
+    }
+
+    /// Moves a retired flow out and frees its slot.
+    fn take(&mut self, slot: usize) -> Option<Flow> {
+        let f = self.flows.get_mut(slot)?.take()?;
         self.free.push(u32::try_from(slot).unwrap_or(u32::MAX));
+        Some(f)
     }
 
     fn drain(&mut self) -> impl Iterator<Item = Flow> + '_ {
@@ -156,9 +157,14 @@ pub struct FlowTable {
     frags: Fragments,
     /// TCP analysis of flows the sweep ended.
     ended: EndedStreams,
-    /// Finished flows, all `Some` (the option lets a merge of several
+    /// Flows a packet split off (a new SYN, or the old flow had timed
+    /// out), all `Some` until merged (the option lets a merge of several
     /// tables move each flow out once, in any order).
     done: Vec<Option<Flow>>,
+    /// Finished flows not yet taken, in the order they ended: split ones
+    /// in `done`, expired ones still in their slab slot (moved once, by
+    /// the merge, straight into the output).
+    finished: Vec<Waiting>,
     now: TimestampNs,
     next_sweep: Option<TimestampNs>,
     stats: TableStats,
@@ -175,6 +181,7 @@ impl FlowTable {
             tunnels: FxHashMap::default(),
             ended: EndedStreams::default(),
             done: Vec::new(),
+            finished: Vec::new(),
             now: TimestampNs::MIN,
             next_sweep: None,
             stats: TableStats::default(),
@@ -353,16 +360,14 @@ impl FlowTable {
 
     fn emit(&mut self, f: Flow) {
         self.stats.flows += 1;
+        let at = u32::try_from(self.done.len()).unwrap_or(u32::MAX);
         self.done.push(Some(f));
+        self.finished.push(Waiting::Split(at));
     }
 
     /// Emits every flow whose timeout has passed at the table's clock.
     pub fn sweep(&mut self) {
         let now = self.now;
-        // Room for every flow that ends here at once: growing the list
-        // while it fills would copy the flows at each doubling.
-        let ending = self.map.deadline.iter().filter(|&&d| now >= d).count();
-        self.done.reserve(ending);
         for slot in 0..self.map.deadline.len() {
             if now < self.map.deadline[slot] {
                 continue;
@@ -373,27 +378,38 @@ impl FlowTable {
                 self.ended
                     .keep(self.map.keys[slot].key, a.clone(), f.last_ts);
             }
-            // Moved once, from the slab into the finished list.
-            if self.map.remove_into(slot, &mut self.done) {
+            // Left in its slot until the merge moves it out.
+            if self.map.retire(slot) {
                 self.stats.flows += 1;
+                self.finished
+                    .push(Waiting::Slot(u32::try_from(slot).unwrap_or(u32::MAX)));
             }
         }
         self.ended.expire(now, self.cfg.tcp_timeout_ns);
         self.frags.expire(now);
     }
 
-    /// Takes the flows finished so far (expired or split), leaving the
-    /// active ones in the table; every element is `Some`, in the order the
-    /// flows ended (see [`merge_finished`] for the output order). `spare`
-    /// (emptied) becomes the next list: a list handed back after the merge
-    /// keeps its capacity, so the finished flows of the next steps land in
-    /// memory already touched rather than in fresh pages.
-    pub fn take_finished(&mut self, mut spare: Vec<Option<Flow>>) -> Vec<Option<Flow>> {
-        spare.clear();
-        // Room for a batch like this one: growing it from empty would copy
-        // 600-byte flows at every doubling.
-        spare.reserve(self.done.len());
-        std::mem::replace(&mut self.done, spare)
+    /// A finished flow not yet taken.
+    fn waiting(&self, w: Waiting) -> Option<&Flow> {
+        match w {
+            Waiting::Slot(s) => self.map.flows.get(s as usize)?.as_ref(),
+            Waiting::Split(i) => self.done.get(i as usize)?.as_ref(),
+        }
+    }
+
+    /// Moves a finished flow out (its slot, if it had one, is free again).
+    fn take_waiting(&mut self, w: Waiting) -> Option<Flow> {
+        match w {
+            Waiting::Slot(s) => self.map.take(s as usize),
+            Waiting::Split(i) => self.done.get_mut(i as usize)?.take(),
+        }
+    }
+
+    /// Forgets the finished flows, all taken (the lists keep their
+    /// capacity).
+    fn clear_finished(&mut self) {
+        self.finished.clear();
+        self.done.clear();
     }
 
     /// Ends the input: every flow is emitted. Sorted by first packet time,
@@ -419,14 +435,16 @@ impl FlowTable {
 
     /// Flows held: finished and not yet taken, plus live ones.
     pub fn held(&self) -> usize {
-        self.done.len() + self.map.len()
+        self.finished.len() + self.map.len()
     }
 
     /// Ends the input, moving every flow into `out` (unsorted).
     pub fn finish_into(mut self, out: &mut Vec<Flow>) -> TableStats {
         let orphans = self.frags.drain_held();
         self.add_orphans(orphans);
-        out.extend(std::mem::take(&mut self.done).into_iter().flatten());
+        let finished = std::mem::take(&mut self.finished);
+        out.extend(finished.into_iter().filter_map(|w| self.take_waiting(w)));
+        self.clear_finished();
         let live = self.map.len();
         self.stats.flows += live as u64;
         out.extend(self.map.drain());
@@ -434,45 +452,63 @@ impl FlowTable {
     }
 }
 
-/// The finished flows of several tables (each list as
-/// [`FlowTable::take_finished`] gives it) appended to `out` in the output
-/// order of [`sort_flows`], ties by table then by list position. Only small
-/// keys are sorted; each flow moves once, into `out`. The lists are left
-/// empty, with their capacity, for [`FlowTable::take_finished`] to reuse.
-pub fn merge_finished(lists: &mut [Vec<Option<Flow>>], out: &mut Vec<Flow>) {
-    let mut order: Vec<(i64, u64, u32, u32)> = Vec::new();
-    for (t, list) in lists.iter().enumerate() {
-        for (i, f) in list.iter().enumerate() {
-            if let (Some(f), Ok(t), Ok(i)) = (f, u32::try_from(t), u32::try_from(i)) {
-                order.push((f.ts, f.first_ord, t, i));
+/// Where a finished flow waits for the merge.
+#[derive(Debug, Clone, Copy)]
+enum Waiting {
+    /// In this slab slot (it expired).
+    Slot(u32),
+    /// At this index of the table's split flows.
+    Split(u32),
+}
+
+/// Moves the flows finished so far in each table (expired or split) to the
+/// end of `out`, leaving the active ones, in the output order of
+/// [`sort_flows`], ties by table then by the order they ended. Only small
+/// keys are sorted; each flow moves once, from its slot into `out`.
+pub fn merge_finished(tables: &mut [FlowTable], out: &mut Vec<Flow>) {
+    let mut order: Vec<(OutputKey, u32, u32)> = Vec::new();
+    for (t, table) in tables.iter().enumerate() {
+        for (i, &w) in table.finished.iter().enumerate() {
+            if let (Some(f), Ok(t), Ok(i)) = (table.waiting(w), u32::try_from(t), u32::try_from(i))
+            {
+                order.push((f.output_key(), t, i));
             }
         }
     }
     order.sort_unstable();
     out.reserve(order.len());
-    out.extend(
-        order
-            .iter()
-            .filter_map(|&(_, _, t, i)| lists.get_mut(t as usize)?.get_mut(i as usize)?.take()),
-    );
-    lists.iter_mut().for_each(Vec::clear);
+    for (_, t, i) in order {
+        let Some(table) = tables.get_mut(t as usize) else {
+            continue;
+        };
+        if let Some(f) = table
+            .finished
+            .get(i as usize)
+            .copied()
+            .and_then(|w| table.take_waiting(w))
+        {
+            out.push(f);
+        }
+    }
+    tables.iter_mut().for_each(FlowTable::clear_finished);
 }
 
-/// The output order: first packet time, then position in the input.
+/// The output order ([`Flow::output_key`]): first packet time, then
+/// position in the input, then a tunnel's outer connection first.
 ///
 /// Flows are large, so the sort orders small (key, index) pairs and then
 /// applies the permutation in place with swaps (each flow moves about
 /// once, instead of `log n` times in a comparison sort).
 pub fn sort_flows(flows: &mut [Flow]) {
-    let mut order: Vec<(i64, u64, usize)> = flows
+    let mut order: Vec<(OutputKey, usize)> = flows
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.ts, f.first_ord, i))
+        .map(|(i, f)| (f.output_key(), i))
         .collect();
     order.sort_unstable();
     // dest[i] = the position flow i must go to.
     let mut dest = vec![0usize; flows.len()];
-    for (to, &(_, _, from)) in order.iter().enumerate() {
+    for (to, &(_, from)) in order.iter().enumerate() {
         dest[from] = to;
     }
     for i in 0..flows.len() {
