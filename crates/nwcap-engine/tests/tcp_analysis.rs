@@ -148,7 +148,7 @@ fn tcp_analysis_counts_match_tshark() {
         .unwrap();
         let mut got = [0u64; 8];
         for f in &out.flows {
-            for (g, v) in got.iter_mut().zip(ours(&f.analysis)) {
+            for (g, v) in got.iter_mut().zip(ours(&f.analysis())) {
                 *g += v;
             }
         }

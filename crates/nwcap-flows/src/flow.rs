@@ -88,13 +88,6 @@ pub struct Flow {
     pub resp: DirStats,
     /// Packets cut by the snap length.
     pub truncated_pkts: u64,
-    /// Packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR set (the flag
-    /// bits from the lowest: index 0 is FIN, 1 is SYN).
-    pub flag_counts: [u64; 8],
-    /// TCP analysis events as Wireshark counts them.
-    pub analysis: Counts,
-    /// SYN to the originator's ACK of the SYN-ACK, ns.
-    pub handshake_rtt: Option<i64>,
     /// Spread of the inter-arrival times over all packets, ns: each packet
     /// adds how far it extends the flow's time span (count: packets - 1,
     /// sum: `last_ts - ts`).
@@ -108,8 +101,6 @@ pub struct Flow {
     /// Zeek's TCP connection model (TCP flows only; boxed, so other flows
     /// stay small).
     tcp: Option<Box<TcpConn>>,
-    syn_ts: Option<TimestampNs>,
-    synack_seen: bool,
     hint_budget: u8,
     udp_hist: u8,
     /// Zeek's DNS analyzer ends this UDP flow after a short idle time.
@@ -126,6 +117,50 @@ pub struct Flow {
     /// often it changed (Zeek records `X` when it changes too often).
     last_parent: Option<u8>,
     encap_changes: u8,
+}
+
+/// What a TCP flow counts besides Zeek's connection model, kept in its
+/// boxed TCP state: the other flows have none of it, and stay smaller.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TcpTally {
+    /// Packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR set (the flag
+    /// bits from the lowest: index 0 is FIN, 1 is SYN).
+    flags: [u64; 8],
+    /// TCP analysis events as Wireshark counts them.
+    analysis: Counts,
+    /// SYN to the originator's ACK of the SYN-ACK, ns.
+    handshake_rtt: Option<i64>,
+    syn_ts: Option<TimestampNs>,
+    synack_seen: bool,
+}
+
+impl TcpTally {
+    /// Counts one segment's flags and analysis events.
+    fn add(&mut self, flags: u8, events: u16) {
+        for (i, c) in self.flags.iter_mut().enumerate() {
+            *c += u64::from((flags >> i) & 1);
+        }
+        self.analysis.add(events);
+    }
+
+    /// The handshake RTT (Wireshark's `tcp.analysis.initial_rtt`): the
+    /// originator's last SYN to its first ACK after the SYN-ACK.
+    fn handshake(&mut self, p: &PacketSummary<'_>, is_orig: bool) {
+        let f = p.tcp_flags;
+        // Wireshark's initial RTT runs from the most recent SYN.
+        if is_orig && f & (SYN | ACK | RST | FIN) == SYN && self.handshake_rtt.is_none() {
+            self.syn_ts = Some(p.ts);
+        } else if !is_orig && f & (SYN | ACK | RST) == SYN | ACK {
+            self.synack_seen = true;
+        } else if is_orig
+            && f & (SYN | ACK) == ACK
+            && self.synack_seen
+            && self.handshake_rtt.is_none()
+            && let Some(t) = self.syn_ts
+        {
+            self.handshake_rtt = Some(p.ts.saturating_sub(t));
+        }
+    }
 }
 
 /// Changes of encapsulation Zeek allows before it marks the connection
@@ -220,9 +255,6 @@ impl Flow {
             orig: DirStats::default(),
             resp: DirStats::default(),
             truncated_pkts: 0,
-            flag_counts: [0; 8],
-            analysis: Counts::default(),
-            handshake_rtt: None,
             iat: Spread::default(),
             history: if flipped {
                 CompactString::const_new("^")
@@ -231,8 +263,6 @@ impl Flow {
             },
             detected: None,
             tcp,
-            syn_ts: None,
-            synack_seen: false,
             hint_budget: HINT_PACKETS,
             udp_hist: 0,
             dns: key.proto == ipproto::UDP && dns_port(ports.1),
@@ -383,7 +413,7 @@ impl Flow {
         }
         let mut productive = true;
         let mut tcp_events = None;
-        let rtt = self.handshake_rtt;
+        let rtt = self.handshake_rtt();
         if let Some(tcp) = self.tcp.as_deref_mut() {
             if p.has_l4 {
                 let seg = Segment {
@@ -411,15 +441,14 @@ impl Flow {
             }
         }
         if let Some((ev, events)) = tcp_events {
-            for (i, c) in self.flag_counts.iter_mut().enumerate() {
-                *c += u64::from((p.tcp_flags >> i) & 1);
-            }
             if ev.flipped {
                 self.swap_roles();
                 is_orig = !is_orig;
             }
-            self.analysis.add(events);
-            self.handshake(p, is_orig);
+            if let Some(tcp) = self.tcp.as_deref_mut() {
+                tcp.tally.add(p.tcp_flags, events);
+                tcp.tally.handshake(p, is_orig);
+            }
         } else if self.key.proto == ipproto::UDP {
             // Zeek's UDP analyzer: one 'D' per direction.
             let (bit, c) = if is_orig { (1u8, 'D') } else { (2u8, 'd') };
@@ -456,23 +485,25 @@ impl Flow {
         }
     }
 
-    /// The handshake RTT (Wireshark's `tcp.analysis.initial_rtt`): the
-    /// originator's last SYN to its first ACK after the SYN-ACK.
-    fn handshake(&mut self, p: &PacketSummary<'_>, is_orig: bool) {
-        let f = p.tcp_flags;
-        // Wireshark's initial RTT runs from the most recent SYN.
-        if is_orig && f & (SYN | ACK | RST | FIN) == SYN && self.handshake_rtt.is_none() {
-            self.syn_ts = Some(p.ts);
-        } else if !is_orig && f & (SYN | ACK | RST) == SYN | ACK {
-            self.synack_seen = true;
-        } else if is_orig
-            && f & (SYN | ACK) == ACK
-            && self.synack_seen
-            && self.handshake_rtt.is_none()
-            && let Some(t) = self.syn_ts
-        {
-            self.handshake_rtt = Some(p.ts.saturating_sub(t));
-        }
+    /// Packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR set (the flag
+    /// bits from the lowest: index 0 is FIN, 1 is SYN); zeros for a flow
+    /// that is not TCP.
+    pub fn flag_counts(&self) -> [u64; 8] {
+        self.tcp.as_deref().map_or([0; 8], |t| t.tally.flags)
+    }
+
+    /// TCP analysis events as Wireshark counts them (none for a flow that
+    /// is not TCP).
+    pub fn analysis(&self) -> Counts {
+        self.tcp
+            .as_deref()
+            .map_or(Counts::default(), |t| t.tally.analysis)
+    }
+
+    /// SYN to the originator's ACK of the SYN-ACK, ns (Wireshark's
+    /// `tcp.analysis.initial_rtt`), once the handshake was seen.
+    pub fn handshake_rtt(&self) -> Option<i64> {
+        self.tcp.as_deref().and_then(|t| t.tally.handshake_rtt)
     }
 
     /// Payload bytes as Zeek counts them (`orig_bytes`, `resp_bytes`):

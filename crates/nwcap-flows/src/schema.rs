@@ -753,7 +753,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with SYN set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[1]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[1]),
     ),
     col(
         "fin",
@@ -761,7 +761,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with FIN set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[0]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[0]),
     ),
     col(
         "rst",
@@ -769,7 +769,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with RST set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[2]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[2]),
     ),
     col(
         "psh",
@@ -777,7 +777,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with PSH set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[3]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[3]),
     ),
     col(
         "ack",
@@ -785,7 +785,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with ACK set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[4]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[4]),
     ),
     col(
         "urg",
@@ -793,7 +793,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with URG set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[5]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[5]),
     ),
     col(
         "ece",
@@ -801,7 +801,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with ECE set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[6]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[6]),
     ),
     col(
         "cwr",
@@ -809,7 +809,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         CicFlowMeter,
         "TCP packets with CWR set",
-        |fl, _, out| count(out, fl, |f| f.flag_counts[7]),
+        |fl, _, out| count(out, fl, |f| f.flag_counts()[7]),
     ),
     col(
         "retransmits",
@@ -817,7 +817,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "segments that repeat sequence space already sent and are not out of order, fast and spurious retransmissions included (tcp.analysis.retransmission)",
-        |fl, _, out| count(out, fl, |f| f.analysis.retransmissions),
+        |fl, _, out| count(out, fl, |f| f.analysis().retransmissions),
     ),
     col(
         "fast_retransmits",
@@ -825,7 +825,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "retransmissions within 20 ms of the peer's second duplicate ACK for them (tcp.analysis.fast_retransmission)",
-        |fl, _, out| count(out, fl, |f| f.analysis.fast_retransmissions),
+        |fl, _, out| count(out, fl, |f| f.analysis().fast_retransmissions),
     ),
     col(
         "spurious_retransmits",
@@ -833,7 +833,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "retransmissions of data the peer had already acknowledged (tcp.analysis.spurious_retransmission)",
-        |fl, _, out| count(out, fl, |f| f.analysis.spurious_retransmissions),
+        |fl, _, out| count(out, fl, |f| f.analysis().spurious_retransmissions),
     ),
     col(
         "out_of_order",
@@ -841,7 +841,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "segments below the highest sequence seen, within the handshake RTT (else 3 ms) of it, that are no exact repeat (tcp.analysis.out_of_order)",
-        |fl, _, out| count(out, fl, |f| f.analysis.out_of_order),
+        |fl, _, out| count(out, fl, |f| f.analysis().out_of_order),
     ),
     col(
         "dup_acks",
@@ -849,7 +849,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "duplicate ACKs (tcp.analysis.duplicate_ack)",
-        |fl, _, out| count(out, fl, |f| f.analysis.duplicate_acks),
+        |fl, _, out| count(out, fl, |f| f.analysis().duplicate_acks),
     ),
     col(
         "keep_alives",
@@ -857,7 +857,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "keep-alive segments (tcp.analysis.keep_alive)",
-        |fl, _, out| count(out, fl, |f| f.analysis.keep_alives),
+        |fl, _, out| count(out, fl, |f| f.analysis().keep_alives),
     ),
     col(
         "zero_window",
@@ -865,7 +865,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "segments advertising a zero window, without SYN, FIN or RST (tcp.analysis.zero_window)",
-        |fl, _, out| count(out, fl, |f| f.analysis.zero_windows),
+        |fl, _, out| count(out, fl, |f| f.analysis().zero_windows),
     ),
     col(
         "lost_segments",
@@ -873,7 +873,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "packets",
         Tshark,
         "segments after a gap in the sequence numbers: a previous segment was not captured (tcp.analysis.lost_segment)",
-        |fl, _, out| count(out, fl, |f| f.analysis.lost_segments),
+        |fl, _, out| count(out, fl, |f| f.analysis().lost_segments),
     ),
     col(
         "handshake_rtt",
@@ -881,7 +881,7 @@ pub static COLUMNS: &[ColumnSpec] = &[
         "s",
         Tshark,
         "originator SYN to its ACK of the SYN-ACK (tcp.analysis.initial_rtt)",
-        |fl, _, out| float(out, fl, |f| f.handshake_rtt.map(|n| secs(n as f64))),
+        |fl, _, out| float(out, fl, |f| f.handshake_rtt().map(|n| secs(n as f64))),
     ),
     col(
         "orig_init_win",

@@ -238,6 +238,8 @@ pub(crate) struct TcpConn {
     ports: (u16, u16),
     /// Wireshark's view of the same segments (by key side, not role).
     pub analysis: crate::analysis::TcpAnalysis,
+    /// The flow's TCP counts.
+    pub tally: crate::flow::TcpTally,
 }
 
 const ORIG: u8 = 1;
@@ -259,6 +261,7 @@ impl TcpConn {
             timeout: t.handshake_timeout,
             ports,
             analysis: crate::analysis::TcpAnalysis::default(),
+            tally: crate::flow::TcpTally::default(),
         }
     }
 

@@ -175,12 +175,12 @@ impl ReportBuilder {
             let t = &mut self.tcp;
             t.flows += 1;
             t.pkts += pkts;
-            t.retransmits += f.analysis.retransmissions;
-            t.flows_with_retransmits += u64::from(f.analysis.retransmissions > 0);
-            t.out_of_order += f.analysis.out_of_order;
-            t.zero_window += f.analysis.zero_windows;
-            t.flows_with_zero_window += u64::from(f.analysis.zero_windows > 0);
-            if let Some(rtt) = f.handshake_rtt {
+            t.retransmits += f.analysis().retransmissions;
+            t.flows_with_retransmits += u64::from(f.analysis().retransmissions > 0);
+            t.out_of_order += f.analysis().out_of_order;
+            t.zero_window += f.analysis().zero_windows;
+            t.flows_with_zero_window += u64::from(f.analysis().zero_windows > 0);
+            if let Some(rtt) = f.handshake_rtt() {
                 self.rtt.add(rtt.unsigned_abs());
             }
         }

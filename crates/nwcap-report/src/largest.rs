@@ -70,7 +70,7 @@ impl FlowRow {
             resp_pkts: f.resp.pkts,
             orig_wire_bytes: f.orig.bytes,
             resp_wire_bytes: f.resp.bytes,
-            retransmits: f.analysis.retransmissions,
+            retransmits: f.analysis().retransmissions,
             name: f
                 .dns_query()
                 .or_else(|| f.tls_sni())

@@ -81,6 +81,23 @@ pub(crate) fn writer<W: Write>(w: W, rows: usize) -> ParquetWriter<W> {
         .with_row_group_size(Some(rows))
 }
 
+/// Text columns whose values are unique per row: identifiers of flows.
+const UNIQUE_TEXT: &[&str] = &["uid", "community_id"];
+
+/// True for columns written plain, without trying a dictionary: floats
+/// (measures: rates, means, seconds) and [`UNIQUE_TEXT`]. polars tries a
+/// dictionary for every column and first estimates its distinct values
+/// (a HyperLogLog over every value: 4 % of a million-flow run). For a
+/// float column the attempt then fails (polars casts no floats to a
+/// dictionary) and the column is written plain: the same bytes, without
+/// the estimate. For the identifiers the estimate says "plain" whenever a
+/// row group has over 128 rows; a smaller one (the last of a file) used
+/// to get a dictionary of unique values, which only made it larger.
+fn plain_by_design(field: &ArrowField) -> bool {
+    matches!(field.dtype, ArrowDataType::Float64 | ArrowDataType::Float32)
+        || UNIQUE_TEXT.contains(&field.name.as_str())
+}
+
 /// A column chunk's pages, compressed.
 type Pages = DynStreamingIterator<'static, CompressedPage, PolarsError>;
 
@@ -107,7 +124,17 @@ impl<W: Write + Send> RowGroupWriter<W> {
         Ok(RowGroupWriter {
             batched,
             fields: to_parquet_schema(&arrow)?.fields().to_vec(),
-            encodings: get_encodings(&arrow).iter().cloned().collect(),
+            encodings: get_encodings(&arrow)
+                .iter()
+                .zip(arrow.iter_values())
+                .map(|(e, field)| {
+                    if plain_by_design(field) {
+                        vec![Encoding::Plain; e.len()]
+                    } else {
+                        e.clone()
+                    }
+                })
+                .collect(),
             options: WriteOptions {
                 statistics: StatisticsOptions::default(),
                 compression: compression().into(),
