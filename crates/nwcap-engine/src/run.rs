@@ -351,6 +351,10 @@ pub(crate) fn run_group(
         // its flows over sorted, one table at a time (memory holds the
         // active flows once, not twice), and the sorted lists are merged
         // into batches for the sink.
+        // The step buffers are sized for the largest step: only one is
+        // kept, for the batches below.
+        drop(ended);
+        spares.truncate(1);
         let mut lists = Vec::with_capacity(tables.len());
         for t in tables {
             let (flows, stats) = t.finish();

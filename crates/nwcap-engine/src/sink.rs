@@ -4,6 +4,7 @@
 //! flow selection of `filter --flow` are sinks.
 
 use nwcap_flows::Flow;
+use rayon::prelude::*;
 
 /// An error a sink met (a write failed, a reader went away); it stops the
 /// run and is returned by [`crate::run`].
@@ -85,7 +86,12 @@ impl FlowSink for Tee<'_> {
     }
 
     fn flows(&mut self, batch: &mut Vec<Flow>) -> Result<(), SinkError> {
-        self.first.flows(&mut batch.clone())?;
+        let mut copy = batch.clone();
+        let first = self.first.flows(&mut copy);
+        // What the first sink left of its copy is dropped on every core,
+        // as the engine drops a batch.
+        copy.par_drain(..).with_min_len(4096).for_each(drop);
+        first?;
         self.second.flows(batch)
     }
 

@@ -1137,8 +1137,7 @@ mod tests {
         assert!(default_columns().count() >= 10);
     }
 
-    /// The Zeek fields come in conn.log's order (Zeek 7's base fields,
-    /// then those of its vlan-logging and community-id scripts).
+    /// Addresses in text columns are what `Display` writes.
     #[test]
     fn addresses_are_written_as_display_writes_them() {
         for a in [
@@ -1156,6 +1155,8 @@ mod tests {
         }
     }
 
+    /// The Zeek fields come in conn.log's order (Zeek 7's base fields,
+    /// then those of its vlan-logging and community-id scripts).
     #[test]
     fn zeek_fields_follow_conn_log_order() {
         const CONN_LOG: &[&str] = &[

@@ -1,9 +1,11 @@
 //! The sequential flow table: one per shard, fed packets in file order.
 //!
-//! Memory follows active flows: a flow leaves the table when its timeout
-//! passes (checked when its next packet arrives, and by a sweep each time
-//! the table's clock advances by `sweep_interval`), when a new SYN follows
-//! a closed TCP connection, or at [`FlowTable::finish`].
+//! Memory follows active flows: a flow ends when its timeout passes
+//! (checked when its next packet arrives, and by a sweep each time the
+//! table's clock advances by `sweep_interval`), when a new SYN follows a
+//! closed TCP connection, or at [`FlowTable::finish`]. An ended flow waits
+//! (an expired one in its slot) until it is taken: by [`merge_finished`]
+//! over several tables, or [`FlowTable::take_finished`] for one table.
 //!
 //! Tunnels: a packet tunnelled in UDP (VXLAN, Geneve, Teredo, AYIYA,
 //! GTP-U, GRE in UDP) counts in two flows, as in Zeek: the outer UDP
@@ -74,7 +76,8 @@ struct Slab {
     index: HashTable<u32>,
     keys: Vec<HKey>,
     flows: Vec<Option<Flow>>,
-    /// Time after which the slot's flow has expired (`i64::MAX`: free).
+    /// Time after which the slot's flow has expired (`i64::MAX`: free, or
+    /// its flow has ended and waits to be taken).
     deadline: Vec<TimestampNs>,
     free: Vec<u32>,
 }
@@ -118,15 +121,17 @@ impl Slab {
 
     /// Retires the flow of `slot`: it leaves the index (a later packet of
     /// its key starts a new flow) and the sweep, but stays in its slot
-    /// until [`Slab::take`]; false if the slot was free.
+    /// until [`Slab::take`]; false if the slot holds no live flow (free,
+    /// or retired already: a clock at `i64::MAX` reaches their deadline).
     fn retire(&mut self, slot: usize) -> bool {
         if !self.flows.get(slot).is_some_and(Option::is_some) {
             return false;
         }
         let hash = self.keys[slot].hash;
-        if let Ok(e) = self.index.find_entry(hash, |&s| s as usize == slot) {
-            e.remove();
-        }
+        let Ok(e) = self.index.find_entry(hash, |&s| s as usize == slot) else {
+            return false;
+        };
+        e.remove();
         self.deadline[slot] = TimestampNs::MAX;
         true
     }
@@ -369,20 +374,18 @@ impl FlowTable {
     pub fn sweep(&mut self) {
         let now = self.now;
         for slot in 0..self.map.deadline.len() {
-            if now < self.map.deadline[slot] {
+            // Left in its slot until the merge moves it out.
+            if now < self.map.deadline[slot] || !self.map.retire(slot) {
                 continue;
             }
+            self.stats.flows += 1;
+            self.finished
+                .push(Waiting::Slot(u32::try_from(slot).unwrap_or(u32::MAX)));
             if let Some(Some(f)) = self.map.flows.get(slot)
                 && let Some(a) = f.analysis_state()
             {
                 self.ended
                     .keep(self.map.keys[slot].key, a.clone(), f.last_ts);
-            }
-            // Left in its slot until the merge moves it out.
-            if self.map.retire(slot) {
-                self.stats.flows += 1;
-                self.finished
-                    .push(Waiting::Slot(u32::try_from(slot).unwrap_or(u32::MAX)));
             }
         }
         self.ended.expire(now, self.cfg.tcp_timeout_ns);
@@ -412,8 +415,16 @@ impl FlowTable {
         self.done.clear();
     }
 
-    /// Ends the input: every flow is emitted. Sorted by first packet time,
-    /// then input position.
+    /// Moves the flows finished so far (expired or split) to the end of
+    /// `out`, in the output order ([`merge_finished`] for one table): a
+    /// table used on its own hands them over with this, or keeps them until
+    /// [`FlowTable::finish`].
+    pub fn take_finished(&mut self, out: &mut Vec<Flow>) {
+        merge_finished(std::slice::from_mut(self), out);
+    }
+
+    /// Ends the input: every flow is emitted, in the output order
+    /// ([`Flow::output_key`]).
     pub fn finish(self) -> (Vec<Flow>, TableStats) {
         let (mut flows, stats) = self.finish_unsorted();
         sort_flows(&mut flows);

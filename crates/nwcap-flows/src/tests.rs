@@ -489,15 +489,27 @@ fn truncated_and_columns_shape() {
 #[test]
 fn sweep_bounds_memory() {
     let mut t = FlowTable::new(FlowConfig::default());
+    let mut taken = Vec::new();
     for i in 0..2000u32 {
         // One new UDP flow every 2 s, each on its own port.
         let p = pb(i64::from(i) * 2000, ipproto::UDP, C, 1024 + i as u16, S, 53);
         let (r, k) = p.build();
         t.push(0, &r, &k);
         assert!(t.active() <= 40, "active {} at {i}", t.active());
+        // Ended flows wait in the table until taken.
+        if i % 100 == 99 {
+            t.take_finished(&mut taken);
+            assert!(t.held() <= 40, "held {} at {i}", t.held());
+        }
     }
+    assert!(taken.len() > 1900, "{}", taken.len());
+    assert!(
+        taken
+            .windows(2)
+            .all(|w| w[0].output_key() < w[1].output_key())
+    );
     let (f, stats) = t.finish();
-    assert_eq!(f.len(), 2000);
+    assert_eq!(taken.len() + f.len(), 2000);
     assert_eq!(stats.flows, 2000);
 }
 
