@@ -17,8 +17,9 @@
 //! end of the input), block by block: the flows that ended while one block
 //! was fed form one batch, sorted by first packet time, then by position
 //! of the first packet in the input, then a tunnel's outer connection
-//! before the one inside it (`Flow::output_key`). The flows still active at the end of
-//! a group come last, in the same order. The same for any thread count.
+//! before the one inside it (`Flow::output_key`). The flows still active
+//! at the end of a group come last, in the same order. The same for any
+//! thread count.
 
 use nwcap_flows::flow::OutputKey;
 use nwcap_flows::table::{FlowTable, TableStats, merge_finished};

@@ -3,8 +3,8 @@
 //! [`PARQUET_ROW_GROUP`] rows), never the table.
 //!
 //! Flows become columns as soon as they arrive ([`flow_frame`], on every
-//! core): what waits for the batch to fill is columns (about a third of a
-//! flow's 600 bytes), not flows. Each batch goes
+//! core): what waits for the batch to fill is columns (about half of a
+//! flow's 440 bytes), not flows. Each batch goes
 //! through polars' own writer for its format, so every value is written as
 //! the whole-table path writes it: CSV (header once, from the column table,
 //! even when no flow comes), NDJSON, a JSON array (batches joined), Parquet
