@@ -32,7 +32,7 @@ use std::collections::BinaryHeap;
 
 use crate::group::{self, Group, Pending};
 use crate::report::{Counts, FileReport, RunReport};
-use crate::sink::{FlowSink, GroupInfo, SinkError};
+use crate::sink::{FlowSink, GroupInfo, SinkError, drop_flows};
 use crate::stage::{BucketPool, Buckets, recycle, stage_chunk};
 use crate::{Progress, Settings};
 
@@ -192,13 +192,12 @@ fn feed(tables: &mut [FlowTable], d: &Decoded, mut out: Vec<Flow>) -> Vec<Flow> 
     out
 }
 
-/// Hands `batch` to the sink, then drops what the sink left, on every
-/// core (a flow's TCP state and hints are allocations of their own); the
-/// emptied batch is kept for reuse.
+/// Hands `batch` to the sink, then drops what the sink left; the emptied
+/// batch is kept for reuse.
 fn sink_batch(sink: &mut dyn FlowSink, batch: &mut Vec<Flow>) -> Result<u64, SinkError> {
     let n = batch.len() as u64;
     let sunk = sink.flows(batch);
-    batch.par_drain(..).with_min_len(4096).for_each(drop);
+    drop_flows(batch);
     sunk.map(|()| n)
 }
 

@@ -1097,6 +1097,11 @@ pub fn all_columns(flows: &[Flow], opts: &ColumnOptions<'_>) -> Vec<Column> {
     to_columns(flows, &specs, opts)
 }
 
+/// The text columns that identify a flow (`uid`) or its 5-tuple
+/// (`community_id`): a hash each, so the costliest to build, and unique
+/// per row or nearly, so a dictionary never makes them smaller.
+pub const IDENTIFIER_COLUMNS: &[&str] = &["uid", "community_id"];
+
 /// The column reference as a Markdown table (README's "Columns" section).
 pub fn reference_markdown() -> String {
     let mut s =
@@ -1135,6 +1140,14 @@ mod tests {
             assert!(!c.doc.is_empty(), "{} has no description", c.name);
         }
         assert!(default_columns().count() >= 10);
+        for name in IDENTIFIER_COLUMNS {
+            assert!(
+                COLUMNS
+                    .iter()
+                    .any(|c| c.name == *name && c.kind == Kind::Text),
+                "{name}"
+            );
+        }
     }
 
     /// Addresses in text columns are what `Display` writes.

@@ -6,7 +6,7 @@
 
 use nwcap_engine::GroupInfo;
 use nwcap_flows::columns::Column as FlowColumn;
-use nwcap_flows::schema::{ColumnOptions, ColumnSpec, Kind};
+use nwcap_flows::schema::{ColumnOptions, ColumnSpec, IDENTIFIER_COLUMNS, Kind};
 use nwcap_flows::{Flow, to_columns};
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
@@ -81,9 +81,9 @@ pub fn flow_frame(
 /// so far (text is written byte by byte, and the uid and the Community ID
 /// hash the flow's key).
 fn deal(specs: &[&ColumnSpec], n: usize) -> Vec<Vec<usize>> {
-    let cost = |s: &ColumnSpec| match (s.name, s.kind) {
-        ("uid" | "community_id", _) => 8,
-        (_, Kind::Text) => 3,
+    let cost = |s: &ColumnSpec| match s.kind {
+        Kind::Text if IDENTIFIER_COLUMNS.contains(&s.name) => 8,
+        Kind::Text => 3,
         _ => 1,
     };
     let mut by_cost: Vec<usize> = (0..specs.len()).collect();

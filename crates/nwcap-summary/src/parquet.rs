@@ -13,6 +13,7 @@
 
 use std::io::Write;
 
+use nwcap_flows::schema::IDENTIFIER_COLUMNS;
 use polars::io::parquet::write::{BatchedWriter, get_encodings};
 use polars::prelude::*;
 use polars_parquet::parquet::CowBuffer;
@@ -81,11 +82,9 @@ pub(crate) fn writer<W: Write>(w: W, rows: usize) -> ParquetWriter<W> {
         .with_row_group_size(Some(rows))
 }
 
-/// Text columns whose values are unique per row: identifiers of flows.
-const UNIQUE_TEXT: &[&str] = &["uid", "community_id"];
-
 /// True for columns written plain, without trying a dictionary: floats
-/// (measures: rates, means, seconds) and [`UNIQUE_TEXT`]. polars tries a
+/// (measures: rates, means, seconds) and the flow table's identifiers
+/// ([`IDENTIFIER_COLUMNS`]). polars tries a
 /// dictionary for every column and first estimates its distinct values
 /// (a HyperLogLog over every value: 4 % of a million-flow run). For a
 /// float column the attempt then fails (polars casts no floats to a
@@ -95,7 +94,7 @@ const UNIQUE_TEXT: &[&str] = &["uid", "community_id"];
 /// to get a dictionary of unique values, which only made it larger.
 fn plain_by_design(field: &ArrowField) -> bool {
     matches!(field.dtype, ArrowDataType::Float64 | ArrowDataType::Float32)
-        || UNIQUE_TEXT.contains(&field.name.as_str())
+        || IDENTIFIER_COLUMNS.contains(&field.name.as_str())
 }
 
 /// A column chunk's pages, compressed.
