@@ -28,11 +28,14 @@ pub(crate) struct EndedStreams {
 impl EndedStreams {
     /// Remembers the analysis of a flow of `key` that ended at `at`.
     pub fn keep(&mut self, key: PackedKey, analysis: TcpAnalysis, at: TimestampNs) {
-        if self.map.len() >= CAPACITY
+        // The oldest stream leaves; entries of `order` whose stream left
+        // already (taken, or kept again later) are passed over.
+        while self.map.len() >= CAPACITY
             && let Some((old, t)) = self.order.pop_front()
-            && self.map.get(&old).is_some_and(|e| e.1 == t)
         {
-            self.map.remove(&old);
+            if self.map.get(&old).is_some_and(|e| e.1 == t) {
+                self.map.remove(&old);
+            }
         }
         self.map.insert(key, (analysis, at));
         self.order.push_back((key, at));
@@ -56,5 +59,46 @@ impl EndedStreams {
                 self.map.remove(&k);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: u128) -> PackedKey {
+        PackedKey {
+            a: i,
+            b: i + 1,
+            proto: 6,
+            ..PackedKey::default()
+        }
+    }
+
+    /// At most [`CAPACITY`] streams are held, also when the oldest entries
+    /// of the order are of streams taken or kept again since (they used
+    /// to let the map grow past its bound: each new stream passed over one
+    /// of them and removed nothing).
+    #[test]
+    fn holds_at_most_its_capacity() {
+        let mut e = EndedStreams::default();
+        let n = CAPACITY as u128;
+        // Streams taken back (a new flow of the 5-tuple came) and streams
+        // kept twice leave stale entries at the front of the order.
+        for i in 0..n / 2 {
+            e.keep(key(i), TcpAnalysis::default(), 1);
+            assert!(e.take(&key(i), 2, 10).is_some());
+        }
+        for i in n / 2..n {
+            e.keep(key(i), TcpAnalysis::default(), 1);
+            e.keep(key(i), TcpAnalysis::default(), 2);
+        }
+        for i in n..4 * n {
+            e.keep(key(i), TcpAnalysis::default(), 3);
+            assert!(e.map.len() <= CAPACITY, "{} streams held", e.map.len());
+        }
+        // The newest are those held, the oldest left first.
+        assert!(e.take(&key(4 * n - 1), 3, 10).is_some());
+        assert!(e.take(&key(n), 3, 10).is_none());
     }
 }
