@@ -145,6 +145,13 @@ impl Texts {
 
     /// Makes room for `n` more cells.
     pub fn reserve(&mut self, n: usize) {
+        // The text at the mean length of the cells so far (16 bytes
+        // before any).
+        let per = match self.ends.len() {
+            0 => 16,
+            cells => self.bytes.len().div_ceil(cells),
+        };
+        self.bytes.reserve(n.saturating_mul(per));
         self.ends.reserve(n);
         self.valid.reserve(n);
     }

@@ -41,7 +41,9 @@ mod tests_zeek;
 pub use flow::{DirStats, Flow};
 pub use key::FlowKey;
 pub use packed::PackedKey;
-pub use schema::{COLUMNS, ColumnOptions, ColumnSpec, Kind, Source, all_columns, to_columns};
+pub use schema::{
+    COLUMNS, ColumnOptions, ColumnSpec, Kind, Source, all_columns, extend_columns, to_columns,
+};
 pub use summary::PacketSummary;
 pub use table::{FlowTable, TableStats};
 

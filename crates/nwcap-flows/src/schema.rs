@@ -1083,12 +1083,27 @@ pub fn to_columns(flows: &[Flow], specs: &[&ColumnSpec], opts: &ColumnOptions<'_
             data: s.kind.empty(flows.len()),
         })
         .collect();
+    extend_columns(flows, specs, opts, cols.iter_mut());
+    cols
+}
+
+/// Appends the rows of `flows` to `cols`, the columns `specs` (in that
+/// order), block by block; each column first makes room for them all.
+pub fn extend_columns<'c>(
+    flows: &[Flow],
+    specs: &[&ColumnSpec],
+    opts: &ColumnOptions<'_>,
+    cols: impl IntoIterator<Item = &'c mut Column>,
+) {
+    let mut cols: Vec<&mut Column> = cols.into_iter().collect();
+    for c in &mut cols {
+        c.data.reserve(flows.len());
+    }
     for block in flows.chunks(BLOCK) {
         for (c, s) in cols.iter_mut().zip(specs) {
             (s.build)(block, opts, &mut c.data);
         }
     }
-    cols
 }
 
 /// Every column over `flows`.

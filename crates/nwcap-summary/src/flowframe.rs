@@ -5,9 +5,9 @@
 //! the Parquet writer encodes without copying it again.
 
 use nwcap_engine::GroupInfo;
+use nwcap_flows::Flow;
 use nwcap_flows::columns::Column as FlowColumn;
 use nwcap_flows::schema::{ColumnOptions, ColumnSpec, IDENTIFIER_COLUMNS, Kind};
-use nwcap_flows::{Flow, to_columns};
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
@@ -54,26 +54,90 @@ pub fn flow_frame(
     specs: &[&'static ColumnSpec],
     group: &GroupNames,
 ) -> Result<DataFrame> {
-    let opts = group.options();
-    let workers = rayon::current_num_threads();
-    if flows.len() < SMALL || workers == 1 {
-        return to_dataframe(to_columns(flows, specs, &opts));
+    let mut b = FrameBuilder::new(specs);
+    b.append(flows, group);
+    b.take()
+}
+
+/// Rows of flow columns, built as the flows come and taken as one frame:
+/// a table's rows arrive in several batches, and each column grows in one
+/// piece (no frames of a few rows each to concatenate before writing).
+pub struct FrameBuilder {
+    specs: Vec<&'static ColumnSpec>,
+    /// The columns dealt out to the workers: each share's positions in
+    /// `specs` and its columns so far.
+    shares: Vec<Vec<(usize, FlowColumn)>>,
+    rows: usize,
+}
+
+impl FrameBuilder {
+    /// No rows yet, of the columns `specs`.
+    pub fn new(specs: &[&'static ColumnSpec]) -> FrameBuilder {
+        let shares = deal(specs, 2 * rayon::current_num_threads())
+            .into_iter()
+            .map(|share| {
+                share
+                    .into_iter()
+                    .map(|i| {
+                        let s = specs[i];
+                        let c = FlowColumn {
+                            name: s.name,
+                            data: s.kind.empty(0),
+                        };
+                        (i, c)
+                    })
+                    .collect()
+            })
+            .collect();
+        FrameBuilder {
+            specs: specs.to_vec(),
+            shares,
+            rows: 0,
+        }
     }
-    let shares = deal(specs, 2 * workers);
-    let built: Vec<Vec<(usize, FlowColumn)>> = shares
-        .par_iter()
-        .map(|share| {
-            let mine: Vec<&ColumnSpec> = share.iter().map(|&i| specs[i]).collect();
-            share
-                .iter()
-                .copied()
-                .zip(to_columns(flows, &mine, &opts))
-                .collect()
-        })
-        .collect();
-    let mut columns: Vec<(usize, FlowColumn)> = built.into_iter().flatten().collect();
-    columns.sort_unstable_by_key(|(i, _)| *i);
-    to_dataframe(columns.into_iter().map(|(_, c)| c).collect())
+
+    /// Rows so far.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Appends the rows of `flows`; `group` names the inputs and the
+    /// source of their group (`file`, `source`).
+    pub fn append(&mut self, flows: &[Flow], group: &GroupNames) {
+        let opts = group.options();
+        let specs = &self.specs;
+        let build = |share: &mut Vec<(usize, FlowColumn)>| {
+            let mine: Vec<&ColumnSpec> = share.iter().map(|&(i, _)| specs[i]).collect();
+            nwcap_flows::extend_columns(flows, &mine, &opts, share.iter_mut().map(|(_, c)| c));
+        };
+        if flows.len() < SMALL || rayon::current_num_threads() == 1 {
+            self.shares.iter_mut().for_each(build);
+        } else {
+            self.shares.par_iter_mut().for_each(build);
+        }
+        self.rows += flows.len();
+    }
+
+    /// The rows so far as a DataFrame, in the order of the specs; the
+    /// builder is empty again.
+    pub fn take(&mut self) -> Result<DataFrame> {
+        let mut columns: Vec<(usize, FlowColumn)> = Vec::with_capacity(self.specs.len());
+        for share in &mut self.shares {
+            for (i, c) in share.iter_mut() {
+                let empty = self.specs[*i].kind.empty(0);
+                let data = std::mem::replace(&mut c.data, empty);
+                columns.push((*i, FlowColumn { name: c.name, data }));
+            }
+        }
+        columns.sort_unstable_by_key(|(i, _)| *i);
+        self.rows = 0;
+        to_dataframe(columns.into_iter().map(|(_, c)| c).collect())
+    }
 }
 
 /// The positions of `specs` dealt into at most `n` shares of about equal

@@ -2,11 +2,14 @@
 //! a batch at a time, so memory holds one batch (at most
 //! [`PARQUET_ROW_GROUP`] rows), never the table.
 //!
-//! Flows become columns as soon as they arrive ([`flow_frame`], on every
+//! Flows become columns as soon as they arrive ([`FrameBuilder`], on every
 //! core): what waits for the batch to fill is columns (about half of a
-//! flow's 440 bytes), not flows. Each batch goes
-//! through polars' own writer for its format, so every value is written as
-//! the whole-table path writes it: CSV (header once, from the column table,
+//! flow's 440 bytes), not flows, each column growing in one piece until
+//! the batch is full. Each batch is written as soon as it is full (the
+//! memory of one batch's columns and pages, however many flows a hand-over
+//! brings), through polars' own writer for its format, so every value is
+//! written as
+//! //! the whole-table path writes it: CSV (header once, from the column table,
 //! even when no flow comes), NDJSON, a JSON array (batches joined), Parquet
 //! (one row group per batch, pages encoded and compressed on every core),
 //! Zeek's logs (header once, `#close` at the end), or the human table (its
@@ -20,7 +23,7 @@ use nwcap_flows::schema::ColumnSpec;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::flowframe::{GroupNames, flow_frame};
+use crate::flowframe::{FrameBuilder, GroupNames, flow_frame};
 use crate::options::Format;
 use crate::output::{Output, OutputFile};
 use crate::parquet::{RowGroupWriter, Shared};
@@ -57,15 +60,15 @@ enum Encoder {
 
 /// Writes flows as they come.
 pub struct FlowWriter {
-    specs: Vec<&'static ColumnSpec>,
     group: GroupNames,
-    /// Columns of the flows not yet written, as they arrived.
+    /// Columns of the flows not yet written.
+    building: FrameBuilder,
+    /// Frames given ([`FlowWriter::push_frame`]) not yet written, in
+    /// order, then those of `building`.
     pending: Vec<DataFrame>,
     /// Rows in `pending`.
     pending_rows: usize,
-    /// Whole batches (`batch_rows` rows each) waiting to be written: a
-    /// large hand-over (the end of the input) becomes several row groups
-    /// encoded at once.
+    /// Whole batches (`batch_rows` rows each) waiting to be written.
     full: Vec<DataFrame>,
     /// Flows written at a time ([`PARQUET_ROW_GROUP`], [`TABLE_BATCH`] or
     /// [`TEXT_BATCH`]).
@@ -136,7 +139,7 @@ impl FlowWriter {
             _ => TEXT_BATCH,
         };
         Ok(FlowWriter {
-            specs,
+            building: FrameBuilder::new(&specs),
             group: GroupNames::default(),
             pending: Vec::new(),
             pending_rows: 0,
@@ -150,7 +153,7 @@ impl FlowWriter {
     /// Writes the pending flows (also when there are none, for the header
     /// of an empty table).
     fn flush(&mut self, last: bool) -> Result<()> {
-        if self.pending_rows > 0 || (last && self.full.is_empty()) {
+        if self.waiting() > 0 || (last && self.full.is_empty()) {
             self.close_batch()?;
         }
         self.write_full(last)
@@ -172,13 +175,22 @@ impl FlowWriter {
         Ok(())
     }
 
-    /// The pending pieces become one batch of `full`.
+    /// Rows taken and not yet in `full`.
+    fn waiting(&self) -> usize {
+        self.pending_rows + self.building.len()
+    }
+
+    /// The rows waiting become one batch of `full` (an empty one when
+    /// none wait).
     fn close_batch(&mut self) -> Result<()> {
+        if !self.building.is_empty() || self.pending.is_empty() {
+            let df = self.building.take()?;
+            self.pending.push(df);
+        }
         self.pending_rows = 0;
         let mut frames = std::mem::take(&mut self.pending).into_iter();
-        let mut df = match frames.next() {
-            Some(df) => df,
-            None => flow_frame(&[], &self.specs, &self.group)?,
+        let Some(mut df) = frames.next() else {
+            return Ok(());
         };
         for f in frames {
             df.vstack_mut_owned(f)
@@ -319,21 +331,20 @@ impl FlowWriter {
         if batch.is_empty() {
             return Ok(());
         }
-        // Columns now, written when a batch's worth is held.
+        // Columns now; each batch written as soon as it is full.
         let cap = self.batch_rows;
         let mut rest: &[Flow] = batch;
         while !rest.is_empty() {
-            let room = cap.saturating_sub(self.pending_rows).max(1);
+            let room = cap.saturating_sub(self.waiting()).max(1);
             let (now, later) = rest.split_at(room.min(rest.len()));
-            self.pending
-                .push(flow_frame(now, &self.specs, &self.group)?);
-            self.pending_rows += now.len();
+            self.building.append(now, &self.group);
             rest = later;
-            if self.pending_rows >= cap {
+            if self.waiting() >= cap {
                 self.close_batch()?;
+                self.write_full(false)?;
             }
         }
-        self.write_full(false)
+        Ok(())
     }
 
     /// Rows written at a time: a frame given to [`FlowWriter::push_frame`]
@@ -352,6 +363,12 @@ impl FlowWriter {
         }
         if df.height() == 0 {
             return Ok(());
+        }
+        // After the flows taken before it.
+        if !self.building.is_empty() {
+            let built = self.building.take()?;
+            self.pending_rows += built.height();
+            self.pending.push(built);
         }
         self.pending_rows += df.height();
         self.pending.push(df);
@@ -381,5 +398,111 @@ impl FlowSink for FlowWriter {
 
     fn end(&mut self) -> std::result::Result<(), SinkError> {
         Ok(self.finish()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A classic pcap of `n` UDP exchanges (one flow each, a request and
+    /// a reply), 1 ms apart.
+    fn capture(n: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0002_0004, 0, 0, 65_535, 1] {
+            match v {
+                0x0002_0004 => {
+                    out.extend_from_slice(&2u16.to_le_bytes());
+                    out.extend_from_slice(&4u16.to_le_bytes());
+                }
+                _ => out.extend_from_slice(&v.to_le_bytes()),
+            }
+        }
+        for i in 0..n {
+            let cli = [10, 0, (i >> 8) as u8, i as u8];
+            let srv = [10, 9, 0, 1];
+            let port = 20_000 + (i % 40_000) as u16;
+            for (ms, (src, sp, dst, dp)) in [(0, (cli, port, srv, 53)), (1, (srv, 53, cli, port))] {
+                let mut f = vec![0u8; 12];
+                f.extend_from_slice(&[0x08, 0x00, 0x45, 0, 0, 36, 0, 0, 0, 0, 64, 17, 0, 0]);
+                f.extend_from_slice(&src);
+                f.extend_from_slice(&dst);
+                f.extend_from_slice(&sp.to_be_bytes());
+                f.extend_from_slice(&dp.to_be_bytes());
+                f.extend_from_slice(&[0, 16, 0, 0]);
+                f.extend_from_slice(&[7; 8]);
+                let t = u64::from(i) * 1000 + ms;
+                out.extend_from_slice(&((t / 1000) as u32).to_le_bytes());
+                out.extend_from_slice(&(((t % 1000) * 1000) as u32).to_le_bytes());
+                out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+                out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+                out.extend_from_slice(&f);
+            }
+        }
+        out
+    }
+
+    /// Whatever sizes the flows come in, a file holds the same bytes: the
+    /// columns grow across hand-overs and each batch is cut at the same
+    /// rows. The Parquet file holds the rows of one frame of every flow.
+    #[test]
+    fn batches_of_any_size_write_the_same_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pcap = dir.path().join("many.pcap");
+        std::fs::write(&pcap, capture(40_000)).expect("write capture");
+        let mut all = nwcap_engine::Collect::default();
+        nwcap_engine::run(
+            &[nwcap_engine::Group::new([&pcap])],
+            &nwcap_engine::Settings::default(),
+            None,
+            &mut all,
+        )
+        .expect("engine");
+        assert_eq!(all.flows.len(), 40_000);
+        let group = all.groups.first().map(GroupNames::from).unwrap_or_default();
+        let specs: Vec<&'static ColumnSpec> = nwcap_flows::COLUMNS.iter().collect();
+        for format in [Format::Parquet, Format::Csv] {
+            let write = |name: &str, sizes: &[usize]| {
+                let path = dir.path().join(name);
+                let mut w = FlowWriter::new(
+                    format,
+                    specs.clone(),
+                    &Output::Path(path.clone()),
+                    100,
+                    None,
+                )
+                .expect("writer");
+                w.set_group(group.clone()).expect("group");
+                let mut rest: &[Flow] = &all.flows;
+                for &n in sizes.iter().cycle() {
+                    if rest.is_empty() {
+                        break;
+                    }
+                    let (now, later) = rest.split_at(n.min(rest.len()));
+                    w.push(now).expect("push");
+                    rest = later;
+                }
+                w.finish().expect("finish");
+                std::fs::read(&path).expect("read back")
+            };
+            let once = write("once", &[usize::MAX]);
+            for sizes in [
+                &[1usize, 7, 5000][..],
+                &[16_383, 16_385],
+                &[3000, 40, 20_000],
+            ] {
+                assert!(
+                    write("parts", sizes) == once,
+                    "{format:?} in parts of {sizes:?}"
+                );
+            }
+            if format == Format::Parquet {
+                let df = flow_frame(&all.flows, &specs, &group).expect("frame");
+                let back = ParquetReader::new(std::io::Cursor::new(once))
+                    .finish()
+                    .expect("read back");
+                assert!(back.equals_missing(&df), "parquet holds other rows");
+            }
+        }
     }
 }
