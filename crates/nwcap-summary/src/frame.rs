@@ -10,7 +10,12 @@ use std::collections::HashSet;
 use nwcap_flows::columns::{Column as FlowColumn, ColumnData};
 use polars::prelude::*;
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
+
+/// Tables of at least this many rows are converted on every core.
+const PARALLEL_ROWS: usize = 4096;
 
 /// Build a DataFrame from the flow engine's columns.
 ///
@@ -35,11 +40,18 @@ pub fn to_dataframe(columns: Vec<FlowColumn>) -> Result<DataFrame> {
             });
         }
     }
-    let cols: Vec<Column> = columns
-        .into_iter()
-        .map(to_series)
-        .map(Column::from)
-        .collect();
+    // Text is copied cell by cell: large tables on every core.
+    let cols: Vec<Column> = if height >= PARALLEL_ROWS {
+        columns
+            .into_par_iter()
+            .map(|c| Column::from(to_series(c)))
+            .collect()
+    } else {
+        columns
+            .into_iter()
+            .map(|c| Column::from(to_series(c)))
+            .collect()
+    };
     DataFrame::new(height, cols).map_err(Error::polars("building the flow table"))
 }
 
