@@ -280,9 +280,6 @@ pub(crate) fn run_group(
     let mut ended: Vec<Flow> = Vec::new();
     // Emptied batches, kept for the next merges.
     let mut spares: Vec<Vec<Flow>> = Vec::new();
-    // The block fed last, released (unmapped) during the next step rather
-    // than between steps, while the workers would wait.
-    let mut spent: Option<Unit> = None;
     let mut result: Result<(), SinkError> = Ok(());
     while fetched.is_some() || decoded.is_some() || !ended.is_empty() {
         let to_decode = fetched.take();
@@ -290,7 +287,6 @@ pub(crate) fn run_group(
         next_chunk += to_decode.as_ref().map_or(0, |u| u.block.chunks() as u64);
         let to_feed = decoded.take();
         let mut to_sink = std::mem::take(&mut ended);
-        let to_release = spent.take();
         let out = spares.pop().unwrap_or_default();
         let tables_ref = &mut tables;
         let inputs_ref = &mut inputs;
@@ -305,9 +301,20 @@ pub(crate) fn run_group(
                     },
                     move || {
                         rayon::join(
-                            move || to_feed.map(|d| (feed(tables_ref, &d, out), d)),
                             move || {
-                                drop(to_release);
+                                to_feed.map(|d| {
+                                    let flows = feed(tables_ref, &d, out);
+                                    // The block is read no more: released
+                                    // (unmapped) here, beside the sink,
+                                    // not between steps while the workers
+                                    // would wait.
+                                    let Decoded { unit, buckets, .. } = d;
+                                    let bytes = unit.block.input_bytes();
+                                    drop(unit);
+                                    (flows, buckets, bytes)
+                                })
+                            },
+                            move || {
                                 let n = if to_sink.is_empty() {
                                     Ok(0)
                                 } else {
@@ -329,18 +336,17 @@ pub(crate) fn run_group(
                 break;
             }
         }
-        if let Some((flows, mut d)) = fed {
-            for b in &mut d.buckets {
+        if let Some((flows, mut buckets, bytes)) = fed {
+            for b in &mut buckets {
                 counts.add(&b.counts);
                 if let (Some(o), Some(t)) = (settings.observer.as_deref(), b.tally.take()) {
                     o.merge(t);
                 }
             }
             if let Some(p) = progress {
-                p.advance(d.unit.block.input_bytes());
+                p.advance(bytes);
             }
-            recycle(pool, d.buckets);
-            spent = Some(d.unit);
+            recycle(pool, buckets);
             ended = flows;
         }
         fetched = read;
