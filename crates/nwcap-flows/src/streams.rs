@@ -39,6 +39,13 @@ impl EndedStreams {
         }
         self.map.insert(key, (analysis, at));
         self.order.push_back((key, at));
+        // Streams taken back leave their entries behind: dropped when they
+        // outnumber the streams (`order` stays bounded too).
+        if self.order.len() > 2 * CAPACITY {
+            let map = &self.map;
+            self.order
+                .retain(|(k, t)| map.get(k).is_some_and(|e| e.1 == *t));
+        }
     }
 
     /// The analysis of a flow of `key` that ended at most `ttl` before
@@ -97,8 +104,15 @@ mod tests {
             e.keep(key(i), TcpAnalysis::default(), 3);
             assert!(e.map.len() <= CAPACITY, "{} streams held", e.map.len());
         }
+        // A stream kept and taken back over and over (a 5-tuple reused
+        // within the TCP timeout) leaves the order bounded too.
+        for t in 0..10 * CAPACITY as i64 {
+            e.keep(key(0), TcpAnalysis::default(), 4 + t);
+            assert!(e.take(&key(0), 4 + t, 10).is_some());
+            assert!(e.order.len() <= 2 * CAPACITY, "{} entries", e.order.len());
+        }
         // The newest are those held, the oldest left first.
-        assert!(e.take(&key(4 * n - 1), 3, 10).is_some());
+        assert!(e.take(&key(4 * n - 1), 10, 10).is_some());
         assert!(e.take(&key(n), 3, 10).is_none());
     }
 }
