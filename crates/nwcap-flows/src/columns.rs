@@ -40,6 +40,17 @@ impl ColumnData {
         }
     }
 
+    /// Makes room for exactly `n` more rows (text: its cells exactly, its
+    /// bytes as [`Texts::reserve`]).
+    pub fn reserve_exact(&mut self, n: usize) {
+        match self {
+            ColumnData::I64(v) | ColumnData::TimestampNs(v) => v.reserve_exact(n),
+            ColumnData::I32Opt(v) => v.reserve_exact(n),
+            ColumnData::F64Opt(v) => v.reserve_exact(n),
+            ColumnData::Text(t) => t.reserve_exact(n),
+        }
+    }
+
     /// Appends the rows of `other`, a column of the same type (a column of
     /// another type is a caller bug and is ignored).
     pub fn append(&mut self, other: ColumnData) {
@@ -145,15 +156,27 @@ impl Texts {
 
     /// Makes room for `n` more cells.
     pub fn reserve(&mut self, n: usize) {
-        // The text at the mean length of the cells so far (16 bytes
-        // before any).
+        self.reserve_text(n);
+        self.ends.reserve(n);
+        self.valid.reserve(n);
+    }
+
+    /// Room for the text of `n` more cells at the mean length of the cells
+    /// so far (16 bytes before any).
+    fn reserve_text(&mut self, n: usize) {
         let per = match self.ends.len() {
             0 => 16,
             cells => self.bytes.len().div_ceil(cells),
         };
         self.bytes.reserve(n.saturating_mul(per));
-        self.ends.reserve(n);
-        self.valid.reserve(n);
+    }
+
+    /// Makes room for exactly `n` more cells; the text as
+    /// [`Texts::reserve`] does (its length is not known).
+    pub fn reserve_exact(&mut self, n: usize) {
+        self.reserve_text(n);
+        self.ends.reserve_exact(n);
+        self.valid.reserve_exact(n);
     }
 
     /// Appends the cells of `other`.

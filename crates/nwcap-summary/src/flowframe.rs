@@ -68,6 +68,9 @@ pub struct FrameBuilder {
     /// `specs` and its columns so far.
     shares: Vec<Vec<(usize, FlowColumn)>>,
     rows: usize,
+    /// Rows taken at most between two [`FrameBuilder::take`]s, if known:
+    /// the columns grow by doubling up to it, not past it.
+    limit: Option<usize>,
 }
 
 impl FrameBuilder {
@@ -93,7 +96,16 @@ impl FrameBuilder {
             specs: specs.to_vec(),
             shares,
             rows: 0,
+            limit: None,
         }
+    }
+
+    /// The same, told that at most `rows` rows come between two
+    /// [`FrameBuilder::take`]s (a writer's batch): no column grows past
+    /// that, so none holds spare room when it is taken.
+    pub fn with_limit(mut self, rows: usize) -> FrameBuilder {
+        self.limit = Some(rows);
+        self
     }
 
     /// Rows so far.
@@ -111,7 +123,17 @@ impl FrameBuilder {
     pub fn append(&mut self, flows: &[Flow], group: &GroupNames) {
         let opts = group.options();
         let specs = &self.specs;
+        // Room for the rows: doubling, as a vector grows, but not past the
+        // limit.
+        let want = self.rows + flows.len();
+        let room = match self.limit {
+            Some(limit) if want <= limit => (2 * self.rows).clamp(want, limit),
+            _ => want,
+        };
         let build = |share: &mut Vec<(usize, FlowColumn)>| {
+            for (_, c) in share.iter_mut() {
+                c.data.reserve_exact(room.saturating_sub(c.data.len()));
+            }
             let mine: Vec<&ColumnSpec> = share.iter().map(|&(i, _)| specs[i]).collect();
             nwcap_flows::extend_columns(flows, &mine, &opts, share.iter_mut().map(|(_, c)| c));
         };

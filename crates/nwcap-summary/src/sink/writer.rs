@@ -1,6 +1,6 @@
 //! The streaming writer: flows are written as the engine hands them over,
-//! a batch at a time, so memory holds one batch (at most
-//! [`PARQUET_ROW_GROUP`] rows), never the table.
+//! a batch at a time, so memory holds one batch ([`PARQUET_ROW_GROUP`],
+//! [`TABLE_BATCH`] or [`TEXT_BATCH`] rows), never the table.
 //!
 //! Flows become columns as soon as they arrive ([`FrameBuilder`], on every
 //! core): what waits for the batch to fill is columns (about half of a
@@ -8,8 +8,7 @@
 //! the batch is full. Each batch is written as soon as it is full (the
 //! memory of one batch's columns and pages, however many flows a hand-over
 //! brings), through polars' own writer for its format, so every value is
-//! written as
-//! //! the whole-table path writes it: CSV (header once, from the column table,
+//! written as the whole-table path writes it: CSV (header once, from the column table,
 //! even when no flow comes), NDJSON, a JSON array (batches joined), Parquet
 //! (one row group per batch, pages encoded and compressed on every core),
 //! Zeek's logs (header once, `#close` at the end), or the human table (its
@@ -63,8 +62,9 @@ pub struct FlowWriter {
     group: GroupNames,
     /// Columns of the flows not yet written.
     building: FrameBuilder,
-    /// Frames given ([`FlowWriter::push_frame`]) not yet written, in
-    /// order, then those of `building`.
+    /// Frames not yet in a batch, in order: those given
+    /// ([`FlowWriter::push_frame`]), each after the rows `building` held
+    /// when it came; `building`'s rows follow them.
     pending: Vec<DataFrame>,
     /// Rows in `pending`.
     pending_rows: usize,
@@ -139,7 +139,7 @@ impl FlowWriter {
             _ => TEXT_BATCH,
         };
         Ok(FlowWriter {
-            building: FrameBuilder::new(&specs),
+            building: FrameBuilder::new(&specs).with_limit(batch_rows),
             group: GroupNames::default(),
             pending: Vec::new(),
             pending_rows: 0,
@@ -259,7 +259,7 @@ impl FlowWriter {
                     out.write_all(end).map_err(io(out))?;
                 }
             }
-            // Written by `flush`, several row groups at once.
+            // Written by `write_full`, as each row group fills.
             Encoder::Parquet { .. } => {}
             Encoder::Zeek { out, log } => {
                 log.rows(&df, out).map_err(io(out))?;
@@ -442,14 +442,12 @@ mod tests {
         out
     }
 
-    /// Whatever sizes the flows come in, a file holds the same bytes: the
-    /// columns grow across hand-overs and each batch is cut at the same
-    /// rows. The Parquet file holds the rows of one frame of every flow.
-    #[test]
-    fn batches_of_any_size_write_the_same_bytes() {
+    /// The flows of [`capture`]`(n)`, by the engine, and the folder of
+    /// the capture (for the outputs).
+    fn flows(n: u32) -> (tempfile::TempDir, nwcap_engine::Collect) {
         let dir = tempfile::tempdir().expect("tempdir");
         let pcap = dir.path().join("many.pcap");
-        std::fs::write(&pcap, capture(40_000)).expect("write capture");
+        std::fs::write(&pcap, capture(n)).expect("write capture");
         let mut all = nwcap_engine::Collect::default();
         nwcap_engine::run(
             &[nwcap_engine::Group::new([&pcap])],
@@ -458,7 +456,107 @@ mod tests {
             &mut all,
         )
         .expect("engine");
-        assert_eq!(all.flows.len(), 40_000);
+        assert_eq!(all.flows.len(), n as usize);
+        (dir, all)
+    }
+
+    fn read_parquet(path: &std::path::Path) -> DataFrame {
+        let bytes = std::fs::read(path).expect("read back");
+        ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .expect("parquet")
+    }
+
+    /// Flows and frames given in turn, a group changed in the middle of a
+    /// batch, a row limit, and no flows at all: the rows come out in the
+    /// order given, each with its own group's `file` and `source`.
+    #[test]
+    fn flows_frames_groups_and_limits_keep_their_order() {
+        let (dir, all) = flows(20_000);
+        let f = &all.flows;
+        let specs: Vec<&'static ColumnSpec> = nwcap_flows::COLUMNS.iter().collect();
+        let g1 = GroupNames {
+            files: vec!["one.pcap".into()],
+            source: Some("vm-1".into()),
+        };
+        let g2 = GroupNames {
+            files: vec!["two.pcap".into()],
+            source: Some("vm-2".into()),
+        };
+        let out = |name: &str| dir.path().join(name);
+        let writer = |name: &str, limit: Option<usize>| {
+            FlowWriter::new(
+                Format::Parquet,
+                specs.clone(),
+                &Output::Path(out(name)),
+                100,
+                limit,
+            )
+            .expect("writer")
+        };
+        let frame = |flows: &[Flow], g: &GroupNames| flow_frame(flows, &specs, g).expect("frame");
+
+        // Flows, a frame, flows, across a row group's boundary.
+        let mut w = writer("mixed", None);
+        w.set_group(g1.clone()).expect("group");
+        w.push(&f[..100]).expect("push");
+        w.push_frame(frame(&f[100..10_000], &g1)).expect("frame");
+        w.push(&f[10_000..]).expect("push");
+        w.finish().expect("finish");
+        let want = frame(f, &g1);
+        assert!(
+            read_parquet(&out("mixed")).equals_missing(&want),
+            "flows and frames"
+        );
+
+        // A new group in the middle of a batch.
+        let mut w = writer("groups", None);
+        w.set_group(g1.clone()).expect("group");
+        w.push(&f[..5_000]).expect("push");
+        w.set_group(g2.clone()).expect("group");
+        w.push(&f[5_000..]).expect("push");
+        w.finish().expect("finish");
+        let mut want = frame(&f[..5_000], &g1);
+        want.vstack_mut_owned(frame(&f[5_000..], &g2))
+            .expect("vstack");
+        assert!(read_parquet(&out("groups")).equals_missing(&want), "groups");
+
+        // At most 17,000 rows, however they come.
+        let mut w = writer("limit", Some(17_000));
+        w.set_group(g1.clone()).expect("group");
+        for part in f.chunks(3_000) {
+            w.push(part).expect("push");
+        }
+        w.finish().expect("finish");
+        let want = frame(&f[..17_000], &g1);
+        assert!(read_parquet(&out("limit")).equals_missing(&want), "limit");
+
+        // No flows: a file of the columns and no rows; CSV its header.
+        let mut w = writer("none", None);
+        w.finish().expect("finish");
+        let none = read_parquet(&out("none"));
+        assert_eq!((none.height(), none.width()), (0, specs.len()));
+        let csv = out("none.csv");
+        let mut w = FlowWriter::new(
+            Format::Csv,
+            specs.clone(),
+            &Output::Path(csv.clone()),
+            100,
+            None,
+        )
+        .expect("writer");
+        w.finish().expect("finish");
+        let text = std::fs::read_to_string(&csv).expect("csv");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with("ts,uid,"), "{text}");
+    }
+
+    /// Whatever sizes the flows come in, a file holds the same bytes: the
+    /// columns grow across hand-overs and each batch is cut at the same
+    /// rows. The Parquet file holds the rows of one frame of every flow.
+    #[test]
+    fn batches_of_any_size_write_the_same_bytes() {
+        let (dir, all) = flows(40_000);
         let group = all.groups.first().map(GroupNames::from).unwrap_or_default();
         let specs: Vec<&'static ColumnSpec> = nwcap_flows::COLUMNS.iter().collect();
         for format in [Format::Parquet, Format::Csv] {
