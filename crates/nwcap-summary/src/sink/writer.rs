@@ -408,15 +408,13 @@ mod tests {
     /// A classic pcap of `n` UDP exchanges (one flow each, a request and
     /// a reply), 1 ms apart.
     fn capture(n: u32) -> Vec<u8> {
-        let mut out = Vec::new();
-        for v in [0xa1b2_c3d4u32, 0x0002_0004, 0, 0, 65_535, 1] {
-            match v {
-                0x0002_0004 => {
-                    out.extend_from_slice(&2u16.to_le_bytes());
-                    out.extend_from_slice(&4u16.to_le_bytes());
-                }
-                _ => out.extend_from_slice(&v.to_le_bytes()),
-            }
+        // Little-endian, version 2.4, snap length 65,535, Ethernet.
+        let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+        for v in [2u16, 4] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [0u32, 0, 65_535, 1] {
+            out.extend_from_slice(&v.to_le_bytes());
         }
         for i in 0..n {
             let cli = [10, 0, (i >> 8) as u8, i as u8];
