@@ -180,6 +180,14 @@ fn feed(tables: &mut [FlowTable], d: &Decoded, mut out: Vec<Flow>) -> Vec<Flow> 
                 }
                 if let Some(next) = list.get(i + PREFETCH_AHEAD) {
                     t.prefetch(next.hash);
+                    // The payload's first line: the flow may look at it
+                    // (service hints), and it was last read on another
+                    // core.
+                    if next.pay_len > 0
+                        && let Some(first) = bytes.get(next.pay_at as usize)
+                    {
+                        prefetch_value(first);
+                    }
                 }
                 let at = st.pay_at as usize;
                 let payload = bytes.get(at..at + usize::from(st.pay_len)).unwrap_or(&[]);

@@ -71,6 +71,10 @@ pub struct FrameBuilder {
     /// Rows taken at most between two [`FrameBuilder::take`]s, if known:
     /// the columns grow by doubling up to it, not past it.
     limit: Option<usize>,
+    /// A full batch (`limit` rows) was taken: the output is large, and the
+    /// next batch's columns are made room for at once (growing them by
+    /// doubling copied each column several times, in fresh pages).
+    filled: bool,
 }
 
 impl FrameBuilder {
@@ -97,6 +101,7 @@ impl FrameBuilder {
             shares,
             rows: 0,
             limit: None,
+            filled: false,
         }
     }
 
@@ -124,9 +129,10 @@ impl FrameBuilder {
         let opts = group.options();
         let specs = &self.specs;
         // Room for the rows: doubling, as a vector grows, but not past the
-        // limit.
+        // limit; the whole limit once a full batch has been taken.
         let want = self.rows + flows.len();
         let room = match self.limit {
+            Some(limit) if want <= limit && self.filled => limit,
             Some(limit) if want <= limit => (2 * self.rows).clamp(want, limit),
             _ => want,
         };
@@ -157,6 +163,7 @@ impl FrameBuilder {
             }
         }
         columns.sort_unstable_by_key(|(i, _)| *i);
+        self.filled |= self.limit.is_some_and(|limit| self.rows >= limit);
         self.rows = 0;
         to_dataframe(columns.into_iter().map(|(_, c)| c).collect())
     }
