@@ -4,14 +4,13 @@
 //! of packets the filters match and packets they do not), then the built
 //! binary waits, downloads and analyses it.
 
-// The frame builder of the filter tests and the Azurite upload of the
-// fetch tests, compiled here too (their modules are private to those tests).
-#[path = "filter/frames.rs"]
-#[allow(dead_code, clippy::duplicate_mod)]
-mod frames;
+// The Azurite upload of the fetch tests, compiled here too (its module is
+// private to those tests).
 #[path = "fetch/setup.rs"]
 #[allow(dead_code, clippy::duplicate_mod)]
 mod setup;
+
+use nwcap_testsupport::packets as frames;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -3,8 +3,9 @@
 //! the shared corpus, checked against tshark's own per-packet fields.
 
 mod corpus;
-mod frames;
 mod synthetic;
+
+use nwcap_testsupport::packets as frames;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

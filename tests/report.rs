@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::support::cli::{nwcap_env, ok, s};
 use crate::support::pcap::{ACK, RST, SYN, pcap};
+use nwcap_testsupport::packets::{self, udp};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -43,36 +44,18 @@ fn report(args: &[&str], out: &Path) -> String {
 
 // ---- captures made here ----------------------------------------------
 
+/// An IPv4 packet in an Ethernet frame.
 fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
-    let total = (20 + l4.len()) as u16;
-    let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
-    f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64]);
-    f.extend_from_slice(&[proto, 0, 0]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(l4);
-    f
+    packets::eth(
+        None,
+        packets::ETHERTYPE_IPV4,
+        &packets::ipv4(src, dst, proto, l4),
+    )
 }
 
+/// A TCP segment acknowledging nothing.
 fn tcp(sport: u16, dport: u16, flags: u8, seq: u32, payload: &[u8]) -> Vec<u8> {
-    let mut t = Vec::new();
-    t.extend_from_slice(&sport.to_be_bytes());
-    t.extend_from_slice(&dport.to_be_bytes());
-    t.extend_from_slice(&seq.to_be_bytes());
-    t.extend_from_slice(&0u32.to_be_bytes());
-    t.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    t.extend_from_slice(payload);
-    t
-}
-
-fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let mut u = Vec::new();
-    u.extend_from_slice(&sport.to_be_bytes());
-    u.extend_from_slice(&dport.to_be_bytes());
-    u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    u.extend_from_slice(&[0, 0]);
-    u.extend_from_slice(payload);
-    u
+    packets::tcp_seq(sport, dport, flags, seq, 0, payload)
 }
 
 /// An ARP request (EtherType 0x0806).

@@ -115,21 +115,27 @@ fn narrow_terminal_wraps_headers_and_keeps_addresses_whole() {
 
 /// A classic pcap of `n` UDP packets of 1400 bytes (about 1.4 KB each).
 fn big_pcap(path: &std::path::Path, n: u32) {
-    let mut out = vec![
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
-    ];
-    let mut frame = vec![0u8; 1400];
-    frame[12..14].copy_from_slice(&[0x08, 0x00]);
-    frame[14..24].copy_from_slice(&[0x45, 0, 0x05, 0x6a, 0, 0, 0x40, 0, 64, 17]);
-    frame[26..34].copy_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
-    frame[34..42].copy_from_slice(&[0x30, 0x39, 0, 53, 0x05, 0x56, 0, 0]);
+    use nwcap_testsupport::packets::{
+        ETHERTYPE_IPV4, PCAP_HEADER, UDP, eth, ipv4, push_record, udp,
+    };
+    let frame = eth(
+        None,
+        ETHERTYPE_IPV4,
+        &ipv4(
+            [10, 0, 0, 1],
+            [10, 0, 0, 2],
+            UDP,
+            &udp(12345, 53, &[0; 1358]),
+        ),
+    );
+    let mut out = PCAP_HEADER.to_vec();
     out.reserve(n as usize * (16 + frame.len()));
     for i in 0..n {
-        out.extend_from_slice(&(1_700_000_000 + i / 1000).to_le_bytes());
-        out.extend_from_slice(&((i % 1000) * 1000).to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        out.extend_from_slice(&frame);
+        push_record(
+            &mut out,
+            1_700_000_000_000_000 + u64::from(i) * 1000,
+            &frame,
+        );
     }
     std::fs::write(path, out).expect("write capture");
 }

@@ -1,35 +1,21 @@
-//! Captures the tests write themselves: a classic pcap file of Ethernet
-//! frames, and a tiny Ethernet/IPv4/TCP/UDP frame builder.
+//! The captures of the CLI tests: traffic of a known shape, built with the
+//! shared packet builder (`nwcap_testsupport::packets`).
 
-/// TCP flags.
-pub const FIN: u8 = 0x01;
-/// TCP flags.
-pub const SYN: u8 = 0x02;
-/// TCP flags.
-pub const RST: u8 = 0x04;
-/// TCP flags.
-pub const PSH: u8 = 0x08;
-/// TCP flags.
-pub const ACK: u8 = 0x10;
+pub use nwcap_testsupport::packets::{ACK, FIN, PSH, RST, SYN};
+use nwcap_testsupport::packets::{ETHERTYPE_IPV4, TCP, UDP, eth, ipv4, pcap_us, tcp_seq, udp};
 
 /// A classic pcap file (microseconds, Ethernet) of `(time in ms, frame)`,
 /// the times counted from 2023-11-14 22:13:20 UTC.
 pub fn pcap(frames: &[(u64, Vec<u8>)]) -> Vec<u8> {
-    let mut out = vec![
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
-    ];
-    for (ms, f) in frames {
-        let us = 1_700_000_000_000_000u64 + ms * 1000;
-        out.extend_from_slice(&((us / 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(f);
-    }
-    out
+    pcap_us(
+        frames
+            .iter()
+            .map(|(ms, f)| (1_700_000_000_000_000u64 + ms * 1000, f)),
+    )
 }
 
-/// One frame: Ethernet + IPv4 + TCP (flags) or UDP, with a payload.
+/// One frame: Ethernet + IPv4 + TCP (flags; sequence 1000, acknowledgement
+/// 2000) or UDP, with a payload.
 pub fn frame(
     src: [u8; 4],
     sport: u16,
@@ -38,30 +24,16 @@ pub fn frame(
     tcp: Option<u8>,
     payload: &[u8],
 ) -> Vec<u8> {
-    let l4_len = if tcp.is_some() { 20 } else { 8 };
-    let total = (20 + l4_len + payload.len()) as u16;
-    let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
-    f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64]);
-    f.push(if tcp.is_some() { 6 } else { 17 });
-    f.extend_from_slice(&[0, 0]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sport.to_be_bytes());
-    f.extend_from_slice(&dport.to_be_bytes());
-    match tcp {
-        Some(flags) => {
-            f.extend_from_slice(&1000u32.to_be_bytes());
-            f.extend_from_slice(&2000u32.to_be_bytes());
-            f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        }
-        None => {
-            let ulen = (8 + payload.len()) as u16;
-            f.extend_from_slice(&ulen.to_be_bytes());
-            f.extend_from_slice(&[0, 0]);
-        }
-    }
-    f.extend_from_slice(payload);
-    f
+    let ip = match tcp {
+        Some(flags) => ipv4(
+            src,
+            dst,
+            TCP,
+            &tcp_seq(sport, dport, flags, 1000, 2000, payload),
+        ),
+        None => ipv4(src, dst, UDP, &udp(sport, dport, payload)),
+    };
+    eth(None, ETHERTYPE_IPV4, &ip)
 }
 
 /// `n` TCP connections and `n` UDP exchanges starting at `t0` ms, from

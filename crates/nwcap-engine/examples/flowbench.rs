@@ -10,49 +10,29 @@ use std::io::Write;
 use std::time::Instant;
 
 use nwcap_engine::{Group, Settings, SinkError, run};
+use nwcap_testsupport::packets::{
+    ACK, ETHERTYPE_IPV4, PCAP_HEADER, PSH, SYN, TCP, eth, ipv4, push_record, tcp_seq,
+};
 
-fn frame(flow: u32, n: u32, out: &mut Vec<u8>) {
-    let payload = 496usize;
-    let (client, fwd) = (flow, n.is_multiple_of(2));
-    let c = [10, 1, (client >> 8) as u8, client as u8];
-    let s = [10, 2, 0, (client % 200) as u8];
-    let cport = 1024 + (client % 60000) as u16;
-    let (src, dst, sp, dp) = if fwd {
+/// Packet `n` of TCP flow `flow` (SYN, SYN-ACK, then 496-byte segments
+/// both ways).
+fn frame(flow: u32, n: u32) -> Vec<u8> {
+    let c = [10, 1, (flow >> 8) as u8, flow as u8];
+    let s = [10, 2, 0, (flow % 200) as u8];
+    let cport = 1024 + (flow % 60000) as u16;
+    let (src, dst, sp, dp) = if n.is_multiple_of(2) {
         (c, s, cport, 443u16)
     } else {
         (s, c, 443, cport)
     };
-    out.extend_from_slice(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]);
-    let total = (20 + 20 + payload) as u16;
-    out.extend_from_slice(&[
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        0,
-        0x40,
-        0,
-        64,
-        6,
-        0,
-        0,
-    ]);
-    out.extend_from_slice(&src);
-    out.extend_from_slice(&dst);
-    out.extend_from_slice(&sp.to_be_bytes());
-    out.extend_from_slice(&dp.to_be_bytes());
-    let flags: u8 = if n == 0 {
-        0x02
-    } else if n == 1 {
-        0x12
-    } else {
-        0x18
+    let flags = match n {
+        0 => SYN,
+        1 => SYN | ACK,
+        _ => PSH | ACK,
     };
-    out.extend_from_slice(&(n / 2 * 496 + 1).to_be_bytes());
-    out.extend_from_slice(&(n / 2 * 496 + 1).to_be_bytes());
-    out.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    out.resize(out.len() + payload, 0x61);
+    let seq = n / 2 * 496 + 1;
+    let seg = tcp_seq(sp, dp, flags, seq, seq, &[0x61; 496]);
+    eth(None, ETHERTYPE_IPV4, &ipv4(src, dst, TCP, &seg))
 }
 
 fn main() {
@@ -66,25 +46,18 @@ fn main() {
     let threads: usize = args.get(4).map_or(2, |s| s.parse().unwrap());
     if !std::path::Path::new(&path).exists() {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        f.write_all(&[
-            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0,
-            0,
-        ])
-        .unwrap();
+        f.write_all(&PCAP_HEADER).unwrap();
         let mut buf = Vec::new();
         let mut counts = vec![0u32; flows as usize];
         for i in 0..packets {
             let flow = (i.wrapping_mul(2654435761) % u64::from(flows)) as u32;
             buf.clear();
-            frame(flow, counts[flow as usize], &mut buf);
+            push_record(
+                &mut buf,
+                1_700_000_000_000_000 + i * 100,
+                &frame(flow, counts[flow as usize]),
+            );
             counts[flow as usize] += 1;
-            let ts_us = i * 100;
-            f.write_all(&((1_700_000_000 + ts_us / 1_000_000) as u32).to_le_bytes())
-                .unwrap();
-            f.write_all(&((ts_us % 1_000_000) as u32).to_le_bytes())
-                .unwrap();
-            f.write_all(&(buf.len() as u32).to_le_bytes()).unwrap();
-            f.write_all(&(buf.len() as u32).to_le_bytes()).unwrap();
             f.write_all(&buf).unwrap();
         }
     }

@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 
 use nwcap_engine::{Collect, FlowSink, Group, GroupInfo, Input, Settings, SinkError, run};
 use nwcap_flows::{Flow, all_columns, ident::uid};
+use nwcap_testsupport::packets::{
+    ACK, ETHERTYPE_IPV4, PCAP_HEADER, PSH, SYN, TCP, eth, ipv4, push_record, tcp_seq,
+};
 
 /// A TCP/IPv4 Ethernet frame of flow `i`, packet `n` of that flow (0: SYN,
 /// 1: SYN-ACK, then data both ways).
 fn frame(i: u32, n: u32) -> Vec<u8> {
-    let payload = 60 + (i * 37 + n * 11) as usize % 1400;
+    let payload = vec![b'a'; 60 + (i * 37 + n * 11) as usize % 1400];
     let c = [10, 1, (i >> 8) as u8, i as u8];
     let s = [10, 2, 0, (i % 7) as u8];
     let (src, dst, sp, dp) = if n.is_multiple_of(2) {
@@ -19,58 +22,32 @@ fn frame(i: u32, n: u32) -> Vec<u8> {
     } else {
         (s, c, 80, 1024 + i as u16)
     };
-    let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
-    let total = (40 + payload) as u16;
-    f.extend_from_slice(&[
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        0,
-        0x40,
-        0,
-        64,
-        6,
-        0,
-        0,
-    ]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sp.to_be_bytes());
-    f.extend_from_slice(&dp.to_be_bytes());
     let flags = match n {
-        0 => 0x02,
-        1 => 0x12,
-        _ => 0x18,
+        0 => SYN,
+        1 => SYN | ACK,
+        _ => PSH | ACK,
     };
-    f.extend_from_slice(&(n * 1000 + 1).to_be_bytes());
-    f.extend_from_slice(&(n * 1000 + 1).to_be_bytes());
-    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    f.resize(f.len() + payload, b'a');
-    f
+    let seq = n * 1000 + 1;
+    let seg = tcp_seq(sp, dp, flags, seq, seq, &payload);
+    eth(None, ETHERTYPE_IPV4, &ipv4(src, dst, TCP, &seg))
 }
 
 /// A pcap of `packets` packets over `flows` flows, one packet every `gap_us`
 /// from `t0` seconds, packets `skip..` of the sequence.
 fn pcap_bytes(packets: u32, flows: u32, gap_us: u64, t0: u32, skip: u32) -> Vec<u8> {
-    let mut out = vec![
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
-    ];
+    let mut out = PCAP_HEADER.to_vec();
     let mut counts = vec![0u32; flows as usize];
     for k in 0..skip + packets {
         let i = (k * 7919) % flows;
         let f = frame(i, counts[i as usize]);
         counts[i as usize] += 1;
-        if k < skip {
-            continue;
+        if k >= skip {
+            push_record(
+                &mut out,
+                u64::from(t0) * 1_000_000 + u64::from(k) * gap_us,
+                &f,
+            );
         }
-        let us = u64::from(k) * gap_us;
-        out.extend_from_slice(&(t0 + (us / 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        out.extend_from_slice(&f);
     }
     out
 }
@@ -78,20 +55,12 @@ fn pcap_bytes(packets: u32, flows: u32, gap_us: u64, t0: u32, skip: u32) -> Vec<
 /// Flows one after the other: flow `j` sends `per_flow` packets `gap_us`
 /// apart, starting where flow `j - 1` ended.
 fn sequential_bytes(flows: u32, per_flow: u32, gap_us: u64) -> Vec<u8> {
-    let mut out = vec![
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
-    ];
+    let mut out = PCAP_HEADER.to_vec();
     let mut k = 0u64;
     for j in 0..flows {
         for n in 0..per_flow {
-            let f = frame(j, n);
-            let us = k * gap_us;
+            push_record(&mut out, 1_700_000_000_000_000 + k * gap_us, &frame(j, n));
             k += 1;
-            out.extend_from_slice(&(1_700_000_000 + (us / 1_000_000) as u32).to_le_bytes());
-            out.extend_from_slice(&((us % 1_000_000) as u32).to_le_bytes());
-            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-            out.extend_from_slice(&f);
         }
     }
     out

@@ -1,10 +1,14 @@
-//! Helpers shared by the tests that compare nwcap against the shared corpus
-//! (`../shared/corpus`: real captures from other open-source projects with
-//! tshark/capinfos reference outputs) and against Zeek (`../shared/zeek`). A dev-dependency only: nothing here
-//! is part of nwcap itself.
+//! Helpers shared by the tests of every crate: the captures tests build
+//! themselves ([`packets`]), and the way to the shared references: the
+//! corpus (`../shared/corpus`: real captures from other open-source
+//! projects with tshark/capinfos reference outputs), Zeek's traces
+//! (`../shared/zeek`) and the field cases (`../shared/cases`). A
+//! dev-dependency only: nothing here is part of nwcap itself.
 //!
 //! Test code: the helpers panic, with the path, when a reference file that
 //! the corpus lists cannot be read.
+
+pub mod packets;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -406,38 +406,25 @@ mod tests {
     use super::*;
 
     /// A classic pcap of `n` UDP exchanges (one flow each, a request and
-    /// a reply), 1 ms apart.
+    /// a reply 1 ms later), one a second.
     fn capture(n: u32) -> Vec<u8> {
-        // Little-endian, version 2.4, snap length 65,535, Ethernet.
-        let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
-        for v in [2u16, 4] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in [0u32, 0, 65_535, 1] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for i in 0..n {
+        use nwcap_testsupport::packets::{ETHERTYPE_IPV4, UDP, eth, ipv4, pcap_us, udp};
+        let exchanges = (0..n).flat_map(|i| {
             let cli = [10, 0, (i >> 8) as u8, i as u8];
             let srv = [10, 9, 0, 1];
             let port = 20_000 + (i % 40_000) as u16;
-            for (ms, (src, sp, dst, dp)) in [(0, (cli, port, srv, 53)), (1, (srv, 53, cli, port))] {
-                let mut f = vec![0u8; 12];
-                f.extend_from_slice(&[0x08, 0x00, 0x45, 0, 0, 36, 0, 0, 0, 0, 64, 17, 0, 0]);
-                f.extend_from_slice(&src);
-                f.extend_from_slice(&dst);
-                f.extend_from_slice(&sp.to_be_bytes());
-                f.extend_from_slice(&dp.to_be_bytes());
-                f.extend_from_slice(&[0, 16, 0, 0]);
-                f.extend_from_slice(&[7; 8]);
-                let t = u64::from(i) * 1000 + ms;
-                out.extend_from_slice(&((t / 1000) as u32).to_le_bytes());
-                out.extend_from_slice(&(((t % 1000) * 1000) as u32).to_le_bytes());
-                out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-                out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-                out.extend_from_slice(&f);
-            }
-        }
-        out
+            [(0, (cli, port, srv, 53)), (1, (srv, 53, cli, port))].map(
+                |(ms, (src, sp, dst, dp))| {
+                    let f = eth(
+                        None,
+                        ETHERTYPE_IPV4,
+                        &ipv4(src, dst, UDP, &udp(sp, dp, &[7; 8])),
+                    );
+                    ((u64::from(i) * 1000 + ms) * 1000, f)
+                },
+            )
+        });
+        pcap_us(exchanges)
     }
 
     /// The flows of [`capture`]`(n)`, by the engine, and the folder of
