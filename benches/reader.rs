@@ -8,53 +8,26 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nwcap_pcap::Capture;
 use nwcap_pcap::source::Bytes;
+use nwcap_testsupport::packets::{
+    ACK, ETHERTYPE_IPV4, PCAP_HEADER, PSH, TCP, UDP, eth, ipv4, push_record, tcp, udp,
+};
 
-/// A pcap of `n` Ethernet/IPv4/TCP-or-UDP packets of varied sizes.
+/// A pcap of `n` Ethernet/IPv4/TCP-or-UDP packets of varied sizes, one
+/// a millisecond.
 fn synthetic(n: u32) -> Vec<u8> {
     let mut v = Vec::with_capacity(n as usize * 600);
-    for x in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 262_144, 1] {
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v.truncate(20);
-    v.extend_from_slice(&1u32.to_le_bytes());
+    v.extend_from_slice(&PCAP_HEADER);
     for i in 0..n {
-        let payload = (i * 37 % 1400) as usize;
-        let tcp = i % 3 != 0;
-        let l4 = if tcp { 20 } else { 8 };
-        let total = 20 + l4 + payload;
-        let len = 14 + total;
-        for x in [
-            1_700_000_000 + i / 1000,
-            i % 1_000_000,
-            len as u32,
-            len as u32,
-        ] {
-            v.extend_from_slice(&x.to_le_bytes());
-        }
-        v.extend_from_slice(&[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0]);
-        v.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64]);
-        v.push(if tcp { 6 } else { 17 });
-        v.extend_from_slice(&[
-            0,
-            0,
-            10,
-            0,
-            (i >> 8) as u8,
-            i as u8,
-            10,
-            1,
-            0,
-            (i % 50) as u8,
-        ]);
-        v.extend_from_slice(&((1024 + i % 5000) as u16).to_be_bytes());
-        v.extend_from_slice(&(443u16).to_be_bytes());
-        if tcp {
-            v.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+        let payload = vec![0xab; (i * 37 % 1400) as usize];
+        let (src, dst) = ([10, 0, (i >> 8) as u8, i as u8], [10, 1, 0, (i % 50) as u8]);
+        let sport = (1024 + i % 5000) as u16;
+        let ip = if i % 3 != 0 {
+            ipv4(src, dst, TCP, &tcp(sport, 443, PSH | ACK, &payload))
         } else {
-            v.extend_from_slice(&((8 + payload) as u16).to_be_bytes());
-            v.extend_from_slice(&[0, 0]);
-        }
-        v.resize(v.len() + payload, 0xab);
+            ipv4(src, dst, UDP, &udp(sport, 443, &payload))
+        };
+        let frame = eth(None, ETHERTYPE_IPV4, &ip);
+        push_record(&mut v, 1_700_000_000_000_000 + u64::from(i) * 1000, &frame);
     }
     v
 }

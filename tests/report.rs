@@ -45,7 +45,7 @@ fn report(args: &[&str], out: &Path) -> String {
 // ---- captures made here ----------------------------------------------
 
 /// An IPv4 packet in an Ethernet frame.
-fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
+fn eth_ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
     packets::eth(
         None,
         packets::ETHERTYPE_IPV4,
@@ -88,21 +88,30 @@ fn tie_traffic(t0: u64, hosts: u8) -> Vec<(u64, Vec<u8>)> {
         let c = [10, 0, 0, h];
         let srv = [10, 0, 1, h % 3 + 8];
         let t = t0 + u64::from(h) * 7;
-        v.push((t, ipv4(c, srv, 6, &tcp(40000, 443, SYN, 1, b""))));
-        v.push((t + 1, ipv4(srv, c, 6, &tcp(443, 40000, SYN | ACK, 9, b""))));
-        v.push((t + 2, ipv4(c, srv, 6, &tcp(40000, 443, ACK, 2, &[7; 100]))));
-        v.push((t + 3, ipv4(c, [10, 0, 2, 1], 17, &udp(5353, 53, &[1; 20]))));
+        v.push((t, eth_ipv4(c, srv, 6, &tcp(40000, 443, SYN, 1, b""))));
+        v.push((
+            t + 1,
+            eth_ipv4(srv, c, 6, &tcp(443, 40000, SYN | ACK, 9, b"")),
+        ));
+        v.push((
+            t + 2,
+            eth_ipv4(c, srv, 6, &tcp(40000, 443, ACK, 2, &[7; 100])),
+        ));
+        v.push((
+            t + 3,
+            eth_ipv4(c, [10, 0, 2, 1], 17, &udp(5353, 53, &[1; 20])),
+        ));
         v.push((
             t + 4,
-            ipv4(c, [10, 0, 3, 3], 6, &tcp(41000, 8080, SYN, 5, b"")),
+            eth_ipv4(c, [10, 0, 3, 3], 6, &tcp(41000, 8080, SYN, 5, b"")),
         ));
         v.push((
             t + 5,
-            ipv4([10, 0, 3, 3], c, 6, &tcp(8080, 41000, RST | ACK, 0, b"")),
+            eth_ipv4([10, 0, 3, 3], c, 6, &tcp(8080, 41000, RST | ACK, 0, b"")),
         ));
     }
     let me = [10, 0, 0, 10];
-    v.push((t0 + 1, ipv4(me, me, 17, &udp(1000, 2000, &[0; 10]))));
+    v.push((t0 + 1, eth_ipv4(me, me, 17, &udp(1000, 2000, &[0; 10]))));
     v
 }
 
@@ -328,7 +337,7 @@ fn strings_off_the_wire_are_shown_escaped_and_never_become_markup() {
     let frames = vec![
         (
             0,
-            ipv4(
+            eth_ipv4(
                 [10, 0, 0, 1],
                 [10, 0, 0, 53],
                 17,
@@ -337,7 +346,7 @@ fn strings_off_the_wire_are_shown_escaped_and_never_become_markup() {
         ),
         (
             5,
-            ipv4(
+            eth_ipv4(
                 [10, 0, 0, 2],
                 [10, 0, 0, 53],
                 17,

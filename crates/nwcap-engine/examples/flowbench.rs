@@ -14,8 +14,8 @@ use nwcap_testsupport::packets::{
     ACK, ETHERTYPE_IPV4, PCAP_HEADER, PSH, SYN, TCP, eth, ipv4, push_record, tcp_seq,
 };
 
-/// Packet `n` of TCP flow `flow` (SYN, SYN-ACK, then 496-byte segments
-/// both ways).
+/// Packet `n` of TCP flow `flow` (SYN, SYN-ACK, then data both ways),
+/// each with 496 bytes of payload.
 fn frame(flow: u32, n: u32) -> Vec<u8> {
     let c = [10, 1, (flow >> 8) as u8, flow as u8];
     let s = [10, 2, 0, (flow % 200) as u8];

@@ -180,9 +180,9 @@ fn feed(tables: &mut [FlowTable], d: &Decoded, mut out: Vec<Flow>) -> Vec<Flow> 
                 }
                 if let Some(next) = list.get(i + PREFETCH_AHEAD) {
                     t.prefetch(next.hash);
-                    // The payload's first line: the flow may look at it
-                    // (service hints), and it was last read on another
-                    // core.
+                    // The payload's first cache line: the flow may look
+                    // at it (service hints), and it may have been last
+                    // read on another core.
                     if next.pay_len > 0
                         && let Some(first) = bytes.get(next.pay_at as usize)
                     {

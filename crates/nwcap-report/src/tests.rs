@@ -2,36 +2,17 @@
 
 use nwcap_flows::{Flow, FlowConfig, FlowTable};
 use nwcap_pcap::{LinkType, Record};
+use nwcap_testsupport::packets::{ETHERTYPE_IPV4, TCP, eth, ipv4, tcp};
 
 use crate::{ReportBuilder, ReportContext, ReportData, ReportOptions, render};
 
 const MS: i64 = 1_000_000;
 const T0: i64 = 1_700_000_000_000 * MS;
 
+/// A TCP segment of `len` payload bytes in IPv4 in Ethernet.
 fn frame(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, flags: u8, len: usize) -> Vec<u8> {
-    let total = (40 + len) as u16;
-    let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
-    f.extend_from_slice(&[
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        0,
-        0x40,
-        0,
-        64,
-        6,
-        0,
-        0,
-    ]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sport.to_be_bytes());
-    f.extend_from_slice(&dport.to_be_bytes());
-    f.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    f.resize(f.len() + len, 0x61);
-    f
+    let seg = tcp(sport, dport, flags, &vec![0x61; len]);
+    eth(None, ETHERTYPE_IPV4, &ipv4(src, dst, TCP, &seg))
 }
 
 /// Flows of `n` clients talking to three servers, some rejected, sizes

@@ -69,11 +69,12 @@ pub struct FrameBuilder {
     shares: Vec<Vec<(usize, FlowColumn)>>,
     rows: usize,
     /// Rows taken at most between two [`FrameBuilder::take`]s, if known:
-    /// the columns grow by doubling up to it, not past it.
+    /// the columns grow by doubling up to it, not past it, until a full
+    /// batch has been taken.
     limit: Option<usize>,
-    /// A full batch (`limit` rows) was taken: the output is large, and the
-    /// next batch's columns are made room for at once (growing them by
-    /// doubling copied each column several times, in fresh pages).
+    /// A full batch (`limit` rows) was taken: the output is large, and
+    /// each later batch's columns are made room for at once (growing them
+    /// by doubling copied each column several times, in fresh pages).
     filled: bool,
 }
 
@@ -107,7 +108,9 @@ impl FrameBuilder {
 
     /// The same, told that at most `rows` rows come between two
     /// [`FrameBuilder::take`]s (a writer's batch): no column grows past
-    /// that, so none holds spare room when it is taken.
+    /// that, so a full batch holds no spare room when it is taken, and a
+    /// shorter one (the last, or one a group change ends) no more than its
+    /// rows, as a vector grown by doubling.
     pub fn with_limit(mut self, rows: usize) -> FrameBuilder {
         self.limit = Some(rows);
         self
@@ -154,6 +157,12 @@ impl FrameBuilder {
     /// The rows so far as a DataFrame, in the order of the specs; the
     /// builder is empty again.
     pub fn take(&mut self) -> Result<DataFrame> {
+        to_dataframe(self.take_columns())
+    }
+
+    /// The rows so far as flow columns, in the order of the specs; the
+    /// builder is empty again.
+    pub(crate) fn take_columns(&mut self) -> Vec<FlowColumn> {
         let mut columns: Vec<(usize, FlowColumn)> = Vec::with_capacity(self.specs.len());
         for share in &mut self.shares {
             for (i, c) in share.iter_mut() {
@@ -163,9 +172,16 @@ impl FrameBuilder {
             }
         }
         columns.sort_unstable_by_key(|(i, _)| *i);
+        // Numeric columns go into polars without a copy: a short batch
+        // made room for the whole limit gives the rest back first.
+        if self.filled && self.limit.is_some_and(|limit| 2 * self.rows < limit) {
+            for (_, c) in &mut columns {
+                c.data.shrink_to_fit();
+            }
+        }
         self.filled |= self.limit.is_some_and(|limit| self.rows >= limit);
         self.rows = 0;
-        to_dataframe(columns.into_iter().map(|(_, c)| c).collect())
+        columns.into_iter().map(|(_, c)| c).collect()
     }
 }
 

@@ -1,5 +1,5 @@
-//! Captures the tests write themselves, the one builder every test crate
-//! uses: Ethernet (with an optional VLAN tag), IPv4, TCP, UDP and VXLAN
+//! Captures the tests write themselves, the builder the test crates share:
+//! Ethernet (with an optional VLAN tag), IPv4, TCP, UDP and VXLAN
 //! layers, each a function that wraps its payload, and the classic pcap
 //! and pcapng files that hold the frames. Every field is spelled out in
 //! bytes, so a test reads what it feeds the reader.
@@ -68,7 +68,7 @@ pub fn eth(vlan: Option<u16>, ethertype: u16, payload: &[u8]) -> Vec<u8> {
 /// An IPv4 packet: 20-byte header (identification 1, don't fragment, TTL
 /// 64, checksum left zero) and `payload`.
 pub fn ipv4(src: impl V4, dst: impl V4, proto: u8, payload: &[u8]) -> Vec<u8> {
-    let total = u16::try_from(20 + payload.len()).unwrap_or(u16::MAX);
+    let total = u16::try_from(20 + payload.len()).expect("an IPv4 packet of at most 65,535 bytes");
     let mut p = Vec::with_capacity(20 + payload.len());
     p.extend_from_slice(&[0x45, 0]);
     p.extend_from_slice(&total.to_be_bytes());
@@ -81,7 +81,7 @@ pub fn ipv4(src: impl V4, dst: impl V4, proto: u8, payload: &[u8]) -> Vec<u8> {
 
 /// A UDP datagram (checksum zero: none).
 pub fn udp(sp: u16, dp: u16, payload: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(8 + payload.len()).unwrap_or(u16::MAX);
+    let len = u16::try_from(8 + payload.len()).expect("a UDP datagram of at most 65,535 bytes");
     let mut u = Vec::with_capacity(8 + payload.len());
     u.extend_from_slice(&sp.to_be_bytes());
     u.extend_from_slice(&dp.to_be_bytes());
@@ -153,7 +153,7 @@ pub const PCAP_HEADER: [u8; 24] = [
 /// microseconds since 1970, `frame` captured whole.
 pub fn push_record(out: &mut Vec<u8>, ts_us: u64, frame: &[u8]) {
     let secs = u32::try_from(ts_us / 1_000_000).unwrap_or(u32::MAX);
-    let len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
+    let len = u32::try_from(frame.len()).expect("a frame of less than 4 GiB");
     out.extend_from_slice(&secs.to_le_bytes());
     out.extend_from_slice(&((ts_us % 1_000_000) as u32).to_le_bytes());
     out.extend_from_slice(&len.to_le_bytes());
@@ -161,7 +161,8 @@ pub fn push_record(out: &mut Vec<u8>, ts_us: u64, frame: &[u8]) {
     out.extend_from_slice(frame);
 }
 
-/// A classic pcap ([`PCAP_HEADER`]) of `(time in microseconds, frame)`.
+/// A classic pcap ([`PCAP_HEADER`]) of `(time in microseconds since 1970,
+/// frame)`.
 pub fn pcap_us<F: AsRef<[u8]>>(records: impl IntoIterator<Item = (u64, F)>) -> Vec<u8> {
     let mut out = PCAP_HEADER.to_vec();
     for (us, f) in records {
@@ -170,8 +171,8 @@ pub fn pcap_us<F: AsRef<[u8]>>(records: impl IntoIterator<Item = (u64, F)>) -> V
     out
 }
 
-/// A classic pcap, big-endian, microseconds, Ethernet, of `(time in ns,
-/// frame)`; each record's original length 4 bytes more than captured (a
+/// A classic pcap, big-endian, microseconds, Ethernet, of `(time in
+/// nanoseconds since 1970, frame)`; each record's original length 4 bytes more than captured (a
 /// frame check sequence left out).
 pub fn pcap_be(records: &[(i64, Vec<u8>)]) -> Vec<u8> {
     let mut b = Vec::new();
@@ -180,21 +181,21 @@ pub fn pcap_be(records: &[(i64, Vec<u8>)]) -> Vec<u8> {
     b.extend_from_slice(&65535u32.to_be_bytes());
     b.extend_from_slice(&1u32.to_be_bytes());
     for (ts, f) in records {
-        let len = u32::try_from(f.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(f.len()).expect("a frame of less than 4 GiB");
         b.extend_from_slice(&((ts / 1_000_000_000) as u32).to_be_bytes());
         b.extend_from_slice(&((ts % 1_000_000_000 / 1000) as u32).to_be_bytes());
         b.extend_from_slice(&len.to_be_bytes());
-        b.extend_from_slice(&(len + 4).to_be_bytes());
+        b.extend_from_slice(&len.saturating_add(4).to_be_bytes());
         b.extend_from_slice(f);
     }
     b
 }
 
 /// A pcapng, little-endian, one Ethernet interface with nanosecond
-/// resolution, of `(time in ns, frame)`.
+/// resolution, of `(time in nanoseconds since 1970, frame)`.
 pub fn pcapng(records: &[(i64, Vec<u8>)]) -> Vec<u8> {
     fn block(b: &mut Vec<u8>, kind: u32, body: &[u8]) {
-        let len = u32::try_from(12 + body.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(12 + body.len()).expect("a block of less than 4 GiB");
         b.extend_from_slice(&kind.to_le_bytes());
         b.extend_from_slice(&len.to_le_bytes());
         b.extend_from_slice(body);
@@ -210,7 +211,7 @@ pub fn pcapng(records: &[(i64, Vec<u8>)]) -> Vec<u8> {
     block(&mut b, 1, &idb);
     for (ts, f) in records {
         let ticks = *ts as u64;
-        let len = u32::try_from(f.len()).unwrap_or(u32::MAX);
+        let len = u32::try_from(f.len()).expect("a frame of less than 4 GiB");
         let mut epb = 0u32.to_le_bytes().to_vec();
         epb.extend_from_slice(&((ticks >> 32) as u32).to_le_bytes());
         epb.extend_from_slice(&(ticks as u32).to_le_bytes());
