@@ -51,16 +51,6 @@ impl ColumnData {
         }
     }
 
-    /// Gives back the room reserved beyond the rows held.
-    pub fn shrink_to_fit(&mut self) {
-        match self {
-            ColumnData::I64(v) | ColumnData::TimestampNs(v) => v.shrink_to_fit(),
-            ColumnData::I32Opt(v) => v.shrink_to_fit(),
-            ColumnData::F64Opt(v) => v.shrink_to_fit(),
-            ColumnData::Text(t) => t.shrink_to_fit(),
-        }
-    }
-
     /// Appends the rows of `other`, a column of the same type (a column of
     /// another type is a caller bug and is ignored).
     pub fn append(&mut self, other: ColumnData) {
@@ -187,13 +177,6 @@ impl Texts {
         self.reserve_text(n);
         self.ends.reserve_exact(n);
         self.valid.reserve_exact(n);
-    }
-
-    /// Gives back the room reserved beyond the cells held.
-    pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.ends.shrink_to_fit();
-        self.valid.shrink_to_fit();
     }
 
     /// Appends the cells of `other`.

@@ -452,29 +452,6 @@ mod tests {
             .expect("parquet")
     }
 
-    /// After a full batch the builder makes room for a whole batch at
-    /// once; a short batch taken then gives the spare room back (its
-    /// numeric columns go into polars as they are).
-    #[test]
-    fn a_short_batch_after_a_full_one_keeps_no_spare_room() {
-        use nwcap_flows::columns::ColumnData;
-        let (_dir, all) = flows(1_100);
-        let specs: Vec<&'static ColumnSpec> = nwcap_flows::COLUMNS.iter().collect();
-        let group = GroupNames::default();
-        let mut b = FrameBuilder::new(&specs).with_limit(1_000);
-        b.append(&all.flows[..1_000], &group);
-        assert!(b.take_columns().iter().all(|c| c.data.len() == 1_000));
-        b.append(&all.flows[1_000..1_010], &group);
-        let short = b.take_columns();
-        assert_eq!(short.len(), specs.len());
-        for c in &short {
-            assert_eq!(c.data.len(), 10, "{}", c.name);
-            if let ColumnData::I64(v) | ColumnData::TimestampNs(v) = &c.data {
-                assert!(v.capacity() < 20, "{}: room for {}", c.name, v.capacity());
-            }
-        }
-    }
-
     /// Flows and frames given in turn, a group changed in the middle of a
     /// batch, a row limit, and no flows at all: the rows come out in the
     /// order given, each with its own group's `file` and `source`.
