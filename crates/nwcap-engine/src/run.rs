@@ -1,12 +1,15 @@
 //! The driver: reading, decoding, flow updates and the sink overlap.
 //!
 //! Each step of the loop runs four things at once on the rayon pool: read
-//! and frame block `n + 3` of the input, decode block `n + 2` (its chunks
-//! in parallel, each packet filtered and staged by shard), feed block
-//! `n + 1`'s buckets to the shard tables (shards in parallel), and hand the
-//! flows that ended in block `n` to the sink. Work stealing keeps every
-//! core busy, and at most four blocks are alive, so memory follows the
-//! blocks and the active flows, not the input.
+//! block `n + 3` of the input (map it and guess where its chunks' records
+//! start, for a classic pcap file; read and frame it otherwise), decode
+//! block `n + 2` (its chunks in parallel, each packet filtered and staged
+//! by shard, then the block settled: a chunk walked from a wrong guess is
+//! decoded again), feed block `n + 1`'s buckets to the shard tables
+//! (shards in parallel), and hand the flows that ended in block `n` to the
+//! sink. Work stealing keeps every core busy, and at most four blocks are
+//! alive, so memory follows the blocks and the active flows, not the
+//! input.
 //!
 //! Results do not depend on the thread count: a fixed number of shards is
 //! chosen by a hash of the port-less key, each shard is fed in input order
@@ -33,7 +36,7 @@ use std::collections::BinaryHeap;
 use crate::group::{self, Group, Pending};
 use crate::report::{Counts, FileReport, RunReport};
 use crate::sink::{FlowSink, GroupInfo, SinkError, drop_flows};
-use crate::stage::{BucketPool, Buckets, recycle, stage_chunk};
+use crate::stage::{BucketPool, Buckets, Stager, recycle};
 use crate::{Progress, Settings};
 
 /// Packets ahead of the current one whose flows are prefetched.
@@ -77,7 +80,10 @@ struct Feed {
     pending: Vec<Pending>,
     at: usize,
     current: Option<nwcap_pcap::Source>,
-    reports: Vec<FileReport>,
+    /// The reports of the inputs closed so far, with their tallies (read
+    /// when the group ends: a source's last blocks settle after it
+    /// closes).
+    reports: Vec<(FileReport, Option<nwcap_pcap::source::Tally>)>,
     group: usize,
     block_bytes: Option<usize>,
 }
@@ -85,15 +91,16 @@ struct Feed {
 impl Feed {
     fn close_current(&mut self, error: Option<String>) {
         if let Some(s) = self.current.take() {
-            self.reports.push(FileReport {
+            let report = FileReport {
                 group: self.group,
                 name: s.name().to_string(),
                 format: Some(s.format()),
                 compressed: s.compressed(),
-                records: s.records(),
-                damage: s.damage().to_vec(),
+                records: 0,
+                damage: Vec::new(),
                 error,
-            });
+            };
+            self.reports.push((report, Some(s.tally())));
         }
         self.at += 1;
     }
@@ -108,13 +115,14 @@ impl Iterator for Feed {
                 let p = self.pending.get_mut(self.at)?;
                 match p.take() {
                     Ok(s) => {
+                        let s = s.speculative();
                         self.current = Some(match self.block_bytes {
                             Some(n) => s.with_block_bytes(n),
                             None => s,
                         });
                     }
                     Err(e) => {
-                        self.reports.push(FileReport {
+                        let report = FileReport {
                             group: self.group,
                             name: p.name.clone(),
                             format: None,
@@ -122,7 +130,8 @@ impl Iterator for Feed {
                             records: 0,
                             damage: Vec::new(),
                             error: Some(e),
-                        });
+                        };
+                        self.reports.push((report, None));
                         self.at += 1;
                         continue;
                     }
@@ -145,6 +154,10 @@ impl Iterator for Feed {
     }
 }
 
+/// Decodes a block's chunks in parallel, then settles the block: a chunk
+/// whose walk started at a wrong guess is decoded again (serially, from
+/// where the previous chunk ended), and chunks after damage that stops the
+/// file are dropped.
 fn decode_unit(
     unit: Unit,
     group: usize,
@@ -153,10 +166,29 @@ fn decode_unit(
     shards: usize,
     pool: &BucketPool,
 ) -> Decoded {
-    let buckets = (0..unit.block.chunks())
+    let block = &unit.block;
+    let stager = Stager {
+        block,
+        group,
+        file: unit.file,
+        shards,
+        settings,
+        pool,
+    };
+    let (mut buckets, mut walks): (Vec<Buckets>, Vec<_>) = (0..block.chunks())
         .into_par_iter()
-        .map(|c| stage_chunk(&unit.block, group, unit.file, c, shards, settings, pool))
-        .collect();
+        .map(|c| stager.stage(c, None))
+        .unzip();
+    let kept = block.settle(&mut walks, &mut |c, from| {
+        let (b, w) = stager.stage(c, Some(from));
+        if let Some(old) = buckets.get_mut(c) {
+            recycle(pool, vec![std::mem::replace(old, b)]);
+        }
+        w
+    });
+    if kept < buckets.len() {
+        recycle(pool, buckets.split_off(kept));
+    }
     Decoded {
         unit,
         buckets,
@@ -397,7 +429,15 @@ pub(crate) fn run_group(
     }
     // Inputs not reached (a sink error stopped the run) are not reported.
     inputs.close_current(None);
-    report.files.extend(inputs.reports);
+    report
+        .files
+        .extend(inputs.reports.into_iter().map(|(mut r, tally)| {
+            if let Some(t) = tally {
+                r.records = t.records();
+                r.damage = t.damage();
+            }
+            r
+        }));
     report.files.extend(failed);
     report.counts.add(&counts);
     report.flows += flows_out;

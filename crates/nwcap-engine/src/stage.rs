@@ -17,6 +17,7 @@ use nwcap_flows::summary::{FragRef, PacketSummary, Skip};
 use nwcap_pcap::Block;
 use nwcap_pcap::decode::decode;
 use nwcap_pcap::packet::OuterUdp;
+use nwcap_pcap::source::Walked;
 
 use crate::report::Counts;
 use crate::{Settings, Tally, select};
@@ -144,24 +145,43 @@ pub(crate) fn recycle(pool: &BucketPool, buckets: Vec<Buckets>) {
     }
 }
 
-/// Decodes, filters and stages chunk `chunk` of `block` (input file
-/// `file`).
-pub(crate) fn stage_chunk(
-    block: &Block,
-    group: usize,
-    file: u32,
-    chunk: usize,
-    shards: usize,
-    settings: &Settings,
-    pool: &BucketPool,
-) -> Buckets {
+/// What staging a block's chunks needs: the block, where it comes from,
+/// and the run's settings.
+pub(crate) struct Stager<'a> {
+    pub(crate) block: &'a Block,
+    pub(crate) group: usize,
+    /// Index of the block's input in the group.
+    pub(crate) file: u32,
+    pub(crate) shards: usize,
+    pub(crate) settings: &'a Settings,
+    pub(crate) pool: &'a BucketPool,
+}
+
+impl Stager<'_> {
+    /// Decodes, filters and stages chunk `chunk`, walked from `from` if
+    /// given ([`Block::walk`]); how the walk went, for [`Block::settle`].
+    pub(crate) fn stage(&self, chunk: usize, from: Option<usize>) -> (Buckets, Walked) {
+        stage_chunk(self, chunk, from)
+    }
+}
+
+/// [`Stager::stage`].
+fn stage_chunk(ctx: &Stager<'_>, chunk: usize, from: Option<usize>) -> (Buckets, Walked) {
+    let Stager {
+        block,
+        group,
+        file,
+        shards,
+        settings,
+        pool,
+    } = *ctx;
     let (filter, per_filter) = (settings.filter.as_ref(), settings.count_per_filter);
     let mut b = fresh_buckets(pool, shards);
     let mut tally = settings.observer.as_deref().map(|o| o.tally(group));
     let base = block.bytes().as_ptr().addr();
     let base_len = block.bytes().len();
     let mut i: u64 = 0;
-    block.for_each(chunk, &mut |rec| {
+    let walked = block.walk(chunk, from, &mut |rec| {
         let pkt = decode(rec.linktype, rec.data);
         let kept = select::keep(filter, per_filter, &pkt, &mut b.counts);
         if let Some(t) = tally.as_mut() {
@@ -229,5 +249,5 @@ pub(crate) fn stage_chunk(
         }
     });
     b.tally = tally;
-    b
+    (b, walked)
 }

@@ -168,25 +168,35 @@ fn walk(h: &PcapHeader, buf: &[u8], from: usize, until: usize, base: u64) -> Pie
 
 /// The first offset in `lo..hi` (within [`SCAN`] bytes) where [`CHAIN`]
 /// record headers chain, or the data ends after a chained record.
-fn resync(h: &PcapHeader, buf: &[u8], lo: usize, hi: usize) -> Option<usize> {
+pub(crate) fn resync(h: &PcapHeader, buf: &[u8], lo: usize, hi: usize) -> Option<usize> {
     let stop = hi.min(lo.saturating_add(SCAN)).min(buf.len());
     (lo..stop).find(|&c| chains(h, buf, c))
 }
 
+/// True when [`CHAIN`] record headers chain from `pos`, or the data ends
+/// after a chained record: what [`PcapHeader::step`] would accept, plus the
+/// original length being at least the captured length. No message is
+/// built for the many offsets that fail.
 fn chains(h: &PcapHeader, buf: &[u8], mut pos: usize) -> bool {
+    let max = h.max_caplen();
     for i in 0..CHAIN {
-        match h.step(buf, pos) {
-            Step::Record(r, next) => {
-                // Plausibility beyond what `step` checks: the original
-                // length is at least the captured length.
-                if r.origlen < r.caplen() {
-                    return false;
-                }
-                pos = next;
-            }
-            Step::End | Step::Truncated(_) => return i > 0,
-            Step::Bad(_) => return false,
+        if pos >= buf.len() {
+            return i > 0;
         }
+        let Some((_, _, caplen, origlen)) = h.header_at(buf, pos) else {
+            return i > 0;
+        };
+        if caplen > max {
+            return false;
+        }
+        let next = pos + h.record_header_len + caplen as usize;
+        if next > buf.len() {
+            return i > 0;
+        }
+        if origlen < caplen {
+            return false;
+        }
+        pos = next;
     }
     true
 }

@@ -143,8 +143,31 @@ pub enum Step<'a> {
 
 impl PcapHeader {
     /// Largest caplen this file may hold.
-    fn max_caplen(&self) -> u32 {
+    pub(crate) fn max_caplen(&self) -> u32 {
         self.snaplen.clamp(MAX_SNAPLEN_DEFAULT, MAX_CAPLEN)
+    }
+
+    /// The time (seconds, fraction) and the captured and original
+    /// lengths in the record header at `pos`, when the header is whole.
+    #[inline]
+    pub(crate) fn header_at(&self, data: &[u8], pos: usize) -> Option<(u32, u32, u32, u32)> {
+        if data.len().saturating_sub(pos) < self.record_header_len {
+            return None;
+        }
+        let e = self.endian;
+        let (sec, frac, a, b) = (
+            e.u32(data, pos)?,
+            e.u32(data, pos + 4)?,
+            e.u32(data, pos + 8)?,
+            e.u32(data, pos + 12)?,
+        );
+        let (caplen, origlen) = match self.lengths {
+            LengthOrder::Normal => (a, b),
+            LengthOrder::Swapped => (b, a),
+            LengthOrder::Maybe if a > b => (b, a),
+            LengthOrder::Maybe => (a, b),
+        };
+        Some((sec, frac, caplen, origlen))
     }
 
     /// Read the record at `pos` (a record boundary).
@@ -154,23 +177,8 @@ impl PcapHeader {
         if rest == 0 {
             return Step::End;
         }
-        if rest < self.record_header_len {
+        let Some((sec, frac, caplen, origlen)) = self.header_at(data, pos) else {
             return Step::Truncated(rest);
-        }
-        let e = self.endian;
-        let (Some(sec), Some(frac), Some(a), Some(b)) = (
-            e.u32(data, pos),
-            e.u32(data, pos + 4),
-            e.u32(data, pos + 8),
-            e.u32(data, pos + 12),
-        ) else {
-            return Step::Truncated(rest);
-        };
-        let (caplen, origlen) = match self.lengths {
-            LengthOrder::Normal => (a, b),
-            LengthOrder::Swapped => (b, a),
-            LengthOrder::Maybe if a > b => (b, a),
-            LengthOrder::Maybe => (a, b),
         };
         if caplen > self.max_caplen() {
             return Step::Bad(Damage::error(

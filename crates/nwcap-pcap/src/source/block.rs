@@ -11,6 +11,7 @@ use crate::pcap::PcapHeader;
 use crate::pcapng::frame::SectionState;
 use crate::record::Record;
 use crate::source::Bytes;
+use crate::source::spec::{self, Piece, Stop, Tally, Walked};
 
 /// Buffers of a stream, recycled from block to block.
 pub(crate) type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
@@ -31,6 +32,9 @@ pub(crate) struct BlockChunk {
     pub(crate) start: usize,
     pub(crate) end: usize,
     pub(crate) format: ChunkFormat,
+    /// A speculative chunk: the records starting before `piece.hi`,
+    /// walked from a guess (`start..end` unused).
+    pub(crate) piece: Option<Piece>,
 }
 
 /// Where a block's bytes live.
@@ -53,8 +57,13 @@ pub struct Block {
     pub(crate) chunks: Vec<BlockChunk>,
     /// Input bytes this block stands for (progress).
     pub(crate) input_bytes: u64,
-    /// File offset of the block's first record.
+    /// File offset of the block's first record (speculative: of its
+    /// range).
     pub(crate) first_offset: u64,
+    /// A speculative block's source tally ([`Block::settle`]).
+    pub(crate) tally: Option<Tally>,
+    /// The block reaches the end of the file.
+    pub(crate) last: bool,
 }
 
 impl Block {
@@ -84,12 +93,43 @@ impl Block {
         self.first_offset
     }
 
-    /// Calls `f` with each record of chunk `chunk`, in file order. The
-    /// record offsets are file offsets (decompressed, for gzip).
-    pub fn for_each<'s>(&'s self, chunk: usize, f: &mut dyn FnMut(&Record<'s>)) {
+    /// Calls `f` with each record of chunk `chunk`, in file order; how
+    /// the walk went. The record offsets are file offsets (decompressed,
+    /// for gzip). A speculative chunk is walked from `from` if given, else
+    /// from its guessed start, and its records count only once
+    /// [`Block::settle`] accepts the walk; a framed chunk's walk is always
+    /// accepted (`from` is not used).
+    pub fn walk<'s>(
+        &'s self,
+        chunk: usize,
+        from: Option<usize>,
+        f: &mut dyn FnMut(&Record<'s>),
+    ) -> Walked {
         let Some(c) = self.chunks.get(chunk) else {
-            return;
+            return Walked {
+                start: None,
+                end: 0,
+                records: 0,
+                stop: Stop::Passed,
+            };
         };
+        if let (Some(p), ChunkFormat::Pcap(h)) = (&c.piece, &c.format) {
+            return spec::walk(h, self.bytes(), from.or(p.guess), p.hi, self.base, f);
+        }
+        let mut records = 0;
+        self.for_each(c, &mut |r| {
+            records += 1;
+            f(r);
+        });
+        Walked {
+            start: Some(c.start),
+            end: c.end,
+            records,
+            stop: Stop::Passed,
+        }
+    }
+
+    fn for_each<'s>(&'s self, c: &BlockChunk, f: &mut dyn FnMut(&Record<'s>)) {
         let data: &'s [u8] = self.bytes();
         let base = self.base;
         match &c.format {
@@ -122,13 +162,27 @@ impl Block {
         }
     }
 
-    /// The records of every chunk, in order (sequential; tests and tools).
+    /// The records of every chunk, in order, walked and settled
+    /// (sequential; tests and tools). Blocks of a source must be read in
+    /// order.
     pub fn records(&self) -> Vec<Record<'_>> {
-        let mut out = Vec::new();
+        let mut per: Vec<Vec<Record<'_>>> = Vec::new();
+        let mut walks = Vec::new();
         for c in 0..self.chunks() {
-            self.for_each(c, &mut |r| out.push(*r));
+            let mut out = Vec::new();
+            walks.push(self.walk(c, None, &mut |r| out.push(*r)));
+            per.push(out);
         }
-        out
+        let kept = self.settle(&mut walks, &mut |c, from| {
+            let mut out = Vec::new();
+            let w = self.walk(c, Some(from), &mut |r| out.push(*r));
+            if let Some(p) = per.get_mut(c) {
+                *p = out;
+            }
+            w
+        });
+        per.truncate(kept);
+        per.into_iter().flatten().collect()
     }
 }
 

@@ -4,9 +4,11 @@
 //! by block ([`Source`], for the flow engine).
 
 mod block;
+mod spec;
 mod stream;
 
 pub use block::Block;
+pub use spec::{Stop, Tally, Walked};
 pub use stream::{BLOCK_BYTES, Source};
 
 use std::fs::File;

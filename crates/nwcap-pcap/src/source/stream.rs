@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use memmap2::MmapOptions;
 
 use super::block::{Block, BlockChunk, ChunkFormat, Pool, Storage};
+use super::spec::{self, MAX_SLACK, Tally};
 use super::{Bytes, DEFAULT_GZIP_LIMIT, is_gzip, map};
 use crate::capture::Format;
 use crate::damage::Damage;
@@ -87,8 +88,10 @@ pub struct Source {
     /// File offset of the next record (mapped: of the next block).
     offset: u64,
     framer: Framer,
-    damage: Vec<Damage>,
-    records: u64,
+    /// Records and damage, as blocks are framed or settle.
+    tally: Tally,
+    /// Blocks are byte ranges decoded without framing ([`spec`]).
+    speculative: bool,
     stopped: bool,
     first_ts: Option<TimestampNs>,
     block_bytes: usize,
@@ -278,8 +281,8 @@ impl Source {
             carry: head,
             offset: 0,
             framer: Framer::PcapNg(NgFramer::default()),
-            damage: gzip_damage.into_iter().collect(),
-            records: 0,
+            tally: Tally::default(),
+            speculative: false,
             stopped: false,
             first_ts: None,
             block_bytes: BLOCK_BYTES,
@@ -287,6 +290,7 @@ impl Source {
             reported: 0,
             size,
         };
+        src.tally.lock().damage.extend(gzip_damage);
         match format {
             Format::Pcap => src.start_pcap(&path)?,
             Format::PcapNg => src.start_pcapng()?,
@@ -308,13 +312,14 @@ impl Source {
     }
 
     fn start_pcap(&mut self, path: &std::path::Path) -> Result<(), OpenError> {
-        let h = pcap::parse_header(&self.carry, &mut self.damage).map_err(|d| {
-            OpenError::BadHeader {
+        let mut warnings = Vec::new();
+        let h =
+            pcap::parse_header(&self.carry, &mut warnings).map_err(|d| OpenError::BadHeader {
                 path: path.to_path_buf(),
                 offset: d.offset,
                 message: d.message,
-            }
-        })?;
+            })?;
+        self.tally.lock().damage.extend(warnings);
         let rh = h.record_header_len;
         if let (Some(sec), Some(frac)) = (
             h.endian.u32(&self.carry, pcap::HEADER_LEN),
@@ -330,6 +335,7 @@ impl Source {
         }
         self.carry.drain(..pcap::HEADER_LEN.min(self.carry.len()));
         self.offset = pcap::HEADER_LEN as u64;
+        self.tally.lock().verified = self.offset;
         self.framer = Framer::Pcap(Arc::new(h));
         Ok(())
     }
@@ -401,15 +407,17 @@ impl Source {
             offset: e.offset(),
             message: e.to_string(),
         })?;
-        self.damage
+        let mut t = self.tally.lock();
+        t.damage
             .extend(nm.damage().iter().map(|d| Damage::from(*d)));
         // Damaged frames are reported here, once, as the index pass does;
         // the blocks skip them.
         for i in 0..nm.frame_count() {
             if let Err(d) = nm.frame(i) {
-                self.damage.push(Damage::from(d));
+                t.damage.push(Damage::from(d));
             }
         }
+        drop(t);
         self.first_ts = nm.frame(0).ok().map(|r| r.ts);
         let layout = Arc::new(nm.layout());
         let count = nm.frame_count();
@@ -451,13 +459,31 @@ impl Source {
     }
 
     /// Problems found so far, with file offsets.
-    pub fn damage(&self) -> &[Damage] {
-        &self.damage
+    pub fn damage(&self) -> Vec<Damage> {
+        self.tally.damage()
     }
 
-    /// Records framed so far.
+    /// Records framed so far (of a speculative source: in the blocks
+    /// settled so far).
     pub fn records(&self) -> u64 {
-        self.records
+        self.tally.records()
+    }
+
+    /// The source's records and damage, complete once every block has
+    /// been decoded (and, if speculative, settled).
+    pub fn tally(&self) -> Tally {
+        self.tally.clone()
+    }
+
+    /// Reads a mapped classic pcap file in blocks that are not framed
+    /// first: each block's chunks are walked from guessed starts, and
+    /// [`Block::settle`] must be called on each block, in order, with the
+    /// walks of its chunks ([`Block::walk`]). Other inputs (and pcap files
+    /// whose snaplen allows records of more than 1 MiB) are framed as
+    /// before, and their blocks settle at once.
+    pub fn speculative(mut self) -> Self {
+        self.speculative = true;
+        self
     }
 
     /// Sets the block size (tests use small blocks to exercise records cut
@@ -508,7 +534,9 @@ impl Source {
                     "read error"
                 };
                 let message = format!("{what}: {e}; the bytes before it are read");
-                self.damage
+                self.tally
+                    .lock()
+                    .damage
                     .push(if e.kind() == io::ErrorKind::UnexpectedEof {
                         Damage::warning(offset, message)
                     } else {
@@ -547,6 +575,13 @@ impl Source {
     }
 
     fn next_mapped(&mut self, file_len: u64) -> io::Result<Option<Block>> {
+        if let (true, Framer::Pcap(h)) = (self.speculative, &self.framer) {
+            let slack = h.record_header_len + h.max_caplen() as usize;
+            if slack <= MAX_SLACK {
+                let h = Arc::clone(h);
+                return self.next_spec(file_len, &h, slack);
+            }
+        }
         let mut want = self.block_bytes;
         loop {
             let aligned = self.offset - self.offset % MAP_ALIGN;
@@ -578,8 +613,10 @@ impl Source {
                 if framed.end > skip {
                     // Only blocks without packets (pcapng interfaces...):
                     // go on after them.
-                    self.records += framed.records;
-                    self.damage.extend(framed.warnings);
+                    let mut t = self.tally.lock();
+                    t.records += framed.records;
+                    t.damage.extend(framed.warnings);
+                    drop(t);
                     self.offset = aligned + framed.end as u64;
                     want = self.block_bytes;
                 } else {
@@ -601,8 +638,66 @@ impl Source {
                 chunks: framed.chunks,
                 input_bytes,
                 first_offset: aligned + skip as u64,
+                tally: None,
+                last: false,
             }));
         }
+    }
+
+    /// The next speculative block: records starting in the next
+    /// `block_bytes` of the file, its map reaching `slack` bytes further.
+    fn next_spec(
+        &mut self,
+        file_len: u64,
+        h: &Arc<PcapHeader>,
+        slack: usize,
+    ) -> io::Result<Option<Block>> {
+        let lo = self.offset;
+        if lo >= file_len || self.tally.lock().stopped {
+            self.stopped = true;
+            return Ok(None);
+        }
+        let hi = lo.saturating_add(self.block_bytes as u64).min(file_len);
+        let map_end = hi.saturating_add(slack as u64).min(file_len);
+        let aligned = lo - lo % MAP_ALIGN;
+        let Reader::Mapped { file, .. } = &self.reader else {
+            return Ok(None);
+        };
+        let len = usize::try_from(map_end - aligned).unwrap_or(usize::MAX);
+        // SAFETY: a read-only map, as in `next_mapped`.
+        let m = unsafe {
+            MmapOptions::new()
+                .offset(aligned)
+                .len(len)
+                .populate()
+                .map(file)
+        }?;
+        let (a, b) = ((lo - aligned) as usize, (hi - aligned) as usize);
+        // The file's first record is known; any other block starts at a
+        // guess.
+        let first = (lo == pcap::HEADER_LEN as u64).then_some(a);
+        let fmt = ChunkFormat::Pcap(Arc::clone(h));
+        let chunks = spec::pieces(h, &m, a, b, first)
+            .into_iter()
+            .map(|p| BlockChunk {
+                start: p.guess.unwrap_or(p.hi),
+                end: p.hi,
+                format: fmt.clone(),
+                piece: Some(p),
+            })
+            .collect();
+        self.offset = hi;
+        let input_bytes = self.progress(hi);
+        Ok(Some(Block {
+            storage: Storage::Mapped(m),
+            base: aligned,
+            len,
+            chunks,
+            input_bytes,
+            first_offset: lo,
+            tally: Some(self.tally.clone()),
+            last: hi == file_len,
+        }))
     }
 
     fn next_read(&mut self) -> Option<Block> {
@@ -627,8 +722,10 @@ impl Source {
                 if framed.end > 0 {
                     // Only blocks without packets (pcapng interfaces...):
                     // drop them and go on.
-                    self.records += framed.records;
-                    self.damage.extend(framed.warnings);
+                    let mut t = self.tally.lock();
+                    t.records += framed.records;
+                    t.damage.extend(framed.warnings);
+                    drop(t);
                     self.offset += framed.end as u64;
                     buf.drain(..framed.end);
                 } else {
@@ -665,6 +762,8 @@ impl Source {
                 chunks: framed.chunks,
                 input_bytes,
                 first_offset: base,
+                tally: None,
+                last: false,
             });
         }
     }
@@ -692,12 +791,13 @@ impl Source {
                 start: *next,
                 end,
                 format: ChunkFormat::NetMon(Arc::clone(layout)),
+                piece: None,
             });
             *next = end;
         }
         let frames: usize = chunks.iter().map(|c| c.end - c.start).sum();
         let share = (bytes.len() as u128 * frames as u128 / (*count).max(1) as u128) as u64;
-        self.records += frames as u64;
+        self.tally.lock().records += frames as u64;
         Some(Block {
             storage: Storage::Shared(Arc::clone(bytes)),
             base: 0,
@@ -705,6 +805,8 @@ impl Source {
             chunks,
             input_bytes: share,
             first_offset: 0,
+            tally: None,
+            last: false,
         })
     }
 
@@ -722,6 +824,7 @@ impl Source {
                             start: s,
                             end: e,
                             format: fmt.clone(),
+                            piece: None,
                         })
                         .collect(),
                     end: f.end,
@@ -740,6 +843,7 @@ impl Source {
                             start: s,
                             end: e,
                             format: ChunkFormat::PcapNg(st),
+                            piece: None,
                         })
                         .collect(),
                     end: f.end,
@@ -754,11 +858,12 @@ impl Source {
 
     /// Bookkeeping after framing `filled` bytes whose byte 0 is at `base`.
     fn after_frame(&mut self, f: &Framed, eof: bool, filled: usize, base: u64) {
-        self.records += f.records;
-        self.damage.extend(f.warnings.iter().cloned());
+        let mut t = self.tally.lock();
+        t.records += f.records;
+        t.damage.extend(f.warnings.iter().cloned());
         match &f.stop {
             Some(d) => {
-                self.damage.push(d.clone());
+                t.damage.push(d.clone());
                 self.stopped = true;
             }
             None if eof => {
@@ -768,7 +873,7 @@ impl Source {
                     } else {
                         "record"
                     };
-                    self.damage.push(Damage::warning(
+                    t.damage.push(Damage::warning(
                         base + f.end as u64,
                         format!(
                             "file ends inside a {what}: {} bytes left over",
