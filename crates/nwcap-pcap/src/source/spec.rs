@@ -200,39 +200,50 @@ impl Block {
         let Some(tally) = &self.tally else {
             return walks.len();
         };
-        let mut t = tally.lock();
-        if t.stopped {
+        // The lock is not held while chunks are walked again (the source
+        // reads `stopped` as it maps the next block); blocks of one source
+        // settle one at a time, in order.
+        let (stopped, verified) = {
+            let t = tally.lock();
+            (t.stopped, t.verified)
+        };
+        if stopped {
             return 0;
         }
         let base = self.base;
-        let mut pos = usize::try_from(t.verified.saturating_sub(base)).unwrap_or(usize::MAX);
+        let mut pos = usize::try_from(verified.saturating_sub(base)).unwrap_or(usize::MAX);
+        let (mut records, mut rewalks) = (0, 0);
+        let mut stop = None;
+        let mut kept = walks.len();
         for (k, w) in walks.iter_mut().enumerate() {
             if w.start != Some(pos) {
                 *w = redo(k, pos);
-                t.rewalks += 1;
+                rewalks += 1;
             }
-            t.records += w.records;
+            records += w.records;
             match &w.stop {
                 Stop::Passed => pos = w.end.max(pos),
                 Stop::Truncated(rest) => {
-                    t.damage.push(Damage::warning(
+                    stop = Some(Damage::warning(
                         base + w.end as u64,
                         format!("file ends inside a record: {rest} bytes left over"),
                     ));
-                    t.stopped = true;
-                    return k + 1;
+                    kept = k + 1;
+                    break;
                 }
                 Stop::Bad(d) => {
-                    t.damage.push(d.clone());
-                    t.stopped = true;
-                    return k + 1;
+                    stop = Some(d.clone());
+                    kept = k + 1;
+                    break;
                 }
             }
         }
+        let mut t = tally.lock();
+        t.records += records;
+        t.rewalks += rewalks;
         t.verified = base + pos as u64;
-        if self.last {
-            t.stopped = true;
-        }
-        walks.len()
+        t.stopped = stop.is_some() || self.last;
+        t.damage.extend(stop);
+        kept
     }
 }
