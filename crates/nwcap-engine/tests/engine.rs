@@ -281,6 +281,47 @@ fn flows_leave_as_they_end_and_damage_is_reported() {
     }));
 }
 
+/// Damage in the middle of a file read in many blocks: the records before
+/// it are read, counted and in flows, the damage is reported at its
+/// offset, and nothing after it is read, whatever the block size and the
+/// thread count.
+#[test]
+fn damage_mid_file_stops_the_file_at_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = sequential_bytes(4000, 10, 30_000);
+    // The record header at the first record boundary past the middle
+    // claims an impossible length.
+    let (mut pos, mut before) = (24usize, 0u64);
+    while pos < bytes.len() / 2 {
+        let caplen = u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().unwrap());
+        pos += 16 + caplen as usize;
+        before += 1;
+    }
+    bytes[pos + 8..pos + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    let p = write(dir.path(), "bad.pcap", &bytes);
+    let g = [Group::new([&p])];
+    let mut seen = Vec::new();
+    for block in [4096, 64 << 10, 1 << 20] {
+        let s = Settings {
+            block_bytes: Some(block),
+            ..Settings::default()
+        };
+        for threads in [1, 2] {
+            let (got, r) = flows(&g, &s, threads);
+            let f = &r.files[0];
+            assert_eq!(f.records, before, "block {block}, {threads} threads");
+            assert_eq!(r.counts.read, before);
+            assert!(r.damaged());
+            assert_eq!(f.damage.len(), 1, "{:?}", f.damage);
+            assert_eq!(f.damage[0].offset, pos as u64);
+            assert!(f.damage[0].message.contains("impossible length"));
+            seen.push(uids(&got));
+        }
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]));
+    assert!(!seen[0].is_empty());
+}
+
 /// Counts records per file and kept ones, through the observer hook.
 #[derive(Default)]
 struct CountObserver(std::sync::Mutex<(Vec<u64>, u64)>);
