@@ -216,30 +216,6 @@ fn first_ts_is_the_first_record_time_and_errors_name_the_input() {
     assert!(empty.contains("empty"), "{empty}");
 }
 
-/// A classic pcap file of `n` records of random lengths whose payloads
-/// are zero runs (a chain of empty record headers to a resync) and bytes
-/// that look like record headers: speculative blocks guess wrong often.
-fn hostile_pcap(n: usize, seed: u32) -> Vec<u8> {
-    let mut f = vec![
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
-    ];
-    let mut x = seed;
-    for i in 0..n {
-        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-        let len = 40 + (x >> 16) as usize % 1500;
-        f.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
-        f.extend_from_slice(&0u32.to_le_bytes());
-        f.extend_from_slice(&(len as u32).to_le_bytes());
-        f.extend_from_slice(&(len as u32).to_le_bytes());
-        if x & 4 == 0 {
-            f.extend(std::iter::repeat_n(0u8, len));
-        } else {
-            f.extend((0..len).map(|j| (j as u32 ^ x) as u8));
-        }
-    }
-    f
-}
-
 /// Speculative blocks (walked from guessed starts, then settled) read
 /// exactly what the indexed reader reads, on files of many pieces per
 /// block where guesses fail, with damage in the middle and a cut tail,
@@ -248,7 +224,7 @@ fn hostile_pcap(n: usize, seed: u32) -> Vec<u8> {
 #[test]
 fn speculative_blocks_read_what_the_indexed_reader_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let clean = hostile_pcap(12_000, 11);
+    let clean = nwcap_testsupport::packets::framing_pcap(12_000, 11, true);
     assert!(clean.len() > 8 << 20);
     let mut damaged = clean.clone();
     // An impossible length in the record nearest the middle.

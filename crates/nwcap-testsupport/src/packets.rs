@@ -226,6 +226,35 @@ pub fn pcapng(records: &[(i64, Vec<u8>)]) -> Vec<u8> {
     b
 }
 
+/// A classic pcap file (microseconds, snaplen 262144, Ethernet) of
+/// `records` records of pseudo-random lengths (40-1539 bytes) drawn from
+/// `seed`, one second apart: bytes for tests of record framing, not
+/// packets. Their payload bytes look like record headers now and then;
+/// with `zero_runs`, about half the payloads are all zeros, which chain as
+/// empty record headers, so a reader resynchronising inside them guesses
+/// wrong.
+pub fn framing_pcap(records: usize, seed: u32, zero_runs: bool) -> Vec<u8> {
+    let mut f = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
+    ];
+    let mut x = seed;
+    for i in 0..records {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let len = 40 + (x >> 16) as usize % 1500;
+        let secs = 1_700_000_000u32.wrapping_add(u32::try_from(i).unwrap_or(u32::MAX));
+        f.extend_from_slice(&secs.to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        f.extend_from_slice(&(len as u32).to_le_bytes());
+        f.extend_from_slice(&(len as u32).to_le_bytes());
+        if zero_runs && x & 4 == 0 {
+            f.extend(std::iter::repeat_n(0u8, len));
+        } else {
+            f.extend((0..len).map(|j| (j as u32 ^ x) as u8));
+        }
+    }
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -207,21 +207,7 @@ mod tests {
     use crate::pcap::parse_header;
 
     fn file(records: usize, seed: u32) -> Vec<u8> {
-        let mut f = vec![
-            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
-        ];
-        let mut x = seed;
-        for i in 0..records {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            let len = 40 + (x >> 16) as usize % 1500;
-            f.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
-            f.extend_from_slice(&0u32.to_le_bytes());
-            f.extend_from_slice(&(len as u32).to_le_bytes());
-            f.extend_from_slice(&(len as u32).to_le_bytes());
-            // Payload bytes that look like record headers now and then.
-            f.extend((0..len).map(|j| (j as u32 ^ x) as u8));
-        }
-        f
+        nwcap_testsupport::packets::framing_pcap(records, seed, false)
     }
 
     #[test]

@@ -72,6 +72,22 @@ pub fn map(path: &Path) -> Result<Bytes, OpenError> {
     Ok(Bytes::Mapped(map))
 }
 
+/// Maps `len` bytes of `file` from `offset` (a multiple of 64 KiB), read
+/// only, its page tables populated: a block of the streaming reader.
+pub(crate) fn map_range(file: &File, offset: u64, len: usize) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: a read-only map, as in `map`: if another process truncates
+    // the file while it is read, accesses past the new end raise SIGBUS
+    // (the accepted trade-off of every mmap-based reader; capture files
+    // are not modified while being analysed).
+    unsafe {
+        memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(len)
+            .populate()
+            .map(file)
+    }
+}
+
 /// True when `data` starts with the gzip magic.
 pub fn is_gzip(data: &[u8]) -> bool {
     data.starts_with(&[0x1f, 0x8b])

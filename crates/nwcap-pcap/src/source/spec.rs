@@ -21,6 +21,8 @@
 //! reading, a record cut by the end of the file and the record count are
 //! written to the source's [`Tally`] as blocks settle, in file order.
 
+use std::fs::File;
+use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::capture::CHUNK_BYTES;
@@ -29,6 +31,8 @@ use crate::pcap::{PcapHeader, Step, frame::resync};
 use crate::record::Record;
 
 use super::Block;
+use super::block::{BlockChunk, ChunkFormat, Storage};
+use super::map_range;
 
 /// Largest record a speculative block has room for past its range; files
 /// whose snaplen allows larger records are framed first, as streams are.
@@ -109,15 +113,56 @@ pub struct Walked {
     pub stop: Stop,
 }
 
+/// Where a speculative block lies in its file.
+pub(crate) struct Range {
+    /// The block's records start in `lo..hi` (file offsets).
+    pub(crate) lo: u64,
+    pub(crate) hi: u64,
+    /// End of the map: room for the largest record starting before `hi`.
+    pub(crate) map_end: u64,
+    /// Start of the map (`lo` rounded down to the map alignment).
+    pub(crate) aligned: u64,
+    pub(crate) file_len: u64,
+}
+
+/// Maps a speculative block of `file` and guesses its chunks' starts;
+/// its `input_bytes` are left for the caller.
+pub(crate) fn block(
+    file: &File,
+    h: &Arc<PcapHeader>,
+    r: &Range,
+    tally: &Tally,
+) -> io::Result<Block> {
+    let len = usize::try_from(r.map_end - r.aligned).unwrap_or(usize::MAX);
+    let m = map_range(file, r.aligned, len)?;
+    let (a, b) = ((r.lo - r.aligned) as usize, (r.hi - r.aligned) as usize);
+    // The file's first record is known; any other block starts at a guess.
+    let first = (r.lo == crate::pcap::HEADER_LEN as u64).then_some(a);
+    let fmt = ChunkFormat::Pcap(Arc::clone(h));
+    let chunks = pieces(h, &m, a, b, first)
+        .into_iter()
+        .map(|p| BlockChunk {
+            start: p.guess.unwrap_or(p.hi),
+            end: p.hi,
+            format: fmt.clone(),
+            piece: Some(p),
+        })
+        .collect();
+    Ok(Block {
+        storage: Storage::Mapped(m),
+        base: r.aligned,
+        len,
+        chunks,
+        input_bytes: 0,
+        first_offset: r.lo,
+        tally: Some(tally.clone()),
+        last: r.hi == r.file_len,
+    })
+}
+
 /// The speculative pieces of a block whose range is `lo..hi` of `buf`
 /// (block offsets); `first` is a known record start (the file's first).
-pub(crate) fn pieces(
-    h: &PcapHeader,
-    buf: &[u8],
-    lo: usize,
-    hi: usize,
-    first: Option<usize>,
-) -> Vec<Piece> {
+fn pieces(h: &PcapHeader, buf: &[u8], lo: usize, hi: usize, first: Option<usize>) -> Vec<Piece> {
     use rayon::prelude::*;
     let n = hi.saturating_sub(lo).div_ceil(CHUNK_BYTES).max(1);
     (0..n)

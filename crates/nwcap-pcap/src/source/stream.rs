@@ -20,11 +20,9 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use memmap2::MmapOptions;
-
 use super::block::{Block, BlockChunk, ChunkFormat, Pool, Storage};
 use super::spec::{self, MAX_SLACK, Tally};
-use super::{Bytes, DEFAULT_GZIP_LIMIT, is_gzip, map};
+use super::{Bytes, DEFAULT_GZIP_LIMIT, is_gzip, map, map_range};
 use crate::capture::Format;
 use crate::damage::Damage;
 use crate::error::OpenError;
@@ -596,18 +594,7 @@ impl Source {
             let Reader::Mapped { file, .. } = &self.reader else {
                 return Ok(None);
             };
-            // SAFETY: a read-only map, as in `source::map`: if another
-            // process truncates the file while it is read, accesses past
-            // the new end raise SIGBUS (the accepted trade-off of every
-            // mmap-based reader; capture files are not modified while being
-            // analysed).
-            let m = unsafe {
-                MmapOptions::new()
-                    .offset(aligned)
-                    .len(len)
-                    .populate()
-                    .map(file)
-            }?;
+            let m = map_range(file, aligned, len)?;
             let framed = self.frame(&m, skip, aligned);
             if framed.chunks.is_empty() && framed.stop.is_none() && !eof {
                 if framed.end > skip {
@@ -644,8 +631,8 @@ impl Source {
         }
     }
 
-    /// The next speculative block: records starting in the next
-    /// `block_bytes` of the file, its map reaching `slack` bytes further.
+    /// The next speculative block: the records starting in the next
+    /// `block_bytes` of the file ([`spec::block`]).
     fn next_spec(
         &mut self,
         file_len: u64,
@@ -657,47 +644,21 @@ impl Source {
             self.stopped = true;
             return Ok(None);
         }
-        let hi = lo.saturating_add(self.block_bytes as u64).min(file_len);
-        let map_end = hi.saturating_add(slack as u64).min(file_len);
-        let aligned = lo - lo % MAP_ALIGN;
         let Reader::Mapped { file, .. } = &self.reader else {
             return Ok(None);
         };
-        let len = usize::try_from(map_end - aligned).unwrap_or(usize::MAX);
-        // SAFETY: a read-only map, as in `next_mapped`.
-        let m = unsafe {
-            MmapOptions::new()
-                .offset(aligned)
-                .len(len)
-                .populate()
-                .map(file)
-        }?;
-        let (a, b) = ((lo - aligned) as usize, (hi - aligned) as usize);
-        // The file's first record is known; any other block starts at a
-        // guess.
-        let first = (lo == pcap::HEADER_LEN as u64).then_some(a);
-        let fmt = ChunkFormat::Pcap(Arc::clone(h));
-        let chunks = spec::pieces(h, &m, a, b, first)
-            .into_iter()
-            .map(|p| BlockChunk {
-                start: p.guess.unwrap_or(p.hi),
-                end: p.hi,
-                format: fmt.clone(),
-                piece: Some(p),
-            })
-            .collect();
+        let hi = lo.saturating_add(self.block_bytes as u64).min(file_len);
+        let range = spec::Range {
+            lo,
+            hi,
+            map_end: hi.saturating_add(slack as u64).min(file_len),
+            aligned: lo - lo % MAP_ALIGN,
+            file_len,
+        };
+        let mut block = spec::block(file, h, &range, &self.tally)?;
         self.offset = hi;
-        let input_bytes = self.progress(hi);
-        Ok(Some(Block {
-            storage: Storage::Mapped(m),
-            base: aligned,
-            len,
-            chunks,
-            input_bytes,
-            first_offset: lo,
-            tally: Some(self.tally.clone()),
-            last: hi == file_len,
-        }))
+        block.input_bytes = self.progress(hi);
+        Ok(Some(block))
     }
 
     fn next_read(&mut self) -> Option<Block> {
