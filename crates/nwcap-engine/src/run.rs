@@ -83,7 +83,7 @@ struct Feed {
     /// The reports of the inputs closed so far, with their tallies (read
     /// when the group ends: a source's last blocks settle after it
     /// closes).
-    reports: Vec<(FileReport, Option<nwcap_pcap::source::Tally>)>,
+    reports: Vec<(FileReport, Option<nwcap_pcap::source::Ledger>)>,
     group: usize,
     block_bytes: Option<usize>,
 }
@@ -100,7 +100,7 @@ impl Feed {
                 damage: Vec::new(),
                 error,
             };
-            self.reports.push((report, Some(s.tally())));
+            self.reports.push((report, Some(s.ledger())));
         }
         self.at += 1;
     }
@@ -431,8 +431,8 @@ pub(crate) fn run_group(
     inputs.close_current(None);
     report
         .files
-        .extend(inputs.reports.into_iter().map(|(mut r, tally)| {
-            if let Some(t) = tally {
+        .extend(inputs.reports.into_iter().map(|(mut r, ledger)| {
+            if let Some(t) = ledger {
                 r.records = t.records();
                 r.damage = t.damage();
             }

@@ -253,7 +253,7 @@ fn speculative_blocks_read_what_the_indexed_reader_reads() {
                     .unwrap()
                     .speculative()
                     .with_block_bytes(block);
-                let tally = s.tally();
+                let ledger = s.ledger();
                 let got = pool.install(|| drain(s));
                 let how = format!(
                     "{name}, block {block}, {} threads",
@@ -266,8 +266,8 @@ fn speculative_blocks_read_what_the_indexed_reader_reads() {
                     got.1,
                     want.1
                 );
-                assert_eq!(tally.records(), want.0.len() as u64, "{how}");
-                rewalks += tally.rewalks();
+                assert_eq!(ledger.records(), want.0.len() as u64, "{how}");
+                rewalks += ledger.rewalks();
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::pcap::PcapHeader;
 use crate::pcapng::frame::SectionState;
 use crate::record::Record;
 use crate::source::Bytes;
-use crate::source::spec::{self, Piece, Stop, Tally, Walked};
+use crate::source::spec::{self, Ledger, Piece, Stop, Walked};
 
 /// Buffers of a stream, recycled from block to block.
 pub(crate) type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
@@ -60,8 +60,8 @@ pub struct Block {
     /// File offset of the block's first record (speculative: of its
     /// range).
     pub(crate) first_offset: u64,
-    /// A speculative block's source tally ([`Block::settle`]).
-    pub(crate) tally: Option<Tally>,
+    /// A speculative block's source ledger ([`Block::settle`]).
+    pub(crate) ledger: Option<Ledger>,
     /// The block reaches the end of the file.
     pub(crate) last: bool,
 }

@@ -8,7 +8,7 @@ mod spec;
 mod stream;
 
 pub use block::Block;
-pub use spec::{Stop, Tally, Walked};
+pub use spec::{Ledger, Stop, Walked};
 pub use stream::{BLOCK_BYTES, Source};
 
 use std::fs::File;

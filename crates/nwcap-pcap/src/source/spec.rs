@@ -13,13 +13,13 @@
 //! has room for the largest record past its range).
 //!
 //! [`Block::settle`] then chains the walks in file order, from the end of
-//! the previous block's last verified record ([`Tally`]): a walk counts
+//! the previous block's last verified record ([`Ledger`]): a walk counts
 //! only if it started exactly where the previous one ended; any other is
 //! walked (and decoded) again from there. The records kept are therefore
 //! exactly the serial walk's, whatever the data and the thread count; the
 //! guesses only decide how much work is done twice. Damage that stops
 //! reading, a record cut by the end of the file and the record count are
-//! written to the source's [`Tally`] as blocks settle, in file order.
+//! written to the source's [`Ledger`] as blocks settle, in file order.
 
 use std::fs::File;
 use std::io;
@@ -41,10 +41,10 @@ pub(crate) const MAX_SLACK: usize = (1 << 20) + 24;
 /// What a source found, written as its blocks are framed (or settle):
 /// read it once every block of the source has been decoded.
 #[derive(Debug, Clone, Default)]
-pub struct Tally(Arc<Mutex<TallyState>>);
+pub struct Ledger(Arc<Mutex<LedgerState>>);
 
 #[derive(Debug, Default)]
-pub(crate) struct TallyState {
+pub(crate) struct LedgerState {
     pub(crate) records: u64,
     pub(crate) damage: Vec<Damage>,
     /// Damage or the end of the file stopped the records (speculative
@@ -56,8 +56,8 @@ pub(crate) struct TallyState {
     pub(crate) rewalks: u64,
 }
 
-impl Tally {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, TallyState> {
+impl Ledger {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, LedgerState> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -131,7 +131,7 @@ pub(crate) fn block(
     file: &File,
     h: &Arc<PcapHeader>,
     r: &Range,
-    tally: &Tally,
+    ledger: &Ledger,
 ) -> io::Result<Block> {
     let len = usize::try_from(r.map_end - r.aligned).unwrap_or(usize::MAX);
     let m = map_range(file, r.aligned, len)?;
@@ -155,7 +155,7 @@ pub(crate) fn block(
         chunks,
         input_bytes: 0,
         first_offset: r.lo,
-        tally: Some(tally.clone()),
+        ledger: Some(ledger.clone()),
         last: r.hi == r.file_len,
     })
 }
@@ -235,21 +235,21 @@ impl Block {
     /// with `redo(chunk, from)` each chunk whose walk did not start there
     /// (its earlier output must be dropped); the number of chunks whose
     /// records count (the rest come after damage or the end of the file,
-    /// and must be dropped too). The source's [`Tally`] is updated. A
+    /// and must be dropped too). The source's [`Ledger`] is updated. A
     /// framed block's chunks all count.
     pub fn settle(
         &self,
         walks: &mut [Walked],
         redo: &mut dyn FnMut(usize, usize) -> Walked,
     ) -> usize {
-        let Some(tally) = &self.tally else {
+        let Some(ledger) = &self.ledger else {
             return walks.len();
         };
         // The lock is not held while chunks are walked again (the source
         // reads `stopped` as it maps the next block); blocks of one source
         // settle one at a time, in order.
         let (stopped, verified) = {
-            let t = tally.lock();
+            let t = ledger.lock();
             (t.stopped, t.verified)
         };
         if stopped {
@@ -283,7 +283,7 @@ impl Block {
                 }
             }
         }
-        let mut t = tally.lock();
+        let mut t = ledger.lock();
         t.records += records;
         t.rewalks += rewalks;
         t.verified = base + pos as u64;

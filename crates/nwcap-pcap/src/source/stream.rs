@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::block::{Block, BlockChunk, ChunkFormat, Pool, Storage};
-use super::spec::{self, MAX_SLACK, Tally};
+use super::spec::{self, Ledger, MAX_SLACK};
 use super::{Bytes, DEFAULT_GZIP_LIMIT, is_gzip, map, map_range};
 use crate::capture::Format;
 use crate::damage::Damage;
@@ -87,7 +87,7 @@ pub struct Source {
     offset: u64,
     framer: Framer,
     /// Records and damage, as blocks are framed or settle.
-    tally: Tally,
+    ledger: Ledger,
     /// Blocks are byte ranges decoded without framing ([`spec`]).
     speculative: bool,
     stopped: bool,
@@ -279,7 +279,7 @@ impl Source {
             carry: head,
             offset: 0,
             framer: Framer::PcapNg(NgFramer::default()),
-            tally: Tally::default(),
+            ledger: Ledger::default(),
             speculative: false,
             stopped: false,
             first_ts: None,
@@ -288,7 +288,7 @@ impl Source {
             reported: 0,
             size,
         };
-        src.tally.lock().damage.extend(gzip_damage);
+        src.ledger.lock().damage.extend(gzip_damage);
         match format {
             Format::Pcap => src.start_pcap(&path)?,
             Format::PcapNg => src.start_pcapng()?,
@@ -317,7 +317,7 @@ impl Source {
                 offset: d.offset,
                 message: d.message,
             })?;
-        self.tally.lock().damage.extend(warnings);
+        self.ledger.lock().damage.extend(warnings);
         let rh = h.record_header_len;
         if let (Some(sec), Some(frac)) = (
             h.endian.u32(&self.carry, pcap::HEADER_LEN),
@@ -333,7 +333,7 @@ impl Source {
         }
         self.carry.drain(..pcap::HEADER_LEN.min(self.carry.len()));
         self.offset = pcap::HEADER_LEN as u64;
-        self.tally.lock().verified = self.offset;
+        self.ledger.lock().verified = self.offset;
         self.framer = Framer::Pcap(Arc::new(h));
         Ok(())
     }
@@ -405,7 +405,7 @@ impl Source {
             offset: e.offset(),
             message: e.to_string(),
         })?;
-        let mut t = self.tally.lock();
+        let mut t = self.ledger.lock();
         t.damage
             .extend(nm.damage().iter().map(|d| Damage::from(*d)));
         // Damaged frames are reported here, once, as the index pass does;
@@ -458,19 +458,19 @@ impl Source {
 
     /// Problems found so far, with file offsets.
     pub fn damage(&self) -> Vec<Damage> {
-        self.tally.damage()
+        self.ledger.damage()
     }
 
     /// Records framed so far (of a speculative source: in the blocks
     /// settled so far).
     pub fn records(&self) -> u64 {
-        self.tally.records()
+        self.ledger.records()
     }
 
     /// The source's records and damage, complete once every block has
     /// been decoded (and, if speculative, settled).
-    pub fn tally(&self) -> Tally {
-        self.tally.clone()
+    pub fn ledger(&self) -> Ledger {
+        self.ledger.clone()
     }
 
     /// Reads a mapped classic pcap file in blocks that are not framed
@@ -532,7 +532,7 @@ impl Source {
                     "read error"
                 };
                 let message = format!("{what}: {e}; the bytes before it are read");
-                self.tally
+                self.ledger
                     .lock()
                     .damage
                     .push(if e.kind() == io::ErrorKind::UnexpectedEof {
@@ -600,7 +600,7 @@ impl Source {
                 if framed.end > skip {
                     // Only blocks without packets (pcapng interfaces...):
                     // go on after them.
-                    let mut t = self.tally.lock();
+                    let mut t = self.ledger.lock();
                     t.records += framed.records;
                     t.damage.extend(framed.warnings);
                     drop(t);
@@ -625,7 +625,7 @@ impl Source {
                 chunks: framed.chunks,
                 input_bytes,
                 first_offset: aligned + skip as u64,
-                tally: None,
+                ledger: None,
                 last: false,
             }));
         }
@@ -640,7 +640,7 @@ impl Source {
         slack: usize,
     ) -> io::Result<Option<Block>> {
         let lo = self.offset;
-        if lo >= file_len || self.tally.lock().stopped {
+        if lo >= file_len || self.ledger.lock().stopped {
             self.stopped = true;
             return Ok(None);
         }
@@ -655,7 +655,7 @@ impl Source {
             aligned: lo - lo % MAP_ALIGN,
             file_len,
         };
-        let mut block = spec::block(file, h, &range, &self.tally)?;
+        let mut block = spec::block(file, h, &range, &self.ledger)?;
         self.offset = hi;
         block.input_bytes = self.progress(hi);
         Ok(Some(block))
@@ -683,7 +683,7 @@ impl Source {
                 if framed.end > 0 {
                     // Only blocks without packets (pcapng interfaces...):
                     // drop them and go on.
-                    let mut t = self.tally.lock();
+                    let mut t = self.ledger.lock();
                     t.records += framed.records;
                     t.damage.extend(framed.warnings);
                     drop(t);
@@ -723,7 +723,7 @@ impl Source {
                 chunks: framed.chunks,
                 input_bytes,
                 first_offset: base,
-                tally: None,
+                ledger: None,
                 last: false,
             });
         }
@@ -758,7 +758,7 @@ impl Source {
         }
         let frames: usize = chunks.iter().map(|c| c.end - c.start).sum();
         let share = (bytes.len() as u128 * frames as u128 / (*count).max(1) as u128) as u64;
-        self.tally.lock().records += frames as u64;
+        self.ledger.lock().records += frames as u64;
         Some(Block {
             storage: Storage::Shared(Arc::clone(bytes)),
             base: 0,
@@ -766,7 +766,7 @@ impl Source {
             chunks,
             input_bytes: share,
             first_offset: 0,
-            tally: None,
+            ledger: None,
             last: false,
         })
     }
@@ -819,7 +819,7 @@ impl Source {
 
     /// Bookkeeping after framing `filled` bytes whose byte 0 is at `base`.
     fn after_frame(&mut self, f: &Framed, eof: bool, filled: usize, base: u64) {
-        let mut t = self.tally.lock();
+        let mut t = self.ledger.lock();
         t.records += f.records;
         t.damage.extend(f.warnings.iter().cloned());
         match &f.stop {
