@@ -4,6 +4,7 @@
 //! by block ([`Source`], for the flow engine).
 
 mod block;
+mod open;
 mod spec;
 mod stream;
 

@@ -6,9 +6,10 @@
 //! stream; a NetMon file is random access (its frame table is at the end),
 //! so it is mapped whole, or read whole from a pipe.
 //!
-//! The first bytes are read once, at open: they say the format, hold the
-//! file header and give the first record's time ([`Source::first_ts`]),
-//! and for a stream they stay in the buffer, so nothing is read twice.
+//! The first bytes are read once, at open (`open.rs`): they say the
+//! format, hold the file header and give the first record's time
+//! ([`Source::first_ts`]), and for a stream they stay in the buffer, so
+//! nothing is read twice.
 //!
 //! Damage is reported as the indexed reader reports it, with file offsets
 //! (of the decompressed bytes, for gzip): a record cut by the end of the
@@ -17,31 +18,25 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use super::block::{Block, BlockChunk, ChunkFormat, Pool, Storage};
+use super::open::read_full;
 use super::spec::{self, Ledger, MAX_SLACK};
-use super::{Bytes, DEFAULT_GZIP_LIMIT, is_gzip, map, map_range};
+use super::{Bytes, map_range};
 use crate::capture::Format;
 use crate::damage::Damage;
-use crate::error::OpenError;
-use crate::input::Input;
-use crate::netmon::{self, NetmonFile, NetmonLayout};
-use crate::pcap::{self, PcapHeader, frame::frame as frame_pcap};
-use crate::pcapng::{self, frame::NgFramer};
+use crate::netmon::NetmonLayout;
+use crate::pcap::{PcapHeader, frame::frame as frame_pcap};
+use crate::pcapng::frame::NgFramer;
 use crate::record::TimestampNs;
-use crate::sniff;
 
 /// Bytes per block.
 pub const BLOCK_BYTES: usize = 8 << 20;
 /// Alignment of a block's map in the file (a multiple of the page size on
 /// every platform memmap2 supports, Windows' 64 KiB granularity included).
 const MAP_ALIGN: u64 = 64 << 10;
-/// Bytes read at open (format, header, first record).
-const HEAD: usize = 64 << 10;
-/// Most bytes read at open looking for the first pcapng packet.
-const HEAD_MAX: usize = 16 << 20;
 /// Bytes read from a stream at a time (framed while still in cache).
 const READ_SLICE: usize = 256 << 10;
 /// NetMon frames per chunk, and chunks per block.
@@ -49,7 +44,7 @@ const NETMON_CHUNK: usize = 2048;
 const NETMON_BLOCK_CHUNKS: usize = 8;
 
 /// How the bytes of a source are obtained.
-enum Reader {
+pub(super) enum Reader {
     /// A regular uncompressed file, mapped block by block.
     Mapped { file: File, len: u64 },
     /// Read in order: a pipe, FIFO, stdin, or any gzip input.
@@ -64,7 +59,7 @@ enum Reader {
 }
 
 /// The per-format walk.
-enum Framer {
+pub(super) enum Framer {
     Pcap(Arc<PcapHeader>),
     PcapNg(NgFramer),
     NetMon {
@@ -76,360 +71,30 @@ enum Framer {
 
 /// One input, opened.
 pub struct Source {
-    name: String,
-    format: Format,
-    compressed: bool,
-    reader: Reader,
+    pub(super) name: String,
+    pub(super) format: Format,
+    pub(super) compressed: bool,
+    pub(super) reader: Reader,
     /// Stream: bytes read and not yet framed (they start at a record
     /// boundary). Mapped: unused.
-    carry: Vec<u8>,
+    pub(super) carry: Vec<u8>,
     /// File offset of the next record (mapped: of the next block).
-    offset: u64,
-    framer: Framer,
+    pub(super) offset: u64,
+    pub(super) framer: Framer,
     /// Records and damage, as blocks are framed or settle.
-    ledger: Ledger,
+    pub(super) ledger: Ledger,
     /// Blocks are byte ranges decoded without framing ([`spec`]).
-    speculative: bool,
-    stopped: bool,
-    first_ts: Option<TimestampNs>,
-    block_bytes: usize,
-    pool: Pool,
+    pub(super) speculative: bool,
+    pub(super) stopped: bool,
+    pub(super) first_ts: Option<TimestampNs>,
+    pub(super) block_bytes: usize,
+    pub(super) pool: Pool,
     /// Input bytes accounted to blocks so far (progress).
-    reported: u64,
-    size: Option<u64>,
-}
-
-/// Reads until `buf` is full or the input ends; the bytes read.
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
-/// Counts the bytes read through it (compressed bytes of a gzip input).
-struct Counting<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-/// Ends a decompressed stream with an error past `limit` bytes (a gzip
-/// bomb stops there instead of filling memory or disk).
-struct Limited<R> {
-    inner: R,
-    left: u64,
-    limit: u64,
-}
-
-impl<R: Read> Read for Limited<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            let mut one = [0u8; 1];
-            return match self.inner.read(&mut one)? {
-                0 => Ok(0),
-                _ => Err(io::Error::other(format!(
-                    "gzip data expands beyond {} bytes (limit; set NWCAP_GZIP_LIMIT to raise it)",
-                    self.limit
-                ))),
-            };
-        }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        self.left -= n as u64;
-        Ok(n)
-    }
-}
-
-fn gzip_limit() -> u64 {
-    std::env::var("NWCAP_GZIP_LIMIT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_GZIP_LIMIT)
+    pub(super) reported: u64,
+    pub(super) size: Option<u64>,
 }
 
 impl Source {
-    /// Opens `input`: reads its first bytes, detects the format (by magic,
-    /// never by name) and reads the file header.
-    pub fn open(input: &Input) -> Result<Source, OpenError> {
-        let name = input.name();
-        let io_err = |source| OpenError::Io {
-            path: name.clone().into(),
-            source,
-        };
-        match input {
-            Input::Stdin => Source::from_read(name.clone(), Box::new(io::stdin())),
-            Input::Path(p) => {
-                let file = File::open(p).map_err(io_err)?;
-                let meta = file.metadata().map_err(io_err)?;
-                if meta.is_dir() {
-                    return Err(io_err(io::Error::new(
-                        io::ErrorKind::IsADirectory,
-                        "is a directory, not a capture file",
-                    )));
-                }
-                if meta.is_file() {
-                    let dup = file.try_clone().map_err(io_err)?;
-                    Source::start(name.clone(), Box::new(dup), Some((file, meta.len(), p)))
-                } else {
-                    Source::from_read(name.clone(), Box::new(file))
-                }
-            }
-        }
-    }
-
-    /// Opens a stream of capture bytes (a socket, a decompressor, a test's
-    /// buffer) named `name`: read once, in order, as a pipe is.
-    pub fn from_read(name: String, read: Box<dyn Read + Send>) -> Result<Source, OpenError> {
-        Source::start(name, read, None)
-    }
-
-    fn start(
-        name: String,
-        raw: Box<dyn Read + Send>,
-        regular: Option<(File, u64, &std::path::Path)>,
-    ) -> Result<Source, OpenError> {
-        let path = std::path::PathBuf::from(&name);
-        let io_err = |source| OpenError::Io {
-            path: path.clone(),
-            source,
-        };
-        let size = regular.as_ref().map(|r| r.1);
-        let consumed = Arc::new(AtomicU64::new(0));
-        let mut read: Box<dyn Read + Send> = Box::new(Counting {
-            inner: raw,
-            count: Arc::clone(&consumed),
-        });
-        let mut head = vec![0u8; HEAD];
-        let n = read_full(&mut read, &mut head).map_err(io_err)?;
-        head.truncate(n);
-        let mut compressed = false;
-        let mut gzip_damage = None;
-        if is_gzip(&head) {
-            compressed = true;
-            let inner = io::Cursor::new(std::mem::take(&mut head)).chain(read);
-            let limit = gzip_limit();
-            read = Box::new(Limited {
-                inner: flate2::read::MultiGzDecoder::new(inner),
-                left: limit,
-                limit,
-            });
-            head = Vec::with_capacity(HEAD);
-            let got = (&mut read).take(HEAD as u64).read_to_end(&mut head);
-            if let Err(e) = got {
-                // What came out before the damage is still read.
-                if head.is_empty() {
-                    return Err(OpenError::Gzip {
-                        path,
-                        message: format!("gzip data is damaged: {e}"),
-                    });
-                }
-                gzip_damage = Some(Damage::warning(
-                    head.len() as u64,
-                    format!(
-                        "gzip data is damaged: {e}; reading the {} bytes decompressed before it",
-                        head.len()
-                    ),
-                ));
-            }
-        }
-        let format = if pcap::is_pcap(&head) {
-            Format::Pcap
-        } else if crate::bytes::Endian::Little.u32(&head, 0) == Some(pcapng::SHB) {
-            if pcapng::shb_endian(&head, 0).is_none() {
-                return Err(OpenError::BadHeader {
-                    path,
-                    offset: 8,
-                    message: "pcapng section header has no valid byte-order magic".into(),
-                });
-            }
-            Format::PcapNg
-        } else if head.starts_with(netmon::MAGIC) {
-            Format::NetMon
-        } else {
-            return Err(OpenError::NotCapture {
-                path,
-                what: sniff::describe(&head),
-            });
-        };
-        let mut src = Source {
-            name,
-            format,
-            compressed,
-            reader: Reader::Stream {
-                read,
-                eof: n_is_eof(&head) || gzip_damage.is_some(),
-                consumed,
-            },
-            carry: head,
-            offset: 0,
-            framer: Framer::PcapNg(NgFramer::default()),
-            ledger: Ledger::default(),
-            speculative: false,
-            stopped: false,
-            first_ts: None,
-            block_bytes: BLOCK_BYTES,
-            pool: Arc::new(Mutex::new(Vec::new())),
-            reported: 0,
-            size,
-        };
-        src.ledger.lock().damage.extend(gzip_damage);
-        match format {
-            Format::Pcap => src.start_pcap(&path)?,
-            Format::PcapNg => src.start_pcapng()?,
-            Format::NetMon => {
-                let file = regular.as_ref().filter(|_| !compressed).map(|r| r.2);
-                src.start_netmon(&path, file)?;
-            }
-        }
-        // An uncompressed regular file is mapped block by block from here
-        // (its head stays in the page cache); anything else keeps reading
-        // the stream, its head kept in the carry.
-        if let (Some((file, len, _)), false, false) =
-            (regular, compressed, format == Format::NetMon)
-        {
-            src.reader = Reader::Mapped { len, file };
-            src.carry = Vec::new();
-        }
-        Ok(src)
-    }
-
-    fn start_pcap(&mut self, path: &std::path::Path) -> Result<(), OpenError> {
-        let mut warnings = Vec::new();
-        let h =
-            pcap::parse_header(&self.carry, &mut warnings).map_err(|d| OpenError::BadHeader {
-                path: path.to_path_buf(),
-                offset: d.offset,
-                message: d.message,
-            })?;
-        self.ledger.lock().damage.extend(warnings);
-        let rh = h.record_header_len;
-        if let (Some(sec), Some(frac)) = (
-            h.endian.u32(&self.carry, pcap::HEADER_LEN),
-            h.endian.u32(&self.carry, pcap::HEADER_LEN + 4),
-        ) && self.carry.len() >= pcap::HEADER_LEN + rh
-        {
-            let ns = if h.nanos {
-                i64::from(frac)
-            } else {
-                i64::from(frac) * 1000
-            };
-            self.first_ts = Some(i64::from(sec) * 1_000_000_000 + ns);
-        }
-        self.carry.drain(..pcap::HEADER_LEN.min(self.carry.len()));
-        self.offset = pcap::HEADER_LEN as u64;
-        self.ledger.lock().verified = self.offset;
-        self.framer = Framer::Pcap(Arc::new(h));
-        Ok(())
-    }
-
-    fn start_pcapng(&mut self) -> Result<(), OpenError> {
-        // The first packet may follow many interface descriptions: read on
-        // (into the head, kept for the stream) until one is framed.
-        loop {
-            let mut probe = NgFramer::default();
-            let framed = probe.frame(&self.carry, 0, 0);
-            let first = framed.chunks.first().and_then(|(s, e, st)| {
-                pcapng::Records::new(
-                    &self.carry,
-                    *s,
-                    *e,
-                    st.endian,
-                    Arc::clone(&st.interfaces),
-                    st.if_base,
-                )
-                .next()
-                .map(|r| r.ts)
-            });
-            let done = first.is_some()
-                || framed.stop.is_some()
-                || self.carry.len() >= HEAD_MAX
-                || self.stream_eof();
-            if done {
-                self.first_ts = first.filter(|&t| t != pcapng::NO_TIMESTAMP);
-                return Ok(());
-            }
-            if !self.read_more(self.carry.len().max(HEAD)) {
-                self.first_ts = None;
-                return Ok(());
-            }
-        }
-    }
-
-    fn start_netmon(
-        &mut self,
-        path: &std::path::Path,
-        file: Option<&std::path::Path>,
-    ) -> Result<(), OpenError> {
-        let bytes = match (file, &mut self.reader) {
-            (Some(p), _) => map(p)?,
-            (None, Reader::Stream { read, .. }) => {
-                let mut all = std::mem::take(&mut self.carry);
-                let limit = gzip_limit();
-                let got = read
-                    .take(limit.saturating_add(1))
-                    .read_to_end(&mut all)
-                    .map_err(|source| OpenError::Io {
-                        path: path.to_path_buf(),
-                        source,
-                    })?;
-                if got as u64 > limit {
-                    return Err(OpenError::Gzip {
-                        path: path.to_path_buf(),
-                        message: format!(
-                            "input larger than {limit} bytes (limit; set NWCAP_GZIP_LIMIT to raise it)"
-                        ),
-                    });
-                }
-                Bytes::Owned(all)
-            }
-            (None, _) => Bytes::Owned(std::mem::take(&mut self.carry)),
-        };
-        let nm = NetmonFile::parse(&bytes).map_err(|e| OpenError::BadHeader {
-            path: path.to_path_buf(),
-            offset: e.offset(),
-            message: e.to_string(),
-        })?;
-        let mut t = self.ledger.lock();
-        t.damage
-            .extend(nm.damage().iter().map(|d| Damage::from(*d)));
-        // Damaged frames are reported here, once, as the index pass does;
-        // the blocks skip them.
-        for i in 0..nm.frame_count() {
-            if let Err(d) = nm.frame(i) {
-                t.damage.push(Damage::from(d));
-            }
-        }
-        drop(t);
-        self.first_ts = nm.frame(0).ok().map(|r| r.ts);
-        let layout = Arc::new(nm.layout());
-        let count = nm.frame_count();
-        drop(nm);
-        self.carry = Vec::new();
-        self.reader = Reader::Whole(Arc::new(bytes));
-        self.framer = Framer::NetMon {
-            layout,
-            next: 0,
-            count,
-        };
-        Ok(())
-    }
-
     /// The input's name (as in messages and the `file` column).
     pub fn name(&self) -> &str {
         &self.name
@@ -491,13 +156,13 @@ impl Source {
         self
     }
 
-    fn stream_eof(&self) -> bool {
+    pub(super) fn stream_eof(&self) -> bool {
         matches!(self.reader, Reader::Stream { eof: true, .. })
     }
 
     /// Stream: reads up to `want` more bytes into the carry; false at the
     /// end of the input (or on a read error, which is recorded).
-    fn read_more(&mut self, want: usize) -> bool {
+    pub(super) fn read_more(&mut self, want: usize) -> bool {
         let mut carry = std::mem::take(&mut self.carry);
         let more = self.read_into(&mut carry, want);
         self.carry = carry;
@@ -847,11 +512,6 @@ impl Source {
             None => {}
         }
     }
-}
-
-/// A head shorter than asked for means the input has ended.
-fn n_is_eof(head: &[u8]) -> bool {
-    head.len() < HEAD
 }
 
 /// The records of a framed buffer.
