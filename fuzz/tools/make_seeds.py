@@ -22,6 +22,10 @@ ORACLE_PER_FILE = 3     # frames taken from each file, spread over it
 ORACLE_FILES = 24       # capture files given whole (cut) to the reader oracle
 
 
+# Classic pcap magics (both byte orders, microseconds and nanoseconds).
+PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+
+
 def out(target, name, data):
     d = os.path.join(SEEDS, target)
     os.makedirs(d, exist_ok=True)
@@ -96,6 +100,9 @@ def main():
                 continue
             seen.add(h)
             out("reader", name, seed)
+            if seed[:4] in PCAP_MAGICS:
+                # The streaming reader's speculative blocks: classic pcap only.
+                out("source", name, seed)
             if data[:4] != b"GMBU" and oracle_files < ORACLE_FILES and len(seed) <= CUT:
                 oracle_files += 1
                 out("oracle", f"file-{name}", b"\x80" + seed)

@@ -274,3 +274,33 @@ fn speculative_blocks_read_what_the_indexed_reader_reads() {
     // The guesses did fail, and were walked again.
     assert!(rewalks > 100, "{rewalks} chunks walked again");
 }
+
+/// The checks of the `source` fuzz target.
+mod fuzz_source {
+    include!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/fuzz_targets/check/source.rs"
+    ));
+}
+
+/// Every committed input of the `source` fuzz target (`fuzz/seeds/source`,
+/// and `fuzz/regressions/source` for any that ever failed) through its
+/// checks.
+#[test]
+fn source_fuzz_seeds_and_regressions_replay() {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut n = 0;
+    for kind in ["seeds", "regressions"] {
+        let Ok(dir) = std::fs::read_dir(fuzz.join(kind).join("source")) else {
+            continue;
+        };
+        for e in dir {
+            let path = e.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let r = std::panic::catch_unwind(|| fuzz_source::check(&data));
+            assert!(r.is_ok(), "source check failed on {}", path.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "fuzz/seeds/source is missing");
+}
