@@ -80,8 +80,9 @@ impl Ledger {
     }
 }
 
-/// A piece of a speculative block: the records starting in `lo..hi`
-/// (block offsets), walked from `guess`.
+/// A piece of a speculative block: the records starting before `hi` (a
+/// block offset) and at or after the previous piece's `hi`, walked from
+/// `guess`.
 #[derive(Debug, Clone)]
 pub(crate) struct Piece {
     pub(crate) hi: usize,
@@ -91,7 +92,8 @@ pub(crate) struct Piece {
 /// How a chunk's walk ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
-    /// At the first record start past the chunk (or the chunk was framed).
+    /// At the first record start past the chunk, or at the end of the
+    /// data (a framed chunk always ends so).
     Passed,
     /// The data ends inside the record at `end`, `rest` bytes left over.
     Truncated(usize),
