@@ -356,26 +356,6 @@ mod fuzz_filter_notation {
     ));
 }
 
-/// The committed inputs of a fuzz target: `fuzz/seeds/<target>/`, and
-/// `fuzz/regressions/<target>/` for every input that ever failed.
-fn fuzz_inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut v = Vec::new();
-    for kind in ["seeds", "regressions"] {
-        let Ok(dir) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-            continue;
-        };
-        for e in dir.filter_map(Result::ok) {
-            v.push((
-                e.path().display().to_string(),
-                std::fs::read(e.path()).expect("read input"),
-            ));
-        }
-    }
-    v.sort();
-    v
-}
-
 /// Seeds and regressions of `arm_json` and `filter_notation` through the
 /// targets' own checks, in plain `cargo test`.
 #[test]
@@ -384,7 +364,7 @@ fn fuzz_seeds_and_regressions_replay() {
         ("arm_json", fuzz_arm_json::check as fn(&[u8])),
         ("filter_notation", fuzz_filter_notation::check),
     ] {
-        let inputs = fuzz_inputs(target);
+        let inputs = nwcap_testsupport::fuzz_inputs(target);
         assert!(inputs.len() >= 10, "fuzz/seeds/{target} is missing");
         for (name, data) in &inputs {
             let r = std::panic::catch_unwind(|| check(data));

@@ -515,37 +515,17 @@ mod fuzz_decode {
     ));
 }
 
-/// The committed inputs of a fuzz target: `fuzz/seeds/<target>/`, and
-/// `fuzz/regressions/<target>/` for every input that ever failed.
-fn fuzz_inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut v = Vec::new();
-    for kind in ["seeds", "regressions"] {
-        let Ok(dir) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-            continue;
-        };
-        for e in dir.filter_map(Result::ok) {
-            v.push((
-                e.path().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            ));
-        }
-    }
-    v.sort();
-    v
-}
-
 /// Seeds and regressions of `reader` and `decode` through the targets' own
 /// checks, so a plain `cargo test` keeps them passing.
 #[test]
 fn fuzz_seeds_and_regressions_replay() {
-    let readers = fuzz_inputs("reader");
+    let readers = nwcap_testsupport::fuzz_inputs("reader");
     assert!(readers.len() >= 10, "fuzz/seeds/reader is missing");
     for (name, data) in &readers {
         let r = std::panic::catch_unwind(|| fuzz_reader::check(data));
         assert!(r.is_ok(), "reader check failed on {name}");
     }
-    let frames = fuzz_inputs("decode");
+    let frames = nwcap_testsupport::fuzz_inputs("decode");
     assert!(frames.len() >= 10, "fuzz/seeds/decode is missing");
     for (name, data) in &frames {
         let r = std::panic::catch_unwind(|| fuzz_decode::check(data));

@@ -135,25 +135,10 @@ fn decoder_and_readers_agree_with_etherparse_and_pcap_parser() {
 /// the same checks.
 #[test]
 fn oracle_fuzz_seeds_and_regressions_replay() {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut n = 0;
-    for kind in ["seeds", "regressions"] {
-        for path in captures_any(&fuzz.join(kind).join("oracle")) {
-            let data = std::fs::read(&path).unwrap();
-            let r = std::panic::catch_unwind(|| oracle::check(&data));
-            assert!(r.is_ok(), "oracle check failed on {}", path.display());
-            n += 1;
-        }
+    let inputs = nwcap_testsupport::fuzz_inputs("oracle");
+    assert!(inputs.len() >= 50, "fuzz/seeds/oracle is missing");
+    for (name, data) in &inputs {
+        let r = std::panic::catch_unwind(|| oracle::check(data));
+        assert!(r.is_ok(), "oracle check failed on {name}");
     }
-    assert!(n >= 50, "fuzz/seeds/oracle is missing");
-}
-
-/// Every file in `dir`.
-fn captures_any(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
-    v.sort();
-    v
 }

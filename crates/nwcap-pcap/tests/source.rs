@@ -288,19 +288,10 @@ mod fuzz_source {
 /// checks.
 #[test]
 fn source_fuzz_seeds_and_regressions_replay() {
-    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut n = 0;
-    for kind in ["seeds", "regressions"] {
-        let Ok(dir) = std::fs::read_dir(fuzz.join(kind).join("source")) else {
-            continue;
-        };
-        for e in dir {
-            let path = e.unwrap().path();
-            let data = std::fs::read(&path).unwrap();
-            let r = std::panic::catch_unwind(|| fuzz_source::check(&data));
-            assert!(r.is_ok(), "source check failed on {}", path.display());
-            n += 1;
-        }
+    let inputs = nwcap_testsupport::fuzz_inputs("source");
+    assert!(inputs.len() >= 10, "fuzz/seeds/source is missing");
+    for (name, data) in &inputs {
+        let r = std::panic::catch_unwind(|| fuzz_source::check(data));
+        assert!(r.is_ok(), "source check failed on {name}");
     }
-    assert!(n >= 10, "fuzz/seeds/source is missing");
 }

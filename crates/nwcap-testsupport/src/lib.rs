@@ -13,6 +13,28 @@ pub mod packets;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// The committed inputs of a fuzz target, as (path, bytes), sorted by
+/// path: `fuzz/seeds/<target>/`, and `fuzz/regressions/<target>/` for
+/// every input that ever failed. The replay tests run them through the
+/// target's own checks on each `cargo test`.
+pub fn fuzz_inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut v = Vec::new();
+    for kind in ["seeds", "regressions"] {
+        let Ok(dir) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
+            continue;
+        };
+        for e in dir.filter_map(Result::ok) {
+            let path = e.path();
+            let data =
+                std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            v.push((path.display().to_string(), data));
+        }
+    }
+    v.sort();
+    v
+}
+
 /// One row of a tab-separated reference file: column name -> value.
 pub type Row = HashMap<String, String>;
 
