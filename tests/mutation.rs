@@ -360,17 +360,8 @@ mod fuzz_filter_notation {
 /// targets' own checks, in plain `cargo test`.
 #[test]
 fn fuzz_seeds_and_regressions_replay() {
-    for (target, check) in [
-        ("arm_json", fuzz_arm_json::check as fn(&[u8])),
-        ("filter_notation", fuzz_filter_notation::check),
-    ] {
-        let inputs = nwcap_testsupport::fuzz_inputs(target);
-        assert!(inputs.len() >= 10, "fuzz/seeds/{target} is missing");
-        for (name, data) in &inputs {
-            let r = std::panic::catch_unwind(|| check(data));
-            assert!(r.is_ok(), "{target} check failed on {name}");
-        }
-    }
+    nwcap_testsupport::replay_fuzz_inputs("arm_json", 10, fuzz_arm_json::check);
+    nwcap_testsupport::replay_fuzz_inputs("filter_notation", 10, fuzz_filter_notation::check);
 }
 
 /// Fuzzing `arm_json` for 7 minutes found this: a float in an unknown

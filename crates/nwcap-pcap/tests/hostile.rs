@@ -519,16 +519,6 @@ mod fuzz_decode {
 /// checks, so a plain `cargo test` keeps them passing.
 #[test]
 fn fuzz_seeds_and_regressions_replay() {
-    let readers = nwcap_testsupport::fuzz_inputs("reader");
-    assert!(readers.len() >= 10, "fuzz/seeds/reader is missing");
-    for (name, data) in &readers {
-        let r = std::panic::catch_unwind(|| fuzz_reader::check(data));
-        assert!(r.is_ok(), "reader check failed on {name}");
-    }
-    let frames = nwcap_testsupport::fuzz_inputs("decode");
-    assert!(frames.len() >= 10, "fuzz/seeds/decode is missing");
-    for (name, data) in &frames {
-        let r = std::panic::catch_unwind(|| fuzz_decode::check(data));
-        assert!(r.is_ok(), "decode check failed on {name}");
-    }
+    nwcap_testsupport::replay_fuzz_inputs("reader", 10, fuzz_reader::check);
+    nwcap_testsupport::replay_fuzz_inputs("decode", 10, fuzz_decode::check);
 }

@@ -288,10 +288,5 @@ mod fuzz_source {
 /// checks.
 #[test]
 fn source_fuzz_seeds_and_regressions_replay() {
-    let inputs = nwcap_testsupport::fuzz_inputs("source");
-    assert!(inputs.len() >= 10, "fuzz/seeds/source is missing");
-    for (name, data) in &inputs {
-        let r = std::panic::catch_unwind(|| fuzz_source::check(data));
-        assert!(r.is_ok(), "source check failed on {name}");
-    }
+    nwcap_testsupport::replay_fuzz_inputs("source", 10, fuzz_source::check);
 }

@@ -13,26 +13,26 @@ pub mod packets;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The committed inputs of a fuzz target, as (path, bytes), sorted by
-/// path: `fuzz/seeds/<target>/`, and `fuzz/regressions/<target>/` for
-/// every input that ever failed. The replay tests run them through the
-/// target's own checks on each `cargo test`.
-pub fn fuzz_inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+/// Runs every committed input of fuzz target `target` through `check`
+/// (the target's own checks, included from `fuzz/fuzz_targets/check/`),
+/// failing with the input's path: `fuzz/seeds/<target>/`, and
+/// `fuzz/regressions/<target>/` for every input that ever failed, in path
+/// order. At least `min` inputs must be there (the seeds are committed).
+pub fn replay_fuzz_inputs(target: &str, min: usize, check: fn(&[u8])) {
     let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut v = Vec::new();
+    let mut paths = Vec::new();
     for kind in ["seeds", "regressions"] {
-        let Ok(dir) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-            continue;
-        };
-        for e in dir.filter_map(Result::ok) {
-            let path = e.path();
-            let data =
-                std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-            v.push((path.display().to_string(), data));
+        if let Ok(dir) = std::fs::read_dir(fuzz.join(kind).join(target)) {
+            paths.extend(dir.filter_map(Result::ok).map(|e| e.path()));
         }
     }
-    v.sort();
-    v
+    paths.sort();
+    assert!(paths.len() >= min, "fuzz/seeds/{target} is missing");
+    for path in paths {
+        let data = std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        let r = std::panic::catch_unwind(|| check(&data));
+        assert!(r.is_ok(), "{target} check failed on {}", path.display());
+    }
 }
 
 /// One row of a tab-separated reference file: column name -> value.
