@@ -80,9 +80,9 @@ struct Feed {
     pending: Vec<Pending>,
     at: usize,
     current: Option<nwcap_pcap::Source>,
-    /// The reports of the inputs closed so far, with their tallies (read
-    /// when the group ends: a source's last blocks settle after it
-    /// closes).
+    /// The reports of the inputs closed so far, with their sources'
+    /// ledgers (read when the group ends: a source's last blocks settle
+    /// after it closes).
     reports: Vec<(FileReport, Option<nwcap_pcap::source::Ledger>)>,
     group: usize,
     block_bytes: Option<usize>,
@@ -432,9 +432,9 @@ pub(crate) fn run_group(
     report
         .files
         .extend(inputs.reports.into_iter().map(|(mut r, ledger)| {
-            if let Some(t) = ledger {
-                r.records = t.records();
-                r.damage = t.damage();
+            if let Some(l) = ledger {
+                r.records = l.records();
+                r.damage = l.damage();
             }
             r
         }));
