@@ -45,6 +45,32 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format of a capture whose (decompressed) bytes start with
+    /// `head`, by magic, never by name; `path` names it in the error when
+    /// it is none of them, or a pcapng section header without a byte-order
+    /// magic.
+    pub(crate) fn detect(head: &[u8], path: &Path) -> Result<Format, OpenError> {
+        if pcap::is_pcap(head) {
+            Ok(Format::Pcap)
+        } else if Endian::Little.u32(head, 0) == Some(pcapng::SHB) {
+            if pcapng::shb_endian(head, 0).is_none() {
+                return Err(OpenError::BadHeader {
+                    path: path.to_path_buf(),
+                    offset: 8,
+                    message: "pcapng section header has no valid byte-order magic".into(),
+                });
+            }
+            Ok(Format::PcapNg)
+        } else if head.starts_with(netmon::MAGIC) {
+            Ok(Format::NetMon)
+        } else {
+            Err(OpenError::NotCapture {
+                path: path.to_path_buf(),
+                what: sniff::describe(head),
+            })
+        }
+    }
+
     /// Lowercase name.
     pub fn name(self) -> &'static str {
         match self {
@@ -170,8 +196,8 @@ impl Capture {
         } else {
             bytes
         };
-        let kind = if pcap::is_pcap(&bytes) {
-            match pcap::parse_header(&bytes, &mut open_damage) {
+        let kind = match Format::detect(&bytes, &path)? {
+            Format::Pcap => match pcap::parse_header(&bytes, &mut open_damage) {
                 Ok(h) => Kind::Pcap(h),
                 Err(d) => {
                     return Err(OpenError::BadHeader {
@@ -180,21 +206,9 @@ impl Capture {
                         message: d.message,
                     });
                 }
-            }
-        } else if Endian::Little.u32(&bytes, 0) == Some(pcapng::SHB) {
-            if pcapng::shb_endian(&bytes, 0).is_none() {
-                return Err(OpenError::BadHeader {
-                    path,
-                    offset: 8,
-                    message: "pcapng section header has no valid byte-order magic".into(),
-                });
-            }
-            Kind::PcapNg
-        } else if bytes.starts_with(netmon::MAGIC) {
-            Kind::NetMon
-        } else {
-            let what = sniff::describe(&bytes);
-            return Err(OpenError::NotCapture { path, what });
+            },
+            Format::PcapNg => Kind::PcapNg,
+            Format::NetMon => Kind::NetMon,
         };
         Ok(Capture {
             path,

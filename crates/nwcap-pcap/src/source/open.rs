@@ -16,10 +16,9 @@ use crate::capture::Format;
 use crate::damage::Damage;
 use crate::error::OpenError;
 use crate::input::Input;
-use crate::netmon::{self, NetmonFile};
+use crate::netmon::NetmonFile;
 use crate::pcap;
 use crate::pcapng::{self, frame::NgFramer};
-use crate::sniff;
 
 /// Bytes read at open (format, header, first record).
 const HEAD: usize = 64 << 10;
@@ -175,25 +174,7 @@ impl Source {
                 ));
             }
         }
-        let format = if pcap::is_pcap(&head) {
-            Format::Pcap
-        } else if crate::bytes::Endian::Little.u32(&head, 0) == Some(pcapng::SHB) {
-            if pcapng::shb_endian(&head, 0).is_none() {
-                return Err(OpenError::BadHeader {
-                    path,
-                    offset: 8,
-                    message: "pcapng section header has no valid byte-order magic".into(),
-                });
-            }
-            Format::PcapNg
-        } else if head.starts_with(netmon::MAGIC) {
-            Format::NetMon
-        } else {
-            return Err(OpenError::NotCapture {
-                path,
-                what: sniff::describe(&head),
-            });
-        };
+        let format = Format::detect(&head, &path)?;
         let mut src = Source {
             name,
             format,
