@@ -62,8 +62,6 @@ pub struct Block {
     pub(crate) first_offset: u64,
     /// A speculative block's source ledger ([`Block::settle`]).
     pub(crate) ledger: Option<Ledger>,
-    /// The block reaches the end of the file.
-    pub(crate) last: bool,
 }
 
 impl Block {

@@ -47,7 +47,7 @@ pub struct Ledger(Arc<Mutex<LedgerState>>);
 pub(crate) struct LedgerState {
     pub(crate) records: u64,
     pub(crate) damage: Vec<Damage>,
-    /// Damage or the end of the file stopped the records (speculative
+    /// Damage, or a record cut by the end of the file, stopped the records (speculative
     /// blocks past it hold none).
     pub(crate) stopped: bool,
     /// File offset of the next record after the last settled block.
@@ -124,7 +124,6 @@ pub(crate) struct Range {
     pub(crate) map_end: u64,
     /// Start of the map (`lo` rounded down to the map alignment).
     pub(crate) aligned: u64,
-    pub(crate) file_len: u64,
 }
 
 /// Maps a speculative block of `file` and guesses its chunks' starts;
@@ -158,7 +157,6 @@ pub(crate) fn block(
         input_bytes: 0,
         first_offset: r.lo,
         ledger: Some(ledger.clone()),
-        last: r.hi == r.file_len,
     })
 }
 
@@ -289,7 +287,7 @@ impl Block {
         t.records += records;
         t.rewalks += rewalks;
         t.verified = base + pos as u64;
-        t.stopped = stop.is_some() || self.last;
+        t.stopped = stop.is_some();
         t.damage.extend(stop);
         kept
     }

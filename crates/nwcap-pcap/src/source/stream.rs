@@ -291,7 +291,6 @@ impl Source {
                 input_bytes,
                 first_offset: aligned + skip as u64,
                 ledger: None,
-                last: false,
             }));
         }
     }
@@ -318,7 +317,6 @@ impl Source {
             hi,
             map_end: hi.saturating_add(slack as u64).min(file_len),
             aligned: lo - lo % MAP_ALIGN,
-            file_len,
         };
         let mut block = spec::block(file, h, &range, &self.ledger)?;
         self.offset = hi;
@@ -389,7 +387,6 @@ impl Source {
                 input_bytes,
                 first_offset: base,
                 ledger: None,
-                last: false,
             });
         }
     }
@@ -432,7 +429,6 @@ impl Source {
             input_bytes: share,
             first_offset: 0,
             ledger: None,
-            last: false,
         })
     }
 
