@@ -15,8 +15,9 @@ use nwcap_flows::key::TunnelKey;
 use nwcap_flows::packed::{PackedKey, tunnel_hash};
 use nwcap_flows::summary::{FragRef, PacketSummary, Skip};
 use nwcap_pcap::Block;
-use nwcap_pcap::decode::decode;
+use nwcap_pcap::decode::decode_into;
 use nwcap_pcap::packet::OuterUdp;
+use nwcap_pcap::packet::Packet;
 use nwcap_pcap::source::Walked;
 
 use crate::report::Counts;
@@ -181,18 +182,21 @@ fn stage_chunk(ctx: &Stager<'_>, chunk: usize, from: Option<usize>) -> (Buckets,
     let base = block.bytes().as_ptr().addr();
     let base_len = block.bytes().len();
     let mut i: u64 = 0;
+    // Decoded in place, record after record (`decode_into`).
+    let mut pkt = Packet::default();
     let walked = block.walk(chunk, from, &mut |rec| {
-        let pkt = decode(rec.linktype, rec.data);
-        let kept = select::keep(filter, per_filter, &pkt, &mut b.counts);
+        decode_into(rec.linktype, rec.data, &mut pkt);
+        let pkt = &pkt;
+        let kept = select::keep(filter, per_filter, pkt, &mut b.counts);
         if let Some(t) = tally.as_mut() {
-            t.record(file, rec, &pkt, kept);
+            t.record(file, rec, pkt, kept);
         }
         if !kept {
             return;
         }
         let rec_idx = i as u32;
         i += 1;
-        match PacketSummary::new(file, 0, rec, &pkt) {
+        match PacketSummary::new(file, 0, rec, pkt) {
             Ok(s) => {
                 let (pay_at, pay_len) = match s.payload.as_ptr().addr().checked_sub(base) {
                     Some(at) if at + s.payload.len() <= base_len => {

@@ -88,6 +88,7 @@ pub enum Skip {
 
 impl<'a> PacketSummary<'a> {
     /// Summarises a decoded packet; `Err` says why it is not part of a flow.
+    #[inline]
     pub fn new(file: u32, ord: u64, rec: &Record<'a>, pkt: &Packet<'a>) -> Result<Self, Skip> {
         let Some(ip) = pkt.ip else {
             return Err(if pkt.non_ip.is_some() {

@@ -48,13 +48,24 @@ pub fn supported(lt: LinkType) -> bool {
 /// Decode `data` (captured bytes of one record) of link type `lt`.
 #[inline]
 pub fn decode(lt: LinkType, data: &[u8]) -> Packet<'_> {
+    let mut pkt = Packet::default();
+    decode_into(lt, data, &mut pkt);
+    pkt
+}
+
+/// [`decode`] into `pkt` (overwritten), for a loop over many records: the
+/// packet is decoded in place. A `Packet` built elsewhere and moved was
+/// copied by `memcpy` with wide loads over the narrow stores that had just
+/// written it, a stall on every packet (a sixth of a flow table's time).
+#[inline]
+pub fn decode_into<'a>(lt: LinkType, data: &'a [u8], pkt: &mut Packet<'a>) {
+    *pkt = Packet::default();
     let mut d = Decoder {
         data,
-        pkt: Packet::default(),
+        pkt,
         layers: 0,
     };
     d.run(Step::Link(lt));
-    d.pkt
 }
 
 /// The next layer to decode and where its header starts.
@@ -128,13 +139,13 @@ impl Inner {
 }
 
 /// Decoding state: the bytes, the packet being filled, a layer budget.
-pub(crate) struct Decoder<'a> {
+pub(crate) struct Decoder<'a, 'p> {
     pub(crate) data: &'a [u8],
-    pub(crate) pkt: Packet<'a>,
+    pub(crate) pkt: &'p mut Packet<'a>,
     pub(crate) layers: u8,
 }
 
-impl<'a> Decoder<'a> {
+impl<'a> Decoder<'a, '_> {
     /// Follows the steps from `step` until there is nothing left to decode.
     #[inline]
     fn run(&mut self, mut step: Step) {
@@ -202,7 +213,7 @@ impl<'a> Decoder<'a> {
             return;
         }
         let Some(outer_ip) = self.pkt.ip else { return };
-        let saved = self.pkt;
+        let saved = *self.pkt;
         self.pkt.ip = None;
         self.pkt.l4 = None;
         self.pkt.payload = &[];
@@ -230,7 +241,7 @@ impl<'a> Decoder<'a> {
             });
         } else {
             let issue = self.pkt.issue;
-            self.pkt = saved;
+            *self.pkt = saved;
             self.pkt.issue = self.pkt.issue.or(issue);
         }
     }

@@ -55,7 +55,7 @@ mod extf {
 
 /// IP by its version nibble (raw IP link types).
 #[inline]
-pub(crate) fn by_version(d: &mut Decoder<'_>, off: usize) -> Step {
+pub(crate) fn by_version(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     match d.data.get(off).map(|b| b >> 4) {
         Some(4) => Step::Ipv4(off),
         Some(6) => Step::Ipv6(off),
@@ -76,7 +76,7 @@ fn v6(b: &[u8], at: usize) -> Option<IpAddr> {
 
 /// An IPv4 header at `off`.
 #[inline]
-pub(crate) fn ipv4(d: &mut Decoder<'_>, off: usize) -> Step {
+pub(crate) fn ipv4(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     let b = d.data;
     let Some(&vihl) = b.get(off + v4f::VER_IHL) else {
         return d.stop(Layer::Ipv4, off, IssueKind::Truncated);
@@ -153,7 +153,7 @@ fn is_extension(nh: u8) -> bool {
 
 /// An IPv6 header at `off`, then its extension headers.
 #[inline]
-pub(crate) fn ipv6(d: &mut Decoder<'_>, off: usize) -> Step {
+pub(crate) fn ipv6(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     let b = d.data;
     match b.get(off) {
         None => return d.stop(Layer::Ipv6, off, IssueKind::Truncated),

@@ -123,7 +123,7 @@ pub(crate) fn supported(lt: LinkType) -> bool {
 
 /// The first layer of a record of link type `lt`.
 #[inline]
-pub(crate) fn link(d: &mut Decoder<'_>, lt: LinkType) -> Step {
+pub(crate) fn link(d: &mut Decoder<'_, '_>, lt: LinkType) -> Step {
     match lt {
         LinkType::ETHERNET => Step::Ethernet(0),
         LinkType::RAW | LinkType::RAW_BSD12 | LinkType::RAW_BSD14 => Step::Ip(0),
@@ -150,7 +150,7 @@ pub(crate) fn link(d: &mut Decoder<'_>, lt: LinkType) -> Step {
 }
 
 /// BSD loopback: a 4-byte address family in the writer's byte order.
-fn loopback(d: &mut Decoder<'_>) -> Step {
+fn loopback(d: &mut Decoder<'_, '_>) -> Step {
     let (Some(le), Some(be)) = (
         Endian::Little.u32(d.data, null::FAMILY),
         Endian::Big.u32(d.data, null::FAMILY),
@@ -175,7 +175,7 @@ fn loopback(d: &mut Decoder<'_>) -> Step {
 
 /// An Ethernet II / 802.3 frame at `off`.
 #[inline]
-pub(crate) fn ethernet(d: &mut Decoder<'_>, off: usize) -> Step {
+pub(crate) fn ethernet(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     match be16(d.data, off + eth::ETHERTYPE) {
         Some(t) if t >= ethertype::MIN => Step::EtherType(t, off + eth::HEADER_LEN),
         Some(_) => d.non_ip(0), // 802.3 length field: LLC frame
@@ -185,7 +185,7 @@ pub(crate) fn ethernet(d: &mut Decoder<'_>, off: usize) -> Step {
 
 /// The payload of ethertype `t` at `off`.
 #[inline]
-pub(crate) fn ether_payload(d: &mut Decoder<'_>, t: u16, off: usize) -> Step {
+pub(crate) fn ether_payload(d: &mut Decoder<'_, '_>, t: u16, off: usize) -> Step {
     match t {
         ethertype::IPV4 => Step::Ipv4(off),
         ethertype::IPV6 => Step::Ipv6(off),
@@ -241,7 +241,7 @@ pub(crate) fn ether_payload(d: &mut Decoder<'_>, t: u16, off: usize) -> Step {
 
 /// A PPP payload of protocol `proto` at `off` (PPPoE, PPTP's GRE).
 #[inline]
-pub(crate) fn ppp_payload(d: &mut Decoder<'_>, proto: u16, off: usize) -> Step {
+pub(crate) fn ppp_payload(d: &mut Decoder<'_, '_>, proto: u16, off: usize) -> Step {
     match proto {
         ppp::IPV4 => Step::Ipv4(off),
         ppp::IPV6 => Step::Ipv6(off),
@@ -251,7 +251,7 @@ pub(crate) fn ppp_payload(d: &mut Decoder<'_>, proto: u16, off: usize) -> Step {
 
 /// A PPP frame at `at`: optional address/control (ff 03), then a 1- or
 /// 2-byte protocol field.
-pub(crate) fn ppp_frame(d: &mut Decoder<'_>, mut at: usize) -> Step {
+pub(crate) fn ppp_frame(d: &mut Decoder<'_, '_>, mut at: usize) -> Step {
     let b = d.data;
     if b.get(at..at + 2) == Some(&PPP_ADDRESS_CONTROL) {
         at += 2;
@@ -271,7 +271,7 @@ pub(crate) fn ppp_frame(d: &mut Decoder<'_>, mut at: usize) -> Step {
 
 /// An MPLS label stack at `off`, then IPv4, IPv6 or (after a pseudowire
 /// control word) Ethernet, guessed from the first nibble as tshark does.
-pub(crate) fn mpls(d: &mut Decoder<'_>, mut off: usize) -> Step {
+pub(crate) fn mpls(d: &mut Decoder<'_, '_>, mut off: usize) -> Step {
     loop {
         if !d.enter(Layer::Mpls, off) {
             return Step::Done;
@@ -296,7 +296,7 @@ pub(crate) fn mpls(d: &mut Decoder<'_>, mut off: usize) -> Step {
 
 /// IEEE 802.11 data frames (at `off`) with an LLC/SNAP header; other
 /// frames are not IP.
-fn wifi(d: &mut Decoder<'_>, off: usize) -> Step {
+fn wifi(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     let (Some(&fc0), Some(&fc1)) = (d.data.get(off), d.data.get(off + 1)) else {
         return d.stop(Layer::Link, off, IssueKind::Truncated);
     };
@@ -328,7 +328,7 @@ fn wifi(d: &mut Decoder<'_>, off: usize) -> Step {
 /// Linux NFLOG: a 4-byte header (address family, version, resource id),
 /// then TLVs in host byte order (little-endian on the machines that write
 /// it); the packet is the payload TLV.
-fn nflog(d: &mut Decoder<'_>) -> Step {
+fn nflog(d: &mut Decoder<'_, '_>) -> Step {
     let Some(&fam) = d.data.get(nflog::FAMILY) else {
         return d.stop(Layer::Link, 0, IssueKind::Truncated);
     };

@@ -44,7 +44,7 @@ mod sctpf {
 
 /// The transport header `t`.
 #[inline]
-pub(crate) fn transport(d: &mut Decoder<'_>, t: Transport) -> Step {
+pub(crate) fn transport(d: &mut Decoder<'_, '_>, t: Transport) -> Step {
     let Transport {
         proto,
         at: off,
@@ -149,7 +149,7 @@ pub(crate) fn transport(d: &mut Decoder<'_>, t: Transport) -> Step {
 }
 
 /// A transport header of which only the ports are known.
-fn partial(d: &mut Decoder<'_>, mut l4: L4, layer: Layer, off: usize, kind: IssueKind) -> Step {
+fn partial(d: &mut Decoder<'_, '_>, mut l4: L4, layer: Layer, off: usize, kind: IssueKind) -> Step {
     l4.partial = true;
     d.pkt.l4 = Some(l4);
     d.stop(layer, off, kind)

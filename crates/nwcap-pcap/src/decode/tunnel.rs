@@ -104,7 +104,7 @@ mod erspanf {
 
 /// VXLAN, Geneve, AYIYA, GTP-U and GRE inside UDP by port, Teredo on its
 /// port or recognised on any other; the UDP payload is at `off`.
-pub(crate) fn over_udp(d: &mut Decoder<'_>, sp: u16, dp: u16, off: usize) -> Step {
+pub(crate) fn over_udp(d: &mut Decoder<'_, '_>, sp: u16, dp: u16, off: usize) -> Step {
     let on = |p| sp == p || dp == p;
     if on(port::VXLAN) {
         vxlan(d, off)
@@ -123,7 +123,7 @@ pub(crate) fn over_udp(d: &mut Decoder<'_>, sp: u16, dp: u16, off: usize) -> Ste
     }
 }
 
-fn vxlan(d: &mut Decoder<'_>, off: usize) -> Step {
+fn vxlan(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     let b = d.data;
     if b.get(off + vxlanf::FLAGS)
         .is_some_and(|f| f & vxlanf::FLAG_VNI != 0)
@@ -140,7 +140,7 @@ fn vxlan(d: &mut Decoder<'_>, off: usize) -> Step {
     Step::Done
 }
 
-fn geneve(d: &mut Decoder<'_>, off: usize) -> Step {
+fn geneve(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     let b = d.data;
     let (Some(&v0), Some(proto), Some(vni)) = (
         b.get(off + genevef::VER_OPT_LEN),
@@ -167,7 +167,7 @@ fn geneve(d: &mut Decoder<'_>, off: usize) -> Step {
 /// fits the datagram). Off its port (`detect`), only as Zeek recognises it:
 /// one of those headers, or a Teredo address (2001:0::/32) as the IPv6
 /// source or destination.
-fn teredo(d: &mut Decoder<'_>, off: usize, detect: bool) -> Step {
+fn teredo(d: &mut Decoder<'_, '_>, off: usize, detect: bool) -> Step {
     let b = d.data;
     let mut at = off;
     let mut headers = false;
@@ -205,7 +205,7 @@ fn teredo(d: &mut Decoder<'_>, off: usize, detect: bool) -> Step {
 
 /// AYIYA (RFC-less "Anything In Anything", SixXS): a forwarded IPv4 or
 /// IPv6 packet after the header.
-fn ayiya(d: &mut Decoder<'_>, off: usize) -> Step {
+fn ayiya(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     let b = d.data;
     let (Some(&id), Some(&sig), Some(&op), Some(&next)) = (
         b.get(off + ayiyaf::ID_LEN),
@@ -234,7 +234,7 @@ fn ayiya(d: &mut Decoder<'_>, off: usize) -> Step {
 
 /// GTP-U: a version 1 T-PDU carries an IPv4 or IPv6 packet after its
 /// header and extension headers.
-fn gtp(d: &mut Decoder<'_>, off: usize) -> Step {
+fn gtp(d: &mut Decoder<'_, '_>, off: usize) -> Step {
     let b = d.data;
     let (Some(&flags), Some(&msg)) = (b.get(off + gtpf::FLAGS), b.get(off + gtpf::MSG_TYPE)) else {
         return Step::Done;
@@ -271,7 +271,7 @@ fn gtp(d: &mut Decoder<'_>, off: usize) -> Step {
 
 /// GRE at `off`, in IP (protocol 47) or in UDP (port 4754, `in_udp`: the
 /// UDP header stays the packet's transport header). ERSPAN rides on GRE.
-pub(crate) fn gre(d: &mut Decoder<'_>, off: usize, in_udp: bool) -> Step {
+pub(crate) fn gre(d: &mut Decoder<'_, '_>, off: usize, in_udp: bool) -> Step {
     let b = d.data;
     let (Some(flags), Some(proto)) = (be16(b, off + gref::FLAGS), be16(b, off + gref::PROTOCOL))
     else {
