@@ -1,15 +1,20 @@
 //! The driver: reading, decoding, flow updates and the sink overlap.
 //!
-//! Each step of the loop runs four things at once on the rayon pool: read
-//! block `n + 3` of the input (map it and guess where its chunks' records
-//! start, for a classic pcap file; read and frame it otherwise), decode
-//! block `n + 2` (its chunks in parallel, each packet filtered and staged
-//! by shard, then the block settled: a chunk walked from a wrong guess is
-//! decoded again), feed block `n + 1`'s buckets to the shard tables
-//! (shards in parallel), and hand the flows that ended in block `n` to the
-//! sink. Work stealing keeps every core busy, and at most four blocks are
-//! alive, so memory follows the blocks and the active flows, not the
-//! input.
+//! Four kinds of task run on the rayon pool, each started as soon as its
+//! input is ready and its part is free ([`Driver::pump`]), not in steps
+//! that wait for the slowest: read the next block (map it and guess where
+//! its chunks' records start, for a classic pcap file; read and frame it
+//! otherwise), then decode it (its chunks in parallel, each packet
+//! filtered and staged by shard); feed decoded blocks to the shard tables
+//! in input order (the block first settled: a chunk walked from a wrong
+//! guess is decoded again; then the shards in parallel); hand each
+//! block's ended flows to the sink in the same order. Reads, feeds and
+//! sink batches each run one at a time; blocks decode in any order. At
+//! most [`IN_FLIGHT`] blocks are between reading and the tables and
+//! [`BATCHES`] batches of ended flows are alive, so memory follows the
+//! blocks and the active flows, not the input. A stage that lags (the
+//! sink, when flows are short) holds the others back through these
+//! bounds, and work stealing keeps every core on whatever is ready.
 //!
 //! Results do not depend on the thread count: a fixed number of shards is
 //! chosen by a hash of the port-less key, each shard is fed in input order
@@ -29,9 +34,11 @@ use nwcap_flows::table::{FlowTable, TableStats, merge_finished};
 use nwcap_flows::{Flow, FlowConfig};
 use nwcap_pcap::Block;
 use nwcap_pcap::prefetch::prefetch_value;
+use nwcap_pcap::source::Walked;
 use rayon::prelude::*;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::sync::Mutex;
 
 use crate::group::{self, Group, Pending};
 use crate::report::{Counts, FileReport, RunReport};
@@ -71,6 +78,8 @@ struct Unit {
 struct Decoded {
     unit: Unit,
     buckets: Vec<Buckets>,
+    /// How each chunk's walk went, for [`settle`].
+    walks: Vec<Walked>,
     /// Group-wide index of the block's first chunk.
     first_chunk: u64,
 }
@@ -154,10 +163,9 @@ impl Iterator for Feed {
     }
 }
 
-/// Decodes a block's chunks in parallel, then settles the block: a chunk
-/// whose walk started at a wrong guess is decoded again (serially, from
-/// where the previous chunk ended), and chunks after damage that stops the
-/// file are dropped.
+/// Decodes a block's chunks in parallel, each from its guessed start.
+/// Blocks are decoded in any order; [`settle`] then checks them in input
+/// order.
 fn decode_unit(
     unit: Unit,
     group: usize,
@@ -166,20 +174,41 @@ fn decode_unit(
     shards: usize,
     pool: &BucketPool,
 ) -> Decoded {
-    let block = &unit.block;
     let stager = Stager {
-        block,
+        block: &unit.block,
         group,
         file: unit.file,
         shards,
         settings,
         pool,
     };
-    let (mut buckets, mut walks): (Vec<Buckets>, Vec<_>) = (0..block.chunks())
+    let (buckets, walks): (Vec<Buckets>, Vec<_>) = (0..unit.block.chunks())
         .into_par_iter()
         .map(|c| stager.stage(c, None))
         .unzip();
-    let kept = block.settle(&mut walks, &mut |c, from| {
+    Decoded {
+        unit,
+        buckets,
+        walks,
+        first_chunk,
+    }
+}
+
+/// Settles a decoded block (blocks of one source settle one at a time, in
+/// input order): a chunk whose walk started at a wrong guess is decoded
+/// again (serially, from where the previous chunk ended), and chunks after
+/// damage that stops the file are dropped.
+fn settle(d: &mut Decoded, group: usize, settings: &Settings, shards: usize, pool: &BucketPool) {
+    let stager = Stager {
+        block: &d.unit.block,
+        group,
+        file: d.unit.file,
+        shards,
+        settings,
+        pool,
+    };
+    let buckets = &mut d.buckets;
+    let kept = d.unit.block.settle(&mut d.walks, &mut |c, from| {
         let (b, w) = stager.stage(c, Some(from));
         if let Some(old) = buckets.get_mut(c) {
             recycle(pool, vec![std::mem::replace(old, b)]);
@@ -188,11 +217,6 @@ fn decode_unit(
     });
     if kept < buckets.len() {
         recycle(pool, buckets.split_off(kept));
-    }
-    Decoded {
-        unit,
-        buckets,
-        first_chunk,
     }
 }
 
@@ -280,6 +304,207 @@ fn add_table_stats(c: &mut Counts, s: &TableStats) {
     c.orphan_fragments += s.orphan_fragments;
 }
 
+/// The driver of one group, shared by its tasks. Each part that one task
+/// at a time may use (the inputs, the tables, the sink) has its own lock,
+/// held by that task while it runs; [`State`] says which parts are busy
+/// and what waits for them, under a lock held only to look.
+struct Driver<'a> {
+    settings: &'a Settings,
+    progress: Option<&'a dyn Progress>,
+    pool: BucketPool,
+    index: usize,
+    shards: usize,
+    state: Mutex<State>,
+    inputs: Mutex<Feed>,
+    tables: Mutex<Tables>,
+    sink: Mutex<&'a mut dyn FlowSink>,
+}
+
+/// The shard tables with what feeding them counted.
+struct Tables {
+    tables: Vec<FlowTable>,
+    counts: Counts,
+}
+
+/// What is running and what waits, in [`Driver`].
+#[derive(Default)]
+struct State {
+    reading: bool,
+    feeding: bool,
+    sinking: bool,
+    /// The inputs are exhausted.
+    read_done: bool,
+    /// Group-wide index of the next block's first chunk.
+    next_chunk: u64,
+    /// Sequence number of the next block read.
+    next_read: u64,
+    /// Blocks being read, or read and not yet fed to the tables.
+    in_flight: usize,
+    /// Decoded blocks waiting for their turn at the tables, by sequence
+    /// number.
+    decoded: BTreeMap<u64, Decoded>,
+    /// Sequence number of the next block to feed.
+    next_feed: u64,
+    /// Batches of ended flows waiting for the sink, in output order.
+    to_sink: VecDeque<Vec<Flow>>,
+    /// Emptied batches, kept for the next merges (their pages are
+    /// touched already).
+    spares: Vec<Vec<Flow>>,
+    flows_out: u64,
+    error: Option<SinkError>,
+}
+
+/// Blocks alive at once between reading and the tables (each mapped or
+/// buffered, with its staged packets): enough for every stage to have
+/// work, few enough that memory follows the blocks, not the input.
+const IN_FLIGHT: usize = 2;
+/// Batches of ended flows alive at once: being filled by the tables,
+/// waiting for the sink, or in the sink. Two, as many as a step of
+/// lock-step stages had (the sink writing one while the tables fill the
+/// next): each holds the flows that ended in one block, tens of MB when
+/// flows are short.
+const BATCHES: usize = 2;
+
+/// Takes a lock. A task that panicked poisoned it; its panic ends the
+/// scope and the run, so what it left is not read for results.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl<'a> Driver<'a> {
+    /// Starts every task whose input is ready and whose part is free: the
+    /// next read (while fewer than [`IN_FLIGHT`] blocks are alive), the
+    /// next block's turn at the tables (in input order, while the sink
+    /// keeps up), and the next batch's turn at the sink (in output order).
+    fn pump<'s>(&'s self, scope: &rayon::Scope<'s>)
+    where
+        'a: 's,
+    {
+        let mut st = lock(&self.state);
+        if st.error.is_some() {
+            return;
+        }
+        if !st.reading && !st.read_done && st.in_flight < IN_FLIGHT {
+            st.reading = true;
+            st.in_flight += 1;
+            scope.spawn(move |s| self.read(s));
+        }
+        if !st.feeding && st.to_sink.len() + usize::from(st.sinking) < BATCHES {
+            let next = st.next_feed;
+            if let Some(d) = st.decoded.remove(&next) {
+                st.feeding = true;
+                let out = st.spares.pop().unwrap_or_default();
+                scope.spawn(move |s| self.feed(s, d, out));
+            }
+        }
+        if !st.sinking
+            && let Some(batch) = st.to_sink.pop_front()
+        {
+            st.sinking = true;
+            scope.spawn(move |s| self.sink(s, batch));
+        }
+    }
+
+    /// Reads the next block, lets the next read start, then decodes the
+    /// block.
+    fn read<'s>(&'s self, scope: &rayon::Scope<'s>)
+    where
+        'a: 's,
+    {
+        let unit = lock(&self.inputs).next();
+        let claimed = {
+            let mut st = lock(&self.state);
+            st.reading = false;
+            match unit {
+                Some(u) => {
+                    let seq = st.next_read;
+                    st.next_read += 1;
+                    let first_chunk = st.next_chunk;
+                    st.next_chunk += u.block.chunks() as u64;
+                    Some((u, seq, first_chunk))
+                }
+                None => {
+                    st.read_done = true;
+                    st.in_flight -= 1;
+                    None
+                }
+            }
+        };
+        self.pump(scope);
+        if let Some((u, seq, first_chunk)) = claimed {
+            let (settings, pool) = (self.settings, &self.pool);
+            let d = decode_unit(u, self.index, first_chunk, settings, self.shards, pool);
+            lock(&self.state).decoded.insert(seq, d);
+            self.pump(scope);
+        }
+    }
+
+    /// Feeds a decoded block to the tables; its ended flows queue for the
+    /// sink.
+    fn feed<'s>(&'s self, scope: &rayon::Scope<'s>, mut d: Decoded, out: Vec<Flow>)
+    where
+        'a: 's,
+    {
+        let flows = {
+            let mut guard = lock(&self.tables);
+            let t = &mut *guard;
+            settle(&mut d, self.index, self.settings, self.shards, &self.pool);
+            let flows = feed(&mut t.tables, &d, out);
+            let Decoded {
+                unit, mut buckets, ..
+            } = d;
+            let bytes = unit.block.input_bytes();
+            // The block is read no more: released (unmapped) here, by the
+            // task that fed it.
+            drop(unit);
+            for b in &mut buckets {
+                t.counts.add(&b.counts);
+                if let (Some(o), Some(tally)) = (self.settings.observer.as_deref(), b.tally.take())
+                {
+                    o.merge(tally);
+                }
+            }
+            recycle(&self.pool, buckets);
+            if let Some(p) = self.progress {
+                p.advance(bytes);
+            }
+            flows
+        };
+        {
+            let mut st = lock(&self.state);
+            st.feeding = false;
+            st.next_feed += 1;
+            st.in_flight -= 1;
+            if flows.is_empty() {
+                st.spares.push(flows);
+            } else {
+                st.to_sink.push_back(flows);
+            }
+        }
+        self.pump(scope);
+    }
+
+    /// Hands a batch to the sink.
+    fn sink<'s>(&'s self, scope: &rayon::Scope<'s>, mut batch: Vec<Flow>)
+    where
+        'a: 's,
+    {
+        let sunk = sink_batch(&mut **lock(&self.sink), &mut batch);
+        {
+            let mut st = lock(&self.state);
+            st.sinking = false;
+            st.spares.push(batch);
+            match sunk {
+                Ok(n) => st.flows_out += n,
+                Err(e) => {
+                    st.error.get_or_insert(e);
+                }
+            }
+        }
+        self.pump(scope);
+    }
+}
+
 /// Runs one group; its file reports and counts go into `report`.
 pub(crate) fn run_group(
     group: &Group,
@@ -302,104 +527,58 @@ pub(crate) fn run_group(
     sink.begin(&info)?;
     let cfg: &FlowConfig = &settings.flow;
     let shards = cfg.shards.max(1);
-    let mut tables: Vec<FlowTable> = (0..shards).map(|_| FlowTable::new(cfg.clone())).collect();
-    let pool = &BucketPool::default();
-    let mut inputs = Feed {
-        pending,
-        at: 0,
-        current: None,
-        reports: Vec::new(),
-        group: index,
-        block_bytes: settings.block_bytes,
+    let tables: Vec<FlowTable> = (0..shards).map(|_| FlowTable::new(cfg.clone())).collect();
+    let driver = Driver {
+        settings,
+        progress,
+        pool: BucketPool::default(),
+        index,
+        shards,
+        state: Mutex::new(State::default()),
+        inputs: Mutex::new(Feed {
+            pending,
+            at: 0,
+            current: None,
+            reports: Vec::new(),
+            group: index,
+            block_bytes: settings.block_bytes,
+        }),
+        tables: Mutex::new(Tables {
+            tables,
+            counts: Counts::default(),
+        }),
+        sink: Mutex::new(sink),
     };
-    let mut counts = Counts::default();
-    let mut flows_out = 0u64;
-    let mut next_chunk: u64 = 0;
-    let mut fetched: Option<Unit> = inputs.next();
-    let mut decoded: Option<Decoded> = None;
-    let mut ended: Vec<Flow> = Vec::new();
-    // Emptied batches, kept for the next merges.
-    let mut spares: Vec<Vec<Flow>> = Vec::new();
-    let mut result: Result<(), SinkError> = Ok(());
-    while fetched.is_some() || decoded.is_some() || !ended.is_empty() {
-        let to_decode = fetched.take();
-        let first_chunk = next_chunk;
-        next_chunk += to_decode.as_ref().map_or(0, |u| u.block.chunks() as u64);
-        let to_feed = decoded.take();
-        let mut to_sink = std::mem::take(&mut ended);
-        let out = spares.pop().unwrap_or_default();
-        let tables_ref = &mut tables;
-        let inputs_ref = &mut inputs;
-        let sink_ref = &mut *sink;
-        let (read, (dec, (fed, sunk))) = rayon::join(
-            move || inputs_ref.next(),
-            move || {
-                rayon::join(
-                    move || {
-                        to_decode
-                            .map(|u| decode_unit(u, index, first_chunk, settings, shards, pool))
-                    },
-                    move || {
-                        rayon::join(
-                            move || {
-                                to_feed.map(|d| {
-                                    let flows = feed(tables_ref, &d, out);
-                                    // The block is read no more: released
-                                    // (unmapped) here, beside the sink,
-                                    // not between steps while the workers
-                                    // would wait.
-                                    let Decoded { unit, buckets, .. } = d;
-                                    let bytes = unit.block.input_bytes();
-                                    drop(unit);
-                                    (flows, buckets, bytes)
-                                })
-                            },
-                            move || {
-                                let n = if to_sink.is_empty() {
-                                    Ok(0)
-                                } else {
-                                    sink_batch(sink_ref, &mut to_sink)
-                                };
-                                (n, to_sink)
-                            },
-                        )
-                    },
-                )
-            },
-        );
-        let (sunk, emptied) = sunk;
-        spares.push(emptied);
-        match sunk {
-            Ok(n) => flows_out += n,
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
-        }
-        if let Some((flows, mut buckets, bytes)) = fed {
-            for b in &mut buckets {
-                counts.add(&b.counts);
-                if let (Some(o), Some(t)) = (settings.observer.as_deref(), b.tally.take()) {
-                    o.merge(t);
-                }
-            }
-            if let Some(p) = progress {
-                p.advance(bytes);
-            }
-            recycle(pool, buckets);
-            ended = flows;
-        }
-        fetched = read;
-        decoded = dec;
-    }
+    rayon::scope(|s| driver.pump(s));
+    let Driver {
+        state,
+        inputs,
+        tables,
+        sink,
+        ..
+    } = driver;
+    let st = state
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut inputs = inputs
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Tables { tables, mut counts } = tables
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let sink = sink
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut flows_out = st.flows_out;
+    let mut spares = st.spares;
+    let mut result: Result<(), SinkError> = st.error.map_or(Ok(()), Err);
     if result.is_ok() {
         // The end of the group: every active flow ends. Each table hands
         // its flows over sorted, one table at a time (memory holds the
         // active flows once, not twice), and the sorted lists are merged
         // into batches for the sink.
-        // The step buffers are sized for the largest step: only one is
+        // The batches are sized for the largest block's: only one is
         // kept, for the batches below.
-        drop(ended);
         spares.truncate(1);
         let mut lists = Vec::with_capacity(tables.len());
         for t in tables {
