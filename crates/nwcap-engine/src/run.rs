@@ -531,7 +531,7 @@ pub(crate) fn run_group(
     let driver = Driver {
         settings,
         progress,
-        pool: BucketPool::default(),
+        pool: BucketPool::new(),
         index,
         shards,
         state: Mutex::new(State::default()),
