@@ -46,10 +46,28 @@ impl PackedKey {
     /// Packs an address; returns (value, is IPv6).
     #[inline]
     pub fn addr(ip: IpAddr) -> (u128, bool) {
+        Self::addr_of(&ip)
+    }
+
+    /// [`PackedKey::addr`] of an address read in place, for one just
+    /// written by the decoder: an IPv4 address is read as the 4 bytes the
+    /// decoder stored. Copying the `IpAddr` first loaded its 16-byte IPv6
+    /// view too, which straddles the stores that wrote it, so the load
+    /// waited for every earlier store to reach the cache (on two cores, a
+    /// staged record's store can wait for its line from the other core).
+    #[inline]
+    pub fn addr_of(ip: &IpAddr) -> (u128, bool) {
         match ip {
             IpAddr::V4(a) => (u128::from(u32::from_be_bytes(a.octets())), false),
-            IpAddr::V6(a) => (u128::from_be_bytes(a.octets()), true),
+            IpAddr::V6(a) => (Self::v6_bits(a), true),
         }
+    }
+
+    /// An IPv6 address as an integer, out of line: see
+    /// [`PackedKey::addr_of`].
+    #[inline(never)]
+    fn v6_bits(a: &Ipv6Addr) -> u128 {
+        u128::from_be_bytes(a.octets())
     }
 
     /// Unpacks an address of this key.

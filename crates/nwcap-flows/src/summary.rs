@@ -90,7 +90,7 @@ impl<'a> PacketSummary<'a> {
     /// Summarises a decoded packet; `Err` says why it is not part of a flow.
     #[inline]
     pub fn new(file: u32, ord: u64, rec: &Record<'a>, pkt: &Packet<'a>) -> Result<Self, Skip> {
-        let Some(ip) = pkt.ip else {
+        let Some(ip) = &pkt.ip else {
             return Err(if pkt.non_ip.is_some() {
                 Skip::NonIp
             } else {
@@ -98,8 +98,8 @@ impl<'a> PacketSummary<'a> {
             });
         };
         let proto = ip.proto;
-        let (src, v6) = PackedKey::addr(ip.src);
-        let (dst, _) = PackedKey::addr(ip.dst);
+        let (src, v6) = PackedKey::addr_of(&ip.src);
+        let (dst, _) = PackedKey::addr_of(&ip.dst);
         let (mut sport, mut dport, mut one_way) = (0u16, 0u16, false);
         let mut s = PacketSummary {
             key: PackedKey {
