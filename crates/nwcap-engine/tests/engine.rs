@@ -241,6 +241,34 @@ fn a_failing_sink_stops_the_run_with_its_error() {
     assert!(sink.0 > 0);
 }
 
+/// A sink that fails while flows are still being read stops the run at
+/// that batch: no later batch reaches it, on any thread count.
+#[test]
+fn a_sink_failing_mid_input_gets_no_later_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    // Flows end (TCP timeout) all along the input, block after block.
+    let p = write(dir.path(), "long.pcap", &sequential_bytes(4000, 10, 30_000));
+    let s = Settings {
+        block_bytes: Some(256 << 10),
+        ..Settings::default()
+    };
+    struct FailFirst(usize);
+    impl FlowSink for FailFirst {
+        fn flows(&mut self, _: &mut Vec<Flow>) -> Result<(), SinkError> {
+            self.0 += 1;
+            Err("disk full".into())
+        }
+    }
+    for threads in [1, 2] {
+        let mut sink = FailFirst(0);
+        let err = pool(threads)
+            .install(|| run(&[Group::new([&p])], &s, None, &mut sink))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        assert_eq!(sink.0, 1, "{threads} threads: batches after the failed one");
+    }
+}
+
 #[test]
 fn flows_leave_as_they_end_and_damage_is_reported() {
     let dir = tempfile::tempdir().unwrap();
