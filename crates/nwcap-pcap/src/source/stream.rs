@@ -32,8 +32,11 @@ use crate::pcap::{PcapHeader, frame::frame as frame_pcap};
 use crate::pcapng::frame::NgFramer;
 use crate::record::TimestampNs;
 
-/// Bytes per block.
-pub const BLOCK_BYTES: usize = 8 << 20;
+/// Bytes per block. 6 MiB rather than 8: the same speed, and 40 MB less
+/// peak memory on a run whose flows are short (1 M flows: 249 MB against
+/// 289-294 MB), as a block's map, its staged packets and the batch of flows
+/// that end while it is fed all shrink with it; 4 MiB was 15 % slower.
+pub const BLOCK_BYTES: usize = 6 << 20;
 /// Alignment of a block's map in the file (a multiple of the page size on
 /// every platform memmap2 supports, Windows' 64 KiB granularity included).
 const MAP_ALIGN: u64 = 64 << 10;
