@@ -74,6 +74,26 @@ struct Unit {
     file: u32,
 }
 
+impl Unit {
+    /// What stages this block's chunks.
+    fn stager<'a>(
+        &'a self,
+        group: usize,
+        settings: &'a Settings,
+        shards: usize,
+        pool: &'a BucketPool,
+    ) -> Stager<'a> {
+        Stager {
+            block: &self.block,
+            group,
+            file: self.file,
+            shards,
+            settings,
+            pool,
+        }
+    }
+}
+
 /// A block with its staged buckets, waiting for the shard tables.
 struct Decoded {
     unit: Unit,
@@ -174,14 +194,7 @@ fn decode_unit(
     shards: usize,
     pool: &BucketPool,
 ) -> Decoded {
-    let stager = Stager {
-        block: &unit.block,
-        group,
-        file: unit.file,
-        shards,
-        settings,
-        pool,
-    };
+    let stager = unit.stager(group, settings, shards, pool);
     let (buckets, walks): (Vec<Buckets>, Vec<_>) = (0..unit.block.chunks())
         .into_par_iter()
         .map(|c| stager.stage(c, None))
@@ -199,14 +212,7 @@ fn decode_unit(
 /// again (serially, from where the previous chunk ended), and chunks after
 /// damage that stops the file are dropped.
 fn settle(d: &mut Decoded, group: usize, settings: &Settings, shards: usize, pool: &BucketPool) {
-    let stager = Stager {
-        block: &d.unit.block,
-        group,
-        file: d.unit.file,
-        shards,
-        settings,
-        pool,
-    };
+    let stager = d.unit.stager(group, settings, shards, pool);
     let buckets = &mut d.buckets;
     let kept = d.unit.block.settle(&mut d.walks, &mut |c, from| {
         let (b, w) = stager.stage(c, Some(from));

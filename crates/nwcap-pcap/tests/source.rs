@@ -117,15 +117,18 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A rayon pool of `n` threads.
+fn pool(n: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn source_reads_what_the_indexed_reader_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let pools = [1, 2].map(|n| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .unwrap()
-    });
+    let pools = [1, 2].map(pool);
     let mut checked = 0;
     let mut failures = Vec::new();
     for (name, bytes) in inputs() {
@@ -235,12 +238,7 @@ fn speculative_blocks_read_what_the_indexed_reader_reads() {
     }
     damaged[pos + 8..pos + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
     let cut = clean[..clean.len() - 700].to_vec();
-    let pools = [1, 3].map(|n| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .unwrap()
-    });
+    let pools = [1, 3].map(pool);
     let mut rewalks = 0;
     for (name, bytes) in [("clean", &clean), ("damaged", &damaged), ("cut", &cut)] {
         let want = indexed(bytes).unwrap();
