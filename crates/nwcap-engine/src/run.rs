@@ -1,16 +1,18 @@
 //! The driver: reading, decoding, flow updates and the sink overlap.
 //!
-//! Four kinds of task run on the rayon pool, each started as soon as its
+//! Five kinds of task run on the rayon pool, each started as soon as its
 //! input is ready and its part is free ([`Driver::pump`]), not in steps
 //! that wait for the slowest: read the next block (map it and guess where
 //! its chunks' records start, for a classic pcap file; read and frame it
 //! otherwise), then decode it (its chunks in parallel, each packet
 //! filtered and staged by shard); feed decoded blocks to the shard tables
 //! in input order (the block first settled: a chunk walked from a wrong
-//! guess is decoded again; then the shards in parallel); hand each
-//! block's ended flows to the sink in the same order. Reads, feeds and
-//! sink batches each run one at a time; blocks decode in any order. At
-//! most [`IN_FLIGHT`] blocks are between reading and the tables and
+//! guess is decoded again; then the shards in parallel); release each fed
+//! block (unmap it, recycle its buckets: off the tables' path, by
+//! whichever worker is free); hand each block's ended flows to the sink
+//! in the same order. Reads, feeds and sink batches each run one at a
+//! time; blocks decode in any order. At most [`IN_FLIGHT`] blocks are
+//! between reading and their release and
 //! [`BATCHES`] batches of ended flows are alive, so memory follows the
 //! blocks and the active flows, not the input. A stage that lags (the
 //! sink, when flows are short) holds the others back through these
@@ -344,7 +346,7 @@ struct State {
     next_chunk: u64,
     /// Sequence number of the next block read.
     next_read: u64,
-    /// Blocks being read, or read and not yet fed to the tables.
+    /// Blocks being read, or read and not yet released.
     in_flight: usize,
     /// Decoded blocks waiting for their turn at the tables, by sequence
     /// number.
@@ -360,7 +362,7 @@ struct State {
     error: Option<SinkError>,
 }
 
-/// Blocks alive at once between reading and the tables (each mapped or
+/// Blocks alive at once between reading and their release (each mapped or
 /// buffered, with its staged packets): enough for every stage to have
 /// work, few enough that memory follows the blocks, not the input.
 const IN_FLIGHT: usize = 2;
@@ -451,7 +453,7 @@ impl<'a> Driver<'a> {
     where
         'a: 's,
     {
-        let flows = {
+        let (flows, unit, buckets) = {
             let mut guard = lock(&self.tables);
             let t = &mut *guard;
             settle(&mut d, self.index, self.settings, self.shards, &self.pool);
@@ -459,10 +461,6 @@ impl<'a> Driver<'a> {
             let Decoded {
                 unit, mut buckets, ..
             } = d;
-            let bytes = unit.block.input_bytes();
-            // The block is read no more: released (unmapped) here, by the
-            // task that fed it.
-            drop(unit);
             for b in &mut buckets {
                 t.counts.add(&b.counts);
                 if let (Some(o), Some(tally)) = (self.settings.observer.as_deref(), b.tally.take())
@@ -470,23 +468,39 @@ impl<'a> Driver<'a> {
                     o.merge(tally);
                 }
             }
-            recycle(&self.pool, buckets);
-            if let Some(p) = self.progress {
-                p.advance(bytes);
-            }
-            flows
+            (flows, unit, buckets)
         };
         {
             let mut st = lock(&self.state);
             st.feeding = false;
             st.next_feed += 1;
-            st.in_flight -= 1;
             if flows.is_empty() {
                 st.spares.push(flows);
             } else {
                 st.to_sink.push_back(flows);
             }
         }
+        // What the block held is released by a task of its own, queued
+        // before the next block's turn at the tables (a worker takes its
+        // newest task first): the tables go on at once, and a worker with
+        // nothing else to do unmaps the block.
+        scope.spawn(move |s| self.release(s, unit, buckets));
+        self.pump(scope);
+    }
+
+    /// Releases a fed block (unmaps it, recycles its buckets); then
+    /// another block may be read.
+    fn release<'s>(&'s self, scope: &rayon::Scope<'s>, unit: Unit, buckets: Vec<Buckets>)
+    where
+        'a: 's,
+    {
+        let bytes = unit.block.input_bytes();
+        drop(unit);
+        recycle(&self.pool, buckets);
+        if let Some(p) = self.progress {
+            p.advance(bytes);
+        }
+        lock(&self.state).in_flight -= 1;
         self.pump(scope);
     }
 
