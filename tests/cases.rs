@@ -1,7 +1,8 @@
 //! The field cases of `../shared/cases` (README there: each file, what
 //! nwcap printed, the right value and its source), one test per kind, on
 //! the real files through the CLI; plus the cases its README names without
-//! a file (the syn/fin columns, UDP flows split by their timeout).
+//! a file (the syn/fin columns, UDP flows split by their timeout, a
+//! directory given as a capture).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -318,5 +319,33 @@ fn udp_flows_split_by_the_timeout_keep_the_client_as_originator() {
         }
         let (op, rp) = (u(&f, "orig_p"), u(&f, "resp_p"));
         assert!(!(op == 53 && rp > 1023), "server as originator: {f}");
+    }
+}
+
+/// The case without a file: `nwcap info some-directory/` said `No such
+/// device (os error 19)` (the error of mapping a directory). Every command
+/// that reads captures says what the path is.
+#[test]
+fn a_directory_is_named_as_one_by_every_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = s(dir.path());
+    let out = dir.path().join("out.pcap");
+    let report = dir.path().join("r.html");
+    for args in [
+        vec!["info", d],
+        vec!["info", "--hash", d],
+        vec!["filter", d, "-o", s(&out)],
+        vec!["flows", d],
+        vec!["top", "--by", "talkers", d],
+        vec!["report", d, "-o", s(&report)],
+    ] {
+        let o = nwcap(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("{d}: is a directory, not a capture file")),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("os error"), "{args:?}: {err}");
     }
 }

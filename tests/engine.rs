@@ -6,7 +6,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use crate::support::cli::nwcap_stdin;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nwcap"));
@@ -41,25 +43,6 @@ fn sorted_rows(csv: &str) -> Vec<String> {
     let mut rows: Vec<String> = csv.lines().skip(1).map(str::to_string).collect();
     rows.sort();
     rows
-}
-
-/// `nwcap flows ARGS... --format csv` with `input` on standard input.
-fn with_stdin(args: &[&str], input: Vec<u8>) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn nwcap");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || {
-        // nwcap may stop reading early on damage: a closed pipe is fine.
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("writer");
-    out
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -106,7 +89,7 @@ fn stdin_fifo_and_gzip_streams_read_like_files() {
         ] {
             let mut a = vec!["flows", arg];
             a.extend(csv);
-            let o = with_stdin(&a, data);
+            let o = nwcap_stdin(&a, data);
             same_rows(
                 &sorted_rows(&stdout(&o)),
                 &want,
@@ -143,7 +126,7 @@ fn stdin_fifo_and_gzip_streams_read_like_files() {
         );
     }
     // The file column names standard input.
-    let o = with_stdin(
+    let o = nwcap_stdin(
         &[
             "flows",
             "-",

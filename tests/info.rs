@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::support::cli::{nwcap, testdata};
+use crate::support::cli::{mkfifo, nwcap, nwcap_stdin, nwcap_within, s, testdata};
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("info --format json prints JSON")
@@ -170,4 +170,54 @@ fn a_closed_pipe_ends_output_quietly() {
         out.status
     );
     assert!(!stderr.to_lowercase().contains("pipe"), "{stderr}");
+}
+
+/// `info --format json --hash` of `arg`, `input` on standard input.
+fn info_stdin(arg: &str, input: Vec<u8>) -> Value {
+    let out = nwcap_stdin(&["info", "--format", "json", "--hash", arg], input);
+    assert!(
+        out.status.success(),
+        "{arg}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out)
+}
+
+#[test]
+fn standard_input_and_fifos_are_read_whole_and_hashed_as_stored() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["sample.pcap", "sample.pcapng", "windows-netmon.cap"] {
+        let path = testdata(name);
+        let raw = std::fs::read(&path).expect("read");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&raw).expect("compress");
+        let gz = gz.finish().expect("finish");
+        let gz_path = dir.path().join(format!("{name}.gz"));
+        std::fs::write(&gz_path, &gz).expect("write");
+        for (file, bytes) in [(path, raw), (gz_path, gz)] {
+            let out = nwcap(&["info", "--format", "json", "--hash", s(&file)]);
+            let mut want = json(&out);
+            let got = info_stdin("-", bytes.clone());
+            assert_eq!(got["file"], "<stdin>");
+            assert_eq!(got["sha256"], want["sha256"], "{name}: the stored bytes");
+            want["file"] = got["file"].clone();
+            assert_eq!(got, want, "{} on standard input", file.display());
+            // A FIFO: a path that is not a regular file.
+            let fifo = dir.path().join(format!("{name}.fifo"));
+            let _ = std::fs::remove_file(&fifo);
+            if !mkfifo(&fifo) {
+                return;
+            }
+            let writer = {
+                let fifo = fifo.clone();
+                std::thread::spawn(move || std::fs::write(fifo, bytes))
+            };
+            let out = nwcap_within(&["info", "--format", "json", "--hash", s(&fifo)], 60);
+            writer.join().expect("join").expect("write fifo");
+            let mut got = json(&out);
+            got["file"] = want["file"].clone();
+            assert_eq!(got, want, "{} through a FIFO", file.display());
+        }
+    }
 }

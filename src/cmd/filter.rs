@@ -33,7 +33,8 @@ use settings::Settings;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Capture files (pcap, pcapng, gzip-compressed, NetMon 2.x). Several
-    /// files are merged in timestamp order.
+    /// files are merged in timestamp order. `-` is standard input; it, a
+    /// pipe or a FIFO is read whole into memory (not with `--flow`).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Output file (`-` for stdout). Written atomically: a temporary file
@@ -93,6 +94,19 @@ struct Input {
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(&args)?;
     let mut partial = false;
+    if settings.flows.is_some()
+        && let Some(stream) = args
+            .files
+            .iter()
+            .map(nwcap_pcap::Input::from_arg)
+            .find(|i| !i.is_regular_file())
+    {
+        anyhow::bail!(
+            "{stream}: --flow reads each input twice (its flows, then their packets), \
+             so it needs regular files, not standard input, a pipe or a FIFO\n\
+             hint: save the capture to a file first"
+        );
+    }
     let mut inputs = Vec::new();
     for path in &args.files {
         if settings.output.is_same_file(path) {
@@ -101,7 +115,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
                 path.display()
             );
         }
-        match Capture::open(path) {
+        match Capture::open_input(&nwcap_pcap::Input::from_arg(path)) {
             Ok(cap) => inputs.push(Input {
                 path: path.clone(),
                 cap,

@@ -12,9 +12,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use nwcap_pcap::census::{Census, census};
-use nwcap_pcap::{Capture, Index, Severity};
+use nwcap_pcap::{Capture, Index, Input, Severity};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
@@ -26,7 +25,8 @@ use nwcap_pcap::timefmt;
 /// Arguments of `nwcap info`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Capture files (pcap, pcapng, gzip-compressed, NetMon 2.x).
+    /// Capture files (pcap, pcapng, gzip-compressed, NetMon 2.x); `-` is
+    /// standard input (a pipe, a FIFO or `-` is read whole into memory).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Output format.
@@ -112,14 +112,20 @@ fn stored_len(path: &PathBuf) -> u64 {
         .map_or(0, |m| m.len())
 }
 
-fn summarise(path: &PathBuf, hash: bool, decode: bool, bar: &Bar) -> Result<Value, String> {
-    let size = stored_len(path);
-    let cap = Capture::open(path).map_err(|e| e.to_string())?;
+/// The report of the input `arg` names (`-`: standard input), opened once:
+/// its stored bytes are hashed (`hash`) before the capture is read from
+/// them.
+fn summarise(arg: &PathBuf, hash: bool, decode: bool, bar: &Bar) -> Result<Value, String> {
+    let size = stored_len(arg);
+    let input = Input::from_arg(arg);
+    let bytes = nwcap_pcap::source::whole(&input).map_err(|e| e.to_string())?;
+    let sha = hash.then(|| sha256(&bytes, bar));
+    let cap = Capture::from_bytes(input.path_or_name(), bytes).map_err(|e| e.to_string())?;
     let idx = cap.index();
     bar.advance(size);
     let mut v = describe(&cap, &idx);
-    if hash {
-        v["sha256"] = json!(sha256(path, bar).map_err(|e| format!("{e:#}"))?);
+    if let Some(sha) = sha {
+        v["sha256"] = json!(sha);
     }
     if decode {
         v["protocols"] = census_json(&census(&idx));
@@ -128,24 +134,15 @@ fn summarise(path: &PathBuf, hash: bool, decode: bool, bar: &Bar) -> Result<Valu
     Ok(v)
 }
 
-fn sha256(path: &PathBuf, bar: &Bar) -> anyhow::Result<String> {
+/// The SHA-256 of `bytes`, in hex; the bar advances as it goes.
+fn sha256(bytes: &[u8], bar: &Bar) -> String {
     use sha2::Digest;
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).with_context(|| path.display().to_string())?;
     let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = match f.read(&mut buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => r.with_context(|| path.display().to_string())?,
-        };
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        bar.advance(n as u64);
+    for piece in bytes.chunks(1 << 20) {
+        h.update(piece);
+        bar.advance(piece.len() as u64);
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn census_json(c: &Census) -> Value {

@@ -314,6 +314,62 @@ fn stdout_gets_the_same_bytes_as_a_file() {
     assert_eq!(read(&out).len(), 6);
 }
 
+/// `-` and a FIFO are read whole: a pipe in, a pipe out (`tcpdump -r -
+/// -w -` style), the same bytes as from the file. `--flow` must read its
+/// input twice, so it refuses a stream before opening it (a FIFO nobody
+/// writes would block forever).
+#[test]
+fn standard_input_and_fifos_filter_like_files_and_flow_refuses_them() {
+    use crate::support::cli::{mkfifo, nwcap_stdin, nwcap_within};
+    let dir = TempDir::new("stdin");
+    let input = dir.path("in.pcap");
+    let bytes = pcap_be(&mixed());
+    std::fs::write(&input, &bytes).expect("write");
+    let args = ["-o", "-", "--local-ip", "10.0.0.4", "--quiet"];
+    let want = nwcap(&[&[s(&input)][..], &args].concat());
+    assert!(want.status.success());
+    let want_file = dir.path("want.pcap");
+    std::fs::write(&want_file, &want.stdout).expect("write");
+    assert_eq!(read(&want_file).len(), 6);
+    let got = nwcap_stdin(&[&["filter", "-"][..], &args].concat(), bytes.clone());
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, want.stdout, "standard input");
+    let fifo = dir.path("in.fifo");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let writer = {
+        let (fifo, bytes) = (fifo.clone(), bytes.clone());
+        std::thread::spawn(move || std::fs::write(fifo, bytes))
+    };
+    let got = nwcap_within(&[&["filter", s(&fifo)][..], &args].concat(), 60);
+    writer.join().expect("join").expect("write fifo");
+    assert_eq!(got.stdout, want.stdout, "a FIFO");
+    // Nobody writes the FIFO now.
+    let out = dir.path("flow.pcap");
+    for input in [s(&fifo), "-"] {
+        let o = nwcap_within(
+            &[
+                "filter",
+                input,
+                "-o",
+                s(&out),
+                "--flow",
+                "CAAAAAAAAAAAAAAAAAA",
+            ],
+            20,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("--flow reads each input twice"), "{err}");
+        assert!(!out.exists());
+    }
+}
+
 #[test]
 fn filters_from_a_capture_resource_are_ored() {
     let dir = TempDir::new("resource");

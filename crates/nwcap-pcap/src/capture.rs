@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use crate::bytes::Endian;
 use crate::damage::Damage;
 use crate::error::OpenError;
+use crate::input::Input;
 use crate::pcap::{self, PcapHeader};
 use crate::pcapng::{self, Interface, Section};
 use crate::record::Record;
@@ -147,21 +148,24 @@ pub struct Chunk {
 
 impl Capture {
     /// Open a file: map it (or decompress it), detect the format by magic.
+    /// A path that is not a regular file (a FIFO, `/dev/stdin`) is read to
+    /// its end ([`source::whole`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Capture, OpenError> {
-        let path = path.as_ref();
-        let bytes = source::map(path)?;
-        Capture::from_bytes(path, bytes)
+        Capture::open_input(&Input::Path(path.as_ref().to_path_buf()))
+    }
+
+    /// Open an input, standard input included: a regular file is mapped,
+    /// anything else read to its end and held in memory
+    /// ([`source::whole`]); then as [`Capture::from_bytes`].
+    pub fn open_input(input: &Input) -> Result<Capture, OpenError> {
+        Capture::from_bytes(input.path_or_name(), source::whole(input)?)
     }
 
     /// Build from bytes already in memory (tests, stdin). `path` is only a name.
     /// gzip data may expand to `NWCAP_GZIP_LIMIT` bytes (default
     /// [`source::DEFAULT_GZIP_LIMIT`]).
     pub fn from_bytes(path: impl AsRef<Path>, bytes: Bytes) -> Result<Capture, OpenError> {
-        let limit = std::env::var("NWCAP_GZIP_LIMIT")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(source::DEFAULT_GZIP_LIMIT);
-        Capture::from_bytes_with_limit(path, bytes, limit)
+        Capture::from_bytes_with_limit(path, bytes, source::gzip_limit())
     }
 
     /// [`Capture::from_bytes`] with an explicit cap on the decompressed size

@@ -33,6 +33,13 @@ impl Input {
         }
     }
 
+    /// The path, or for standard input its name (`<stdin>`): what a
+    /// reader reports the input as.
+    pub fn path_or_name(&self) -> PathBuf {
+        self.path()
+            .map_or_else(|| PathBuf::from(self.name()), Path::to_path_buf)
+    }
+
     /// The name used in messages and in the flow table's `file` column.
     pub fn name(&self) -> String {
         self.to_string()

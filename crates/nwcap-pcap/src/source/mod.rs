@@ -1,5 +1,5 @@
-//! Getting a capture's bytes: a read-only map of a whole file or the
-//! decompressed bytes of a gzip file ([`map`], [`gunzip`], for the indexed
+//! Getting a capture's bytes: a read-only map of a whole file, a whole
+//! stream or the decompressed bytes of gzip data ([`whole`], [`gunzip`], for the indexed
 //! reader of `info` and `filter`), or an input opened once and read block
 //! by block ([`Source`], for the flow engine).
 
@@ -17,6 +17,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::error::OpenError;
+use crate::input::Input;
 
 /// Default cap on the decompressed size of a gzip capture (a gzip bomb
 /// stops here with an error instead of filling memory).
@@ -43,15 +44,45 @@ impl std::ops::Deref for Bytes {
     }
 }
 
-/// Map a file. Empty files are returned as empty owned bytes (mapping an
-/// empty file fails on some systems).
-pub fn map(path: &Path) -> Result<Bytes, OpenError> {
-    let io = |e| OpenError::Io {
-        path: path.to_path_buf(),
-        source: e,
+/// The error for a directory given as a capture (every reader says it the
+/// same way).
+pub(crate) fn directory_error() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::IsADirectory,
+        "is a directory, not a capture file",
+    )
+}
+
+/// The bytes of a whole input, for the indexed reader (`info`, `filter`):
+/// a regular file is mapped (an empty one comes back as empty owned bytes:
+/// mapping an empty file fails on some systems); standard input, a FIFO, a
+/// device such as `/dev/stdin` or a process substitution is read to its
+/// end and held in memory, as decompressed gzip data is. A directory is an
+/// error that says so.
+pub fn whole(input: &Input) -> Result<Bytes, OpenError> {
+    let name = input.path_or_name();
+    let io = |source| OpenError::Io {
+        path: name.clone(),
+        source,
     };
-    let file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
+    let file = match input {
+        Input::Stdin => {
+            return Ok(Bytes::Owned(read_whole(
+                std::io::stdin().lock(),
+                Vec::new(),
+                &name,
+            )?));
+        }
+        Input::Path(p) => File::open(p).map_err(io)?,
+    };
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(directory_error()));
+    }
+    if !meta.is_file() {
+        return Ok(Bytes::Owned(read_whole(file, Vec::new(), &name)?));
+    }
+    let len = meta.len();
     if len == 0 {
         return Ok(Bytes::Owned(Vec::new()));
     }
@@ -71,6 +102,42 @@ pub fn map(path: &Path) -> Result<Bytes, OpenError> {
         let _ = map.advise(memmap2::Advice::Sequential);
     }
     Ok(Bytes::Mapped(map))
+}
+
+/// The most bytes held in memory for one input: gzip data decompressed, or
+/// a stream read whole (`NWCAP_GZIP_LIMIT`, default [`DEFAULT_GZIP_LIMIT`]).
+pub(crate) fn gzip_limit() -> u64 {
+    std::env::var("NWCAP_GZIP_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_GZIP_LIMIT)
+}
+
+/// `read` read to its end after the bytes already in `buf` (memory grows
+/// with the bytes that come, never with a length the input claims), or an
+/// error past [`gzip_limit`] bytes in all; `path` names the input.
+pub(crate) fn read_whole(
+    read: impl Read,
+    mut buf: Vec<u8>,
+    path: &Path,
+) -> Result<Vec<u8>, OpenError> {
+    let limit = gzip_limit();
+    let left = limit.saturating_add(1).saturating_sub(buf.len() as u64);
+    read.take(left)
+        .read_to_end(&mut buf)
+        .map_err(|source| OpenError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if buf.len() as u64 > limit {
+        return Err(OpenError::Gzip {
+            path: path.to_path_buf(),
+            message: format!(
+                "input larger than {limit} bytes (limit; set NWCAP_GZIP_LIMIT to raise it)"
+            ),
+        });
+    }
+    Ok(buf)
 }
 
 /// Maps `len` bytes of `file` from `offset` (a multiple of 64 KiB), read

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use super::spec::Ledger;
 use super::stream::{BLOCK_BYTES, Framer, Reader, Source};
-use super::{Bytes, DEFAULT_GZIP_LIMIT, is_gzip, map};
+use super::{Bytes, gzip_limit, is_gzip, read_whole, whole};
 use crate::capture::Format;
 use crate::damage::Damage;
 use crate::error::OpenError;
@@ -82,13 +82,6 @@ impl<R: Read> Read for Limited<R> {
     }
 }
 
-fn gzip_limit() -> u64 {
-    std::env::var("NWCAP_GZIP_LIMIT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_GZIP_LIMIT)
-}
-
 impl Source {
     /// Opens `input`: reads its first bytes, detects the format (by magic,
     /// never by name) and reads the file header.
@@ -104,10 +97,7 @@ impl Source {
                 let file = File::open(p).map_err(io_err)?;
                 let meta = file.metadata().map_err(io_err)?;
                 if meta.is_dir() {
-                    return Err(io_err(io::Error::new(
-                        io::ErrorKind::IsADirectory,
-                        "is a directory, not a capture file",
-                    )));
+                    return Err(io_err(super::directory_error()));
                 }
                 if meta.is_file() {
                     let dup = file.try_clone().map_err(io_err)?;
@@ -285,26 +275,10 @@ impl Source {
         file: Option<&std::path::Path>,
     ) -> Result<(), OpenError> {
         let bytes = match (file, &mut self.reader) {
-            (Some(p), _) => map(p)?,
+            (Some(p), _) => whole(&Input::Path(p.to_path_buf()))?,
             (None, Reader::Stream { read, .. }) => {
-                let mut all = std::mem::take(&mut self.carry);
-                let limit = gzip_limit();
-                let got = read
-                    .take(limit.saturating_add(1))
-                    .read_to_end(&mut all)
-                    .map_err(|source| OpenError::Io {
-                        path: path.to_path_buf(),
-                        source,
-                    })?;
-                if got as u64 > limit {
-                    return Err(OpenError::Gzip {
-                        path: path.to_path_buf(),
-                        message: format!(
-                            "input larger than {limit} bytes (limit; set NWCAP_GZIP_LIMIT to raise it)"
-                        ),
-                    });
-                }
-                Bytes::Owned(all)
+                let carry = std::mem::take(&mut self.carry);
+                Bytes::Owned(read_whole(read, carry, path)?)
             }
             (None, _) => Bytes::Owned(std::mem::take(&mut self.carry)),
         };
