@@ -186,6 +186,15 @@ fn info_stdin(arg: &str, input: Vec<u8>) -> Value {
 #[test]
 fn standard_input_and_fifos_are_read_whole_and_hashed_as_stored() {
     use std::io::Write;
+    let twice = nwcap_stdin(
+        &["info", "-", "-"],
+        std::fs::read(testdata("sample.pcap")).expect("read"),
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&twice.stderr)
+            .contains("standard input (-) is given more than once")
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     for name in ["sample.pcap", "sample.pcapng", "windows-netmon.cap"] {
         let path = testdata(name);

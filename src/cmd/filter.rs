@@ -94,12 +94,9 @@ struct Input {
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(&args)?;
     let mut partial = false;
+    let files = crate::cmd::input::inputs(&args.files)?;
     if settings.flows.is_some()
-        && let Some(stream) = args
-            .files
-            .iter()
-            .map(nwcap_pcap::Input::from_arg)
-            .find(|i| !i.is_regular_file())
+        && let Some(stream) = files.iter().find(|i| !i.is_regular_file())
     {
         anyhow::bail!(
             "{stream}: --flow reads each input twice (its flows, then their packets), \
@@ -108,14 +105,14 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     let mut inputs = Vec::new();
-    for path in &args.files {
+    for (path, input) in args.files.iter().zip(&files) {
         if settings.output.is_same_file(path) {
             anyhow::bail!(
                 "{}: the output would overwrite an input\nhint: pick another -o",
                 path.display()
             );
         }
-        match Capture::open_input(&nwcap_pcap::Input::from_arg(path)) {
+        match Capture::open_input(input) {
             Ok(cap) => inputs.push(Input {
                 path: path.clone(),
                 cap,

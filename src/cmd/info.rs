@@ -50,17 +50,17 @@ enum Format {
 /// Run `nwcap info`.
 pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let passes = 1 + u64::from(args.hash) + u64::from(args.decode);
-    let stored: u64 = args.files.iter().map(stored_len).sum();
+    let inputs = crate::cmd::input::inputs(&args.files)?;
+    let stored: u64 = inputs.iter().map(stored_len).sum();
     let bar = Bar::new(global);
     bar.start(Some(stored * passes));
-    let reports: Vec<Result<Value, String>> = args
-        .files
+    let reports: Vec<Result<Value, String>> = inputs
         .par_iter()
-        .map(|path| {
-            let r = summarise(path, args.hash, args.decode, &bar);
+        .map(|input| {
+            let r = summarise(input, args.hash, args.decode, &bar);
             // A file that failed part way counts as done.
             if r.is_err() {
-                bar.advance(stored_len(path) * passes);
+                bar.advance(stored_len(input) * passes);
             }
             r
         })
@@ -103,22 +103,21 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(crate::messages::status(read_any, failed))
 }
 
-/// The size of `path` as stored (0 when it cannot be read: a pipe, or a
-/// file about to fail with its own error).
-fn stored_len(path: &PathBuf) -> u64 {
-    std::fs::metadata(path)
-        .ok()
+/// The size of `input` as stored (0 when it cannot be known: a pipe, or
+/// a file about to fail with its own error).
+fn stored_len(input: &Input) -> u64 {
+    input
+        .path()
+        .and_then(|p| std::fs::metadata(p).ok())
         .filter(std::fs::Metadata::is_file)
         .map_or(0, |m| m.len())
 }
 
-/// The report of the input `arg` names (`-`: standard input), opened once:
-/// its stored bytes are hashed (`hash`) before the capture is read from
-/// them.
-fn summarise(arg: &PathBuf, hash: bool, decode: bool, bar: &Bar) -> Result<Value, String> {
-    let size = stored_len(arg);
-    let input = Input::from_arg(arg);
-    let bytes = nwcap_pcap::source::whole(&input).map_err(|e| e.to_string())?;
+/// The report of `input`, opened once: its stored bytes are hashed
+/// (`hash`) before the capture is read from them.
+fn summarise(input: &Input, hash: bool, decode: bool, bar: &Bar) -> Result<Value, String> {
+    let size = stored_len(input);
+    let bytes = nwcap_pcap::source::whole(input).map_err(|e| e.to_string())?;
     let sha = hash.then(|| sha256(&bytes, bar));
     let cap = Capture::from_bytes(input.path_or_name(), bytes).map_err(|e| e.to_string())?;
     let idx = cap.index();

@@ -188,6 +188,22 @@ fn delay(flag: &str, s: f64) -> anyhow::Result<i64> {
     seconds(flag, s)
 }
 
+/// The inputs the command-line arguments `files` name (`-`: standard
+/// input), refused before anything is read when standard input is named
+/// twice or is a terminal.
+pub fn inputs(files: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    let inputs: Vec<Input> = files.iter().map(Input::from_arg).collect();
+    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        anyhow::bail!("standard input (-) is given more than once");
+    }
+    if inputs.contains(&Input::Stdin) && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        anyhow::bail!(
+            "standard input (-) is a terminal, not a capture\nhint: pipe a capture in: cat capture.pcap | nwcap flows -"
+        );
+    }
+    Ok(inputs)
+}
+
 /// What the engine runs on: the groups of inputs and its settings.
 pub struct EngineRun {
     /// One group per capture source ([`nwcap_engine::sources`]).
@@ -204,15 +220,7 @@ pub fn engine_run(
     filters: Option<FilterSet>,
     timeouts: &Timeouts,
 ) -> anyhow::Result<EngineRun> {
-    let inputs: Vec<Input> = files.iter().map(Input::from_arg).collect();
-    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
-        anyhow::bail!("standard input (-) is given more than once");
-    }
-    if inputs.contains(&Input::Stdin) && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        anyhow::bail!(
-            "standard input (-) is a terminal, not a capture\nhint: pipe a capture in: cat capture.pcap | nwcap flows -"
-        );
-    }
+    let inputs = inputs(files)?;
     Ok(EngineRun {
         groups: nwcap_engine::by_source(&inputs, rule),
         settings: Settings {
