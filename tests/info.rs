@@ -195,6 +195,14 @@ fn standard_input_and_fifos_are_read_whole_and_hashed_as_stored() {
         String::from_utf8_lossy(&twice.stderr)
             .contains("standard input (-) is given more than once")
     );
+    // An endless stream that is no capture fails at once, not at the size
+    // bound.
+    if std::path::Path::new("/dev/zero").exists() {
+        let zero = nwcap_within(&["info", "/dev/zero"], 30);
+        assert_eq!(zero.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&zero.stderr);
+        assert!(err.contains("/dev/zero: not a capture file"), "{err}");
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     for name in ["sample.pcap", "sample.pcapng", "windows-netmon.cap"] {
         let path = testdata(name);

@@ -66,13 +66,7 @@ pub fn whole(input: &Input) -> Result<Bytes, OpenError> {
         source,
     };
     let file = match input {
-        Input::Stdin => {
-            return Ok(Bytes::Owned(read_whole(
-                std::io::stdin().lock(),
-                Vec::new(),
-                &name,
-            )?));
-        }
+        Input::Stdin => return read_stream(std::io::stdin().lock(), &name),
         Input::Path(p) => File::open(p).map_err(io)?,
     };
     let meta = file.metadata().map_err(io)?;
@@ -80,7 +74,7 @@ pub fn whole(input: &Input) -> Result<Bytes, OpenError> {
         return Err(io(directory_error()));
     }
     if !meta.is_file() {
-        return Ok(Bytes::Owned(read_whole(file, Vec::new(), &name)?));
+        return read_stream(file, &name);
     }
     let len = meta.len();
     if len == 0 {
@@ -102,6 +96,27 @@ pub fn whole(input: &Input) -> Result<Bytes, OpenError> {
         let _ = map.advise(memmap2::Advice::Sequential);
     }
     Ok(Bytes::Mapped(map))
+}
+
+/// Bytes of a stream read before the rest ([`read_stream`]).
+const STREAM_HEAD: u64 = 64 << 10;
+
+/// A stream read whole ([`read_whole`]), refused as soon as its first
+/// bytes are no capture (neither a capture format nor gzip), so that
+/// `/dev/zero` or a terminal's text fails at once, not at the size bound.
+fn read_stream(mut read: impl Read, path: &Path) -> Result<Bytes, OpenError> {
+    let mut head = Vec::new();
+    (&mut read)
+        .take(STREAM_HEAD)
+        .read_to_end(&mut head)
+        .map_err(|source| OpenError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if !head.is_empty() && !is_gzip(&head) {
+        crate::capture::Format::detect(&head, path)?;
+    }
+    Ok(Bytes::Owned(read_whole(read, head, path)?))
 }
 
 /// The most bytes held in memory for one input: gzip data decompressed, or
