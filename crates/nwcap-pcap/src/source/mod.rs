@@ -1,7 +1,7 @@
 //! Getting a capture's bytes: a read-only map of a whole file, a whole
-//! stream or the decompressed bytes of gzip data ([`whole`], [`gunzip`], for the indexed
-//! reader of `info` and `filter`), or an input opened once and read block
-//! by block ([`Source`], for the flow engine).
+//! stream or the decompressed bytes of gzip data ([`whole`], [`gunzip`],
+//! for the indexed reader of `info` and `filter`), or an input opened once
+//! and read block by block ([`Source`], for the flow engine).
 
 mod block;
 mod open;
